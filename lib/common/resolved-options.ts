@@ -1,0 +1,89 @@
+import { StoreConfigurationError, StoreError, describe } from '../errors/store.errors.js';
+import type { StoreModuleOptions } from '../interfaces/store-options.interface.js';
+import { JsonSerializer } from '../serialization/json.serializer.js';
+import type { StoreSerializer } from '../serialization/serializer.interface.js';
+import { ttlToMs } from './ttl.js';
+
+/** Module options after validation, with every default filled in. */
+export interface ResolvedStoreOptions {
+  driver: 'redis' | 'memory';
+  keyPrefix: string;
+  defaultTtlMs: number | undefined;
+  serializer: StoreSerializer;
+  maxValueSize: number;
+  maxKeyLength: number;
+  commandTimeout: number;
+  maxEntries: number;
+}
+
+/** Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the global prefix. */
+const UNSAFE_PREFIX = /[{}*?[\]\\]/;
+
+/** Validates the module options once, at bootstrap, so a misconfiguration fails the app start with a clear message. */
+export function resolveStoreOptions(options: StoreModuleOptions | undefined): ResolvedStoreOptions {
+  if (!options || typeof options !== 'object') {
+    throw new StoreConfigurationError('StoreModule needs options: pass { redis: "redis://host:6379" } or { driver: "memory" }');
+  }
+  const driver = resolveDriver(options);
+  return {
+    driver,
+    keyPrefix: resolveKeyPrefix(options.keyPrefix),
+    defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl),
+    serializer: resolveSerializer(options.serializer),
+    maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', 1_048_576),
+    maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', 1_024),
+    commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', 2_000),
+    maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', 100_000),
+  };
+}
+
+function resolveDriver(options: StoreModuleOptions): 'redis' | 'memory' {
+  const driver = options.driver ?? 'redis';
+  if (driver !== 'redis' && driver !== 'memory') {
+    throw new StoreConfigurationError(`options.driver must be 'redis' or 'memory', got ${describe(driver)}`);
+  }
+  if (driver === 'redis' && (options.redis === undefined || options.redis === null || options.redis === '')) {
+    throw new StoreConfigurationError(
+      "StoreModule has no Redis to use: set options.redis (a URL such as 'redis://localhost:6379', ioredis options, " +
+        "{ cluster }, { sentinel } or { client }), or set options.driver: 'memory' for the embedded driver",
+    );
+  }
+  if (driver === 'memory' && options.redis !== undefined) {
+    throw new StoreConfigurationError("options.redis and driver: 'memory' contradict each other: remove one");
+  }
+  return driver;
+}
+
+function resolveKeyPrefix(prefix: unknown): string {
+  if (prefix === undefined) return '';
+  if (typeof prefix !== 'string' || UNSAFE_PREFIX.test(prefix)) {
+    throw new StoreConfigurationError(
+      `options.keyPrefix ${describe(prefix)} must be a string without hash tags ({}) or glob characters (* ? [ ] \\)`,
+    );
+  }
+  return prefix;
+}
+
+function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {
+  if (serializer === undefined) return new JsonSerializer();
+  if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
+    throw new StoreConfigurationError('options.serializer must have serialize(value) and deserialize(raw) methods');
+  }
+  return serializer;
+}
+
+function configTtl(ttl: unknown): number {
+  try {
+    return ttlToMs(ttl);
+  } catch (error) {
+    throw new StoreConfigurationError(`options.defaultTtl: ${(error as StoreError).message}`);
+  }
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new StoreConfigurationError(`options.${name} must be a positive integer, got ${describe(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,18 @@
+import type { Logger } from '@nestjs/common';
+import type { ResolvedStoreOptions } from '../common/resolved-options.js';
+import type { StoreModuleOptions } from '../interfaces/store-options.interface.js';
+import { MemoryDriver } from './memory/memory.driver.js';
+import { createRedisConnection } from './redis/redis-connection.factory.js';
+import { RedisDriver } from './redis/redis.driver.js';
+import type { StoreDriver } from './store-driver.interface.js';
+
+/** Builds the driver the options name. Only `driver: 'memory'` selects memory: never a silent fallback. */
+export function createDriver(options: StoreModuleOptions, resolved: ResolvedStoreOptions, logger: Logger): StoreDriver {
+  if (resolved.driver === 'memory') {
+    logger.log('Using the embedded memory driver');
+    return new MemoryDriver(resolved.maxEntries, logger);
+  }
+  // resolveStoreOptions has checked that `redis` is present for the redis driver.
+  const { client, owned } = createRedisConnection(options.redis!, resolved.commandTimeout);
+  return new RedisDriver(client, owned, resolved.commandTimeout, logger);
+}

@@ -1,0 +1,115 @@
+import type { Logger } from '@nestjs/common';
+import { globToRegExp } from '../../common/glob.js';
+import { StoreCommandError } from '../../errors/store.errors.js';
+import { newTagToken } from '../../tags/tagged-entry.codec.js';
+import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
+import { MemoryKeyspace } from './memory-keyspace.js';
+import { MemoryPubSub } from './memory-pubsub.js';
+
+/** What Redis accepts as an integer for INCRBY: no sign but '-', no leading zeros, no spaces. */
+const REDIS_INTEGER = /^(0|-?[1-9]\d*)$/;
+
+/**
+ * The embedded driver: the Redis driver's behaviour in process, for development and for users'
+ * own unit tests. Held to the same contract suite as Redis, including its error cases.
+ */
+export class MemoryDriver implements StoreDriver {
+  readonly kind = 'memory' as const;
+  readonly client = null;
+  private readonly keyspace: MemoryKeyspace;
+  private readonly pubsub: MemoryPubSub;
+
+  constructor(maxEntries: number, logger: Logger) {
+    this.keyspace = new MemoryKeyspace(maxEntries);
+    this.pubsub = new MemoryPubSub(logger);
+  }
+
+  async get(key: string): Promise<string | null> {
+    return this.keyspace.read(key)?.value ?? null;
+  }
+
+  async mget(keys: string[]): Promise<Array<string | null>> {
+    return keys.map((key) => this.keyspace.read(key)?.value ?? null);
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.keyspace.write(key, value, ttlMs);
+  }
+
+  async mset(entries: RawEntry[]): Promise<void> {
+    for (const entry of entries) this.keyspace.write(entry.key, entry.value, entry.ttlMs);
+  }
+
+  async delete(keys: string[]): Promise<number> {
+    return keys.filter((key) => this.keyspace.remove(key)).length;
+  }
+
+  async incrBy(key: string, by: number): Promise<number> {
+    const entry = this.keyspace.read(key);
+    const current = entry ? Number(entry.value) : 0;
+    const next = current + by;
+    if ((entry && !REDIS_INTEGER.test(entry.value)) || !Number.isSafeInteger(next)) {
+      throw new StoreCommandError('increment', new Error('ERR value is not an integer or out of range'));
+    }
+    // Updating in place keeps the entry's TTL, as INCRBY does.
+    if (entry) entry.value = String(next);
+    else this.keyspace.write(key, String(next));
+    return next;
+  }
+
+  async pexpire(key: string, ttlMs: number): Promise<boolean> {
+    const entry = this.keyspace.read(key);
+    if (entry) entry.expiresAt = Date.now() + ttlMs;
+    return entry !== undefined;
+  }
+
+  async pttl(key: string): Promise<number> {
+    const now = Date.now();
+    const entry = this.keyspace.read(key, now);
+    if (!entry) return -2;
+    return entry.expiresAt === 0 ? -1 : entry.expiresAt - now;
+  }
+
+  async deleteByPattern(pattern: string): Promise<number> {
+    const matches = globToRegExp(pattern);
+    return this.keyspace.keys().filter((key) => matches.test(key) && this.keyspace.remove(key)).length;
+  }
+
+  async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
+    const now = Date.now();
+    return tagKeys.map((tagKey) => {
+      const entry = this.keyspace.read(tagKey, now) ?? this.keyspace.write(tagKey, newTagToken(), ttlMs);
+      if (ttlMs === undefined) entry.expiresAt = 0;
+      else if (entry.expiresAt !== 0) entry.expiresAt = Math.max(entry.expiresAt, now + ttlMs);
+      return entry.value;
+    });
+  }
+
+  async readTags(tagKeys: string[]): Promise<Array<string | null>> {
+    return this.mget(tagKeys);
+  }
+
+  async bumpTags(tagKeys: string[]): Promise<void> {
+    for (const tagKey of tagKeys) {
+      const entry = this.keyspace.read(tagKey);
+      if (entry) entry.value = newTagToken();
+    }
+  }
+
+  async publish(channel: string, message: string): Promise<number> {
+    return this.pubsub.publish(channel, message);
+  }
+
+  subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe> {
+    return this.pubsub.subscribe(channel, listener);
+  }
+
+  psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
+    return this.pubsub.psubscribe(pattern, listener);
+  }
+
+  async close(): Promise<void> {
+    this.pubsub.close();
+    this.keyspace.clear();
+  }
+}

@@ -1,0 +1,17 @@
+import { StoreCommandError, StoreConnectionError, StoreError } from '../../errors/store.errors.js';
+
+/**
+ * Maps an ioredis failure to a typed store error: a server reply error (WRONGTYPE, not an
+ * integer, ...) is a `StoreCommandError`; anything else (refused, closed, timed out, retries
+ * exhausted, cluster down) means Redis was not reachable: `StoreConnectionError`.
+ */
+export function toStoreError(error: unknown, operation: string): StoreError {
+  if (error instanceof StoreError) return error;
+  if (isReplyError(error)) return new StoreCommandError(operation, error);
+  return new StoreConnectionError(operation, error);
+}
+
+function isReplyError(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
+  return !/^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN)/.test(error.message);
+}

@@ -1,0 +1,127 @@
+import type { Logger } from '@nestjs/common';
+import type { Cluster, Redis } from 'ioredis';
+import { newTagToken } from '../../tags/tagged-entry.codec.js';
+import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
+import { logConnectionState } from './connection-logger.js';
+import { toStoreError } from './redis-errors.js';
+import { RedisSubscriber } from './redis-subscriber.js';
+import { isCluster } from './redis-topology.js';
+import { deleteByPattern } from './scan-delete.js';
+import { BUMP_TAG, ENSURE_TAG } from './tag-scripts.js';
+
+/**
+ * The Redis driver: standalone, Sentinel and Cluster behind one client type. Every command touches
+ * one key, or keys it splits per key on a Cluster, so nothing ever fails with CROSSSLOT.
+ */
+export class RedisDriver implements StoreDriver {
+  readonly kind = 'redis' as const;
+  private readonly cluster: boolean;
+  private readonly subscriber: RedisSubscriber;
+  private readonly stopLogging: () => void;
+
+  constructor(
+    readonly client: Redis | Cluster,
+    private readonly owned: boolean,
+    private readonly closeTimeoutMs: number,
+    logger: Logger,
+  ) {
+    this.cluster = isCluster(client);
+    this.subscriber = new RedisSubscriber(client, logger);
+    this.stopLogging = logConnectionState(client, 'command', logger);
+  }
+
+  get(key: string): Promise<string | null> {
+    return this.client.get(key).catch(fail('get'));
+  }
+
+  mget(keys: string[]): Promise<Array<string | null>> {
+    const reply = this.cluster ? Promise.all(keys.map((key) => this.client.get(key))) : this.client.mget(keys);
+    return reply.catch(fail('mget'));
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    const reply = ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
+    await reply.catch(fail('set'));
+  }
+
+  async mset(entries: RawEntry[]): Promise<void> {
+    // Concurrent SETs share one auto-pipelined write (per node on a Cluster) and may span slots.
+    await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttlMs)));
+  }
+
+  async delete(keys: string[]): Promise<number> {
+    if (!this.cluster) return this.client.unlink(...keys).catch(fail('delete'));
+    const counts = await Promise.all(keys.map((key) => this.client.unlink(key))).catch(fail('delete'));
+    return counts.reduce((sum, count) => sum + count, 0);
+  }
+
+  incrBy(key: string, by: number): Promise<number> {
+    return this.client.incrby(key, by).catch(fail('increment'));
+  }
+
+  async pexpire(key: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.pexpire(key, ttlMs).catch(fail('expire'))) === 1;
+  }
+
+  pttl(key: string): Promise<number> {
+    return this.client.pttl(key).catch(fail('ttl'));
+  }
+
+  deleteByPattern(pattern: string): Promise<number> {
+    return deleteByPattern(this.client, pattern).catch(fail('deleteByPattern'));
+  }
+
+  async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
+    const tokens = tagKeys.map((tagKey) => ENSURE_TAG.run(this.client, [tagKey], [newTagToken(), ttlMs ?? 0]));
+    return (await Promise.all(tokens).catch(fail('tag'))) as string[];
+  }
+
+  readTags(tagKeys: string[]): Promise<Array<string | null>> {
+    return this.mget(tagKeys);
+  }
+
+  async bumpTags(tagKeys: string[]): Promise<void> {
+    await Promise.all(tagKeys.map((tagKey) => BUMP_TAG.run(this.client, [tagKey], [newTagToken()]))).catch(fail('invalidateTags'));
+  }
+
+  publish(channel: string, message: string): Promise<number> {
+    return this.client.publish(channel, message).catch(fail('publish'));
+  }
+
+  subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe> {
+    return this.subscriber.subscribe(channel, listener);
+  }
+
+  psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
+    return this.subscriber.psubscribe(pattern, listener);
+  }
+
+  async close(): Promise<void> {
+    await this.subscriber.close();
+    this.stopLogging();
+    if (this.owned) await quitGracefully(this.client, this.closeTimeoutMs);
+  }
+}
+
+/** A rejection handler that turns an ioredis failure into a typed store error. */
+function fail(operation: string): (error: unknown) => never {
+  return (error) => {
+    throw toStoreError(error, operation);
+  };
+}
+
+/** QUIT lets in-flight commands finish; a client that is not connected (or does not answer in time) is dropped. */
+async function quitGracefully(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  clearTimeout(timer);
+  if ((client.status as string) !== 'end') client.disconnect();
+}

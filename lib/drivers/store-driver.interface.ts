@@ -1,0 +1,62 @@
+import type { Cluster, Redis } from 'ioredis';
+
+/** Receives a raw message and the full channel name it arrived on. */
+export type RawMessageListener = (message: string, channel: string) => void;
+
+/** Removes a subscription; resolves once the server has been told (when it was the last listener). */
+export type Unsubscribe = () => Promise<void>;
+
+/** One write of `mset`: full key, stored string, optional TTL in ms. */
+export interface RawEntry {
+  key: string;
+  value: string;
+  ttlMs?: number;
+}
+
+/**
+ * What StoreService needs from a backend, in Redis terms on full keys and stored strings.
+ * Implemented by the Redis driver (standalone, Sentinel, Cluster alike) and the memory driver,
+ * which must behave identically: the contract suite runs against both.
+ * Connection failures reject with `StoreConnectionError`, server-side refusals with `StoreCommandError`.
+ */
+export interface StoreDriver {
+  /** `redis` or `memory`. */
+  readonly kind: 'redis' | 'memory';
+  /** The command client, for raw access; `null` for the memory driver. */
+  readonly client: Redis | Cluster | null;
+
+  get(key: string): Promise<string | null>;
+  mget(keys: string[]): Promise<Array<string | null>>;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  mset(entries: RawEntry[]): Promise<void>;
+  /** Deletes keys; resolves to how many existed. */
+  delete(keys: string[]): Promise<number>;
+  /** Atomic INCRBY; keeps the key's TTL. */
+  incrBy(key: string, by: number): Promise<number>;
+  /** Sets a TTL on an existing key; `false` when the key does not exist. */
+  pexpire(key: string, ttlMs: number): Promise<boolean>;
+  /** Remaining TTL in ms; -1 without expiry; -2 when missing (Redis PTTL). */
+  pttl(key: string): Promise<number>;
+  /** Deletes every key matching a Redis glob (SCAN on every master, batched UNLINK); resolves to the count. */
+  deleteByPattern(pattern: string): Promise<number>;
+
+  /**
+   * Returns each tag's current version token, creating missing tags with a fresh token, and makes
+   * each tag key live at least `ttlMs` (no expiry when undefined) so it outlives entries stamped with it.
+   */
+  ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]>;
+  /** Current version tokens (`null` for tags that do not exist). */
+  readTags(tagKeys: string[]): Promise<Array<string | null>>;
+  /** Replaces the token of each existing tag (atomic per tag); tags that do not exist stay absent. */
+  bumpTags(tagKeys: string[]): Promise<void>;
+
+  /** Publishes a raw message; resolves to the number of receiving subscriptions. */
+  publish(channel: string, message: string): Promise<number>;
+  /** Subscribes to one channel; one server subscription serves any number of listeners. */
+  subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe>;
+  /** Subscribes to a glob of channels; one server subscription serves any number of listeners. */
+  psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe>;
+
+  /** Closes what the driver owns, letting in-flight commands finish. */
+  close(): Promise<void>;
+}

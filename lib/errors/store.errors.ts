@@ -1,0 +1,116 @@
+/**
+ * Every error nestjs-store throws on purpose is a `StoreError`, so callers can tell
+ * "the store refused or failed" from bugs in their own code with one `instanceof`.
+ */
+export class StoreError extends Error {
+  /** Stable, machine-readable code (e.g. `STORE_INVALID_KEY`). */
+  readonly code: string;
+
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** An argument was rejected before anything was sent to the store (bad key, tag, number, name). */
+export class StoreValidationError extends StoreError {
+  constructor(message: string, code = 'STORE_INVALID_ARGUMENT') {
+    super(code, message);
+  }
+}
+
+/** A key was empty, not a string, or too long. Nothing was written. */
+export class StoreInvalidKeyError extends StoreValidationError {
+  /** The rejected key, as given. */
+  readonly key: unknown;
+
+  constructor(key: unknown, reason: string) {
+    super(`Invalid key ${describe(key)}: ${reason}`, 'STORE_INVALID_KEY');
+    this.key = key;
+  }
+}
+
+/** A TTL was neither a positive number of seconds nor a duration string such as `'30s'`. */
+export class StoreInvalidTtlError extends StoreValidationError {
+  /** The rejected TTL, as given. */
+  readonly ttl: unknown;
+
+  constructor(ttl: unknown, reason: string) {
+    super(`Invalid TTL ${describe(ttl)}: ${reason}`, 'STORE_INVALID_TTL');
+    this.ttl = ttl;
+  }
+}
+
+/** A value could not be serialized (undefined, BigInt, circular, function), or a stored value could not be read back. */
+export class StoreSerializationError extends StoreError {
+  /** The key the value belongs to (as the caller named it), or the channel for pub/sub. */
+  readonly key: string;
+  /** `serialize` when writing, `deserialize` when reading a stored value or message. */
+  readonly direction: 'serialize' | 'deserialize';
+
+  constructor(key: string, direction: 'serialize' | 'deserialize', reason: string, cause?: unknown) {
+    const verb = direction === 'serialize' ? 'serialize the value for' : 'deserialize the stored value of';
+    super('STORE_SERIALIZATION', `Cannot ${verb} key "${key}": ${reason}`, { cause });
+    this.key = key;
+    this.direction = direction;
+  }
+}
+
+/** A serialized value is larger than `maxValueSize`. Nothing was written. */
+export class StoreValueTooLargeError extends StoreError {
+  /** The key the value was meant for. */
+  readonly key: string;
+  /** Size of the serialized value in bytes. */
+  readonly size: number;
+  /** The configured limit in bytes. */
+  readonly limit: number;
+
+  constructor(key: string, size: number, limit: number) {
+    super('STORE_VALUE_TOO_LARGE', `Value for key "${key}" is ${size} bytes, over the ${limit}-byte limit (maxValueSize)`);
+    this.key = key;
+    this.size = size;
+    this.limit = limit;
+  }
+}
+
+/** Redis could not be reached in time (down, reconnecting, timed out). Safe to treat as "cache unavailable". */
+export class StoreConnectionError extends StoreError {
+  constructor(operation: string, cause: unknown) {
+    super('STORE_CONNECTION', `Store unavailable during ${operation}: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/** Redis answered with an error (wrong type, not an integer, script error, ...). */
+export class StoreCommandError extends StoreError {
+  constructor(operation: string, cause: unknown) {
+    super('STORE_COMMAND', `Store rejected ${operation}: ${messageOf(cause)}`, { cause });
+  }
+}
+
+/** The module options are missing or contradictory. Thrown at bootstrap. */
+export class StoreConfigurationError extends StoreError {
+  constructor(message: string) {
+    super('STORE_CONFIGURATION', message);
+  }
+}
+
+/** The operation is not available on the configured driver (e.g. `client` on the memory driver). */
+export class StoreUnsupportedError extends StoreError {
+  constructor(message: string) {
+    super('STORE_UNSUPPORTED', message);
+  }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}
+
+/** Renders a rejected argument for an error message without throwing on exotic values. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol' || typeof value === 'function') return String(value);
+  if (value === undefined || value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}

@@ -1,0 +1,27 @@
+// The public API of nestjs-store: everything importable from 'nestjs-store' is exported here.
+export { StoreModule } from './store.module.js';
+export { STORE_MODULE_OPTIONS, type StoreModuleExtras } from './store.module-definition.js';
+export { StoreService, type StoreEntry, type StoreMessageHandler, type StoreSetOptions } from './store.service.js';
+export type {
+  StoreClusterConnection,
+  StoreExistingClient,
+  StoreMemoryOptions,
+  StoreModuleOptions,
+  StoreRedisConnection,
+  StoreSentinelConnection,
+} from './interfaces/store-options.interface.js';
+export type { Ttl } from './common/ttl.js';
+export type { StoreSerializer } from './serialization/serializer.interface.js';
+export { JsonSerializer } from './serialization/json.serializer.js';
+export {
+  StoreCommandError,
+  StoreConfigurationError,
+  StoreConnectionError,
+  StoreError,
+  StoreInvalidKeyError,
+  StoreInvalidTtlError,
+  StoreSerializationError,
+  StoreUnsupportedError,
+  StoreValidationError,
+  StoreValueTooLargeError,
+} from './errors/store.errors.js';

@@ -1,0 +1,59 @@
+import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions, SentinelAddress } from 'ioredis';
+import type { Ttl } from '../common/ttl.js';
+import type { StoreSerializer } from '../serialization/serializer.interface.js';
+
+/** Connect to a Redis Cluster. */
+export interface StoreClusterConnection {
+  cluster: {
+    /** Startup nodes; the client discovers the rest. */
+    nodes: ClusterNode[];
+    /** ioredis Cluster options, merged over the module's defaults. */
+    options?: ClusterOptions;
+  };
+}
+
+/** Connect through Redis Sentinel. `failoverDetector` is always on, so writes follow a failover at once. */
+export interface StoreSentinelConnection {
+  sentinel: Omit<RedisOptions, 'sentinels' | 'name'> & {
+    /** Sentinel addresses. */
+    sentinels: Array<Partial<SentinelAddress>>;
+    /** Master group name, as in `sentinel monitor <name> ...`. */
+    name: string;
+  };
+}
+
+/** Use an existing ioredis client. The module uses it (and a duplicate for subscriptions) but never closes it. */
+export interface StoreExistingClient {
+  client: Redis | Cluster;
+}
+
+/** Every way to point the module at Redis: a URL, ioredis options, Cluster, Sentinel, or an existing client. */
+export type StoreRedisConnection = string | RedisOptions | StoreClusterConnection | StoreSentinelConnection | StoreExistingClient;
+
+/** Options of the embedded memory driver. */
+export interface StoreMemoryOptions {
+  /** Most entries kept (keys, counters and tags together); the least recently used go first. Default 100 000. */
+  maxEntries?: number;
+}
+
+/** Options of `StoreModule.forRoot` / the factory of `forRootAsync`. */
+export interface StoreModuleOptions {
+  /** Redis to use. Required unless `driver: 'memory'`. */
+  redis?: StoreRedisConnection;
+  /** `'memory'` selects the embedded driver (explicit: never a silent fallback). Default `'redis'`. */
+  driver?: 'redis' | 'memory';
+  /** Prepended to every key, tag, channel and pattern (e.g. `'myapp:'`). No `{}` hash tags, no glob characters. Default `''`. */
+  keyPrefix?: string;
+  /** TTL for writes that name none: seconds, or a duration such as `'5m'`. Default: no expiry. */
+  defaultTtl?: Ttl;
+  /** How values become stored strings and back. Default: JSON. */
+  serializer?: StoreSerializer;
+  /** Largest serialized value accepted, in bytes. Default 1 MiB (1 048 576). */
+  maxValueSize?: number;
+  /** Longest key, tag, channel or namespace name accepted, in characters. Default 1 024. */
+  maxKeyLength?: number;
+  /** For clients the module creates: ms before a command fails with `StoreConnectionError`. Default 2 000. */
+  commandTimeout?: number;
+  /** Options of the memory driver. */
+  memory?: StoreMemoryOptions;
+}

@@ -1,0 +1,37 @@
+import { Logger, Module } from '@nestjs/common';
+import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
+import { createDriver } from './drivers/driver.factory.js';
+import type { StoreDriver } from './drivers/store-driver.interface.js';
+import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
+import { StoreLifecycle } from './store-lifecycle.js';
+import { STORE_DRIVER, STORE_RESOLVED_OPTIONS } from './store.constants.js';
+import { STORE_MODULE_OPTIONS, StoreConfigurableModule } from './store.module-definition.js';
+import { StoreService } from './store.service.js';
+
+/**
+ * The module: `StoreModule.forRoot(options)` or `StoreModule.forRootAsync({ imports, inject,
+ * useFactory | useClass | useExisting, isGlobal })`. Provides `StoreService`.
+ */
+@Module({
+  providers: [
+    {
+      provide: STORE_RESOLVED_OPTIONS,
+      useFactory: (options: StoreModuleOptions) => resolveStoreOptions(options),
+      inject: [STORE_MODULE_OPTIONS],
+    },
+    {
+      provide: STORE_DRIVER,
+      useFactory: (options: StoreModuleOptions, resolved: ResolvedStoreOptions) =>
+        createDriver(options, resolved, new Logger('StoreModule')),
+      inject: [STORE_MODULE_OPTIONS, STORE_RESOLVED_OPTIONS],
+    },
+    {
+      provide: StoreService,
+      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) => StoreService.create(driver, resolved),
+      inject: [STORE_DRIVER, STORE_RESOLVED_OPTIONS],
+    },
+    StoreLifecycle,
+  ],
+  exports: [StoreService, STORE_DRIVER, STORE_RESOLVED_OPTIONS],
+})
+export class StoreModule extends StoreConfigurableModule {}
