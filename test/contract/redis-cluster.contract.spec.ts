@@ -1,0 +1,6 @@
+import { clusterNodes } from '../harness/harness-info.js';
+import { describeStoreContract } from './store.contract.js';
+
+describeStoreContract('Redis Cluster (3 masters)', () => ({ redis: { cluster: { nodes: clusterNodes() } } }), {
+  nodeLocalPublishCount: true,
+});

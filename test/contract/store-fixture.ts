@@ -1,0 +1,51 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
+import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
+import { STORE_DRIVER } from '../../lib/store.constants.js';
+
+/** A booted store: the service, its driver (for writing raw values like a foreign client would) and the app. */
+export interface StoreFixture {
+  store: StoreService;
+  driver: StoreDriver;
+  app: INestApplicationContext;
+  /** The unique key prefix this fixture runs under. */
+  prefix: string;
+}
+
+/** Boots Nest application contexts with `StoreModule.forRoot` and closes all of them at once. */
+export class StoreFixtures {
+  private readonly apps: INestApplicationContext[] = [];
+
+  constructor(private readonly connection: () => StoreModuleOptions) {}
+
+  /** A fresh store under its own key prefix, so suites sharing a server never see each other's keys. */
+  async open(overrides: Partial<StoreModuleOptions> = {}): Promise<StoreFixture> {
+    const prefix = `test:${randomUUID().slice(0, 8)}:`;
+    const app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ ...this.connection(), keyPrefix: prefix, ...overrides }),
+      { logger: false },
+    );
+    this.apps.push(app);
+    return { store: app.get(StoreService), driver: app.get<StoreDriver>(STORE_DRIVER), app, prefix };
+  }
+
+  /** Closes every app opened so far. */
+  async closeAll(): Promise<void> {
+    await Promise.all(this.apps.splice(0).map((app) => app.close()));
+  }
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`). */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(20);
+  }
+}
