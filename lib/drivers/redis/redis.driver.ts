@@ -110,18 +110,21 @@ function fail(operation: string): (error: unknown) => never {
   };
 }
 
-/** QUIT lets in-flight commands finish; a client that is not connected (or does not answer in time) is dropped. */
+/** QUIT lets in-flight commands finish; a client that is not connected, or does not close in time, is dropped. */
 async function quitGracefully(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   if (client.status === 'end') return;
   if (client.status !== 'ready') {
     client.disconnect();
     return;
   }
+  // Auto-pipelined commands are written on the next setImmediate: let them go out before QUIT.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  const ended = new Promise<void>((resolve) => client.once('end', resolve));
+  client.quit().catch(() => client.disconnect());
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, timeoutMs);
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), timeoutMs);
   });
-  await Promise.race([client.quit().then(() => undefined, () => undefined), timeout]);
+  if (await Promise.race([ended.then(() => false), timedOut])) client.disconnect();
   clearTimeout(timer);
-  if ((client.status as string) !== 'end') client.disconnect();
 }

@@ -1,0 +1,73 @@
+import 'reflect-metadata';
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { StoreConnectionError, StoreModule, StoreService } from '../../lib/index.js';
+import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { sleep, waitFor } from '../contract/store-fixture.js';
+
+const COMMAND_TIMEOUT_MS = 500;
+
+/** How long a failing command took, and what it failed with. */
+async function timedFailure(command: () => Promise<unknown>): Promise<{ error: unknown; elapsedMs: number }> {
+  const started = Date.now();
+  const error = await command().then(
+    () => new Error('expected the command to fail'),
+    (e: unknown) => e,
+  );
+  return { error, elapsedMs: Date.now() - started };
+}
+
+describe('Redis restarted while the app runs', () => {
+  let server: RedisServerHandle;
+  let app: INestApplicationContext;
+  let store: StoreService;
+
+  beforeAll(async () => {
+    server = await startStandalone();
+    app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ redis: server.url, commandTimeout: COMMAND_TIMEOUT_MS }),
+      { logger: false },
+    );
+    store = app.get(StoreService);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await server.stop();
+  });
+
+  it('fails commands with StoreConnectionError within a bounded time while Redis is down, then recovers by itself', async () => {
+    const received: string[] = [];
+    await store.subscribe<string>('alerts', (message) => {
+      received.push(message);
+    });
+    await store.set('before', 'outage');
+    await server.kill();
+
+    for (const command of [() => store.get('before'), () => store.set('during', 1), () => store.increment('n'), () => store.publish('alerts', 'x')]) {
+      const { error, elapsedMs } = await timedFailure(command);
+      expect(error).toBeInstanceOf(StoreConnectionError);
+      // Bounded failure is behaviour, not performance: without it a command would wait for Redis forever.
+      expect(elapsedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 4_000);
+    }
+
+    // A cache path keeps answering from the loader instead of failing.
+    expect(await store.getOrSet('cached', () => 'from-loader', { tags: ['t'] })).toBe('from-loader');
+
+    await sleep(300);
+    await server.restart();
+    await waitFor(() => store.set('after', 'restart').then(() => true, () => false), 15_000, 'writes to succeed again');
+    expect(await store.get('after')).toBe('restart');
+
+    // ioredis re-subscribes after the reconnect: messages published afterwards reach the same handler.
+    await waitFor(
+      async () => {
+        await store.publish('alerts', 'back');
+        await sleep(50);
+        return received.includes('back');
+      },
+      15_000,
+      'the subscription to resume',
+    );
+  });
+});
