@@ -3,7 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import type { ResolvedStoreOptions } from './common/resolved-options.js';
 import { optionalTtlToMs, ttlToMs, type Ttl } from './common/ttl.js';
 import { assertFunction, assertKey, assertKeys, assertName, assertSafeInteger, assertTags } from './common/validation.js';
-import type { RawEntry, StoreDriver } from './drivers/store-driver.interface.js';
+import { rawValue, type RawEntry, type StoreDriver } from './drivers/store-driver.interface.js';
 import {
   StoreError,
   StoreSerializationError,
@@ -84,15 +84,27 @@ export class StoreService {
   }
 
   /** Reads a value; `null` when missing, expired, or invalidated through one of its tags. */
-  async get<T>(key: string): Promise<T | null> {
-    const raw = await this.context.driver.get(this.dataKey(key));
-    return raw === null ? null : this.decode<T>(key, raw);
+  get<T>(key: string): Promise<T | null> {
+    let fullKey: string;
+    try {
+      fullKey = this.dataKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // The hottest path: decoding rides on the command's promise (no async wrapper, no extra hop).
+    return this.context.driver.get(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, raw)));
   }
 
   /** Writes a value, replacing any previous one. Rejects unstorable values and bad options before writing. */
-  async set<T>(key: string, value: T, options?: StoreSetOptions): Promise<void> {
-    const write = this.prepare(key, value, options);
-    await this.context.driver.set(write.fullKey, await this.stamp(write), write.ttlMs);
+  set<T>(key: string, value: T, options?: StoreSetOptions): Promise<void> {
+    let write: PreparedWrite;
+    try {
+      write = this.prepare(key, value, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (write.tagKeys.length === 0) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
+    return this.stamp(write).then((stored) => this.context.driver.set(write.fullKey, stored, write.ttlMs));
   }
 
   /** Deletes one key or many; resolves to how many existed. */
@@ -104,7 +116,7 @@ export class StoreService {
 
   /** Whether a live value is stored at `key` (tag-invalidated entries count as absent). */
   async has(key: string): Promise<boolean> {
-    const raw = await this.context.driver.get(this.dataKey(key));
+    const raw = await this.context.driver.get(this.dataKey(key), rawValue);
     return raw !== null && (!isTagged(raw) || (await this.validPayload(raw)) !== null);
   }
 
@@ -239,7 +251,7 @@ export class StoreService {
 
   /** The cached value, or `null` on a miss, an unreadable value (it is recomputed) or Redis being away. */
   private async readForLoad<T>(key: string, fullKey: string): Promise<T | null> {
-    const raw = await this.cachePath('getOrSet', () => this.context.driver.get(fullKey));
+    const raw = await this.cachePath('getOrSet', () => this.context.driver.get(fullKey, rawValue));
     if (raw === undefined || raw === null) return null;
     try {
       return await this.decode<T>(key, raw);
@@ -276,8 +288,12 @@ export class StoreService {
     }
   }
 
-  private async decode<T>(key: string, raw: string): Promise<T | null> {
-    if (!isTagged(raw)) return this.deserialize<T>(key, raw);
+  /** Untagged values decode synchronously; tagged ones first check their tags' versions. */
+  private decode<T>(key: string, raw: string): T | null | Promise<T | null> {
+    return isTagged(raw) ? this.decodeTagged<T>(key, raw) : this.deserialize<T>(key, raw);
+  }
+
+  private async decodeTagged<T>(key: string, raw: string): Promise<T | null> {
     const payload = await this.validPayload(raw);
     return payload === null ? null : this.deserialize<T>(key, payload);
   }

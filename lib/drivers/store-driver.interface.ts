@@ -25,7 +25,12 @@ export interface StoreDriver {
   /** The command client, for raw access; `null` for the memory driver. */
   readonly client: Redis | Cluster | null;
 
-  get(key: string): Promise<string | null>;
+  /**
+   * Reads a key and hands the stored string (or `null`) to `decode`, resolving to its result. The
+   * decoder rides on the command's own promise: a cache hit costs no extra promise over the client's.
+   * Errors thrown by `decode` reject as they are; store failures reject as typed store errors.
+   */
+  get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R>;
   mget(keys: string[]): Promise<Array<string | null>>;
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   mset(entries: RawEntry[]): Promise<void>;
@@ -60,3 +65,6 @@ export interface StoreDriver {
   /** Closes what the driver owns, letting in-flight commands finish. */
   close(): Promise<void>;
 }
+
+/** A `get` decoder that keeps the stored string as it is. */
+export const rawValue = (raw: string | null): string | null => raw;

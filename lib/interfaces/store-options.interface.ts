@@ -52,7 +52,11 @@ export interface StoreModuleOptions {
   maxValueSize?: number;
   /** Longest key, tag, channel or namespace name accepted, in characters. Default 1 024. */
   maxKeyLength?: number;
-  /** For clients the module creates: ms before a command fails with `StoreConnectionError`. Default 2 000. */
+  /**
+   * For clients the module creates: ms a connection may stay silent while commands wait for replies;
+   * then it is dropped and those commands fail with `StoreConnectionError` (a frozen server or a
+   * silent network never hangs a caller). Keep it above your slowest command. Default 2 000.
+   */
   commandTimeout?: number;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;

@@ -36,6 +36,20 @@ describe('Redis restarted while the app runs', () => {
     await server.stop();
   });
 
+  it('fails commands with StoreConnectionError within a bounded time while Redis is frozen (no reply, no disconnect)', async () => {
+    await store.set('frozen', 1);
+    process.kill(server.pid, 'SIGSTOP');
+    try {
+      const { error, elapsedMs } = await timedFailure(() => store.get('frozen'));
+      expect(error).toBeInstanceOf(StoreConnectionError);
+      expect(elapsedMs).toBeLessThan(COMMAND_TIMEOUT_MS + 4_000);
+      expect(await store.getOrSet('frozen-cached', () => 'from-loader')).toBe('from-loader');
+    } finally {
+      process.kill(server.pid, 'SIGCONT');
+    }
+    await waitFor(() => store.get('frozen').then((value) => value === 1, () => false), 15_000, 'reads to succeed again');
+  });
+
   it('fails commands with StoreConnectionError within a bounded time while Redis is down, then recovers by itself', async () => {
     const received: string[] = [];
     await store.subscribe<string>('alerts', (message) => {

@@ -24,8 +24,8 @@ export class MemoryDriver implements StoreDriver {
     this.pubsub = new MemoryPubSub(logger);
   }
 
-  async get(key: string): Promise<string | null> {
-    return this.keyspace.read(key)?.value ?? null;
+  async get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
+    return decode(this.keyspace.read(key)?.value ?? null);
   }
 
   async mget(keys: string[]): Promise<Array<string | null>> {

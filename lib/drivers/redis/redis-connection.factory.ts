@@ -10,14 +10,17 @@ export interface RedisConnection {
 
 /**
  * Defaults for clients the module creates: auto-pipelining (one write per tick for concurrent
- * callers) and bounded failure: a command fails after one reconnect attempt or `commandTimeout`,
- * whichever comes first, instead of queueing for as long as Redis is away.
+ * callers) and bounded failure. A connection that sends no reply for `commandTimeout` ms while
+ * commands wait (a frozen server, a silent network) is dropped (`socketTimeout`: one timer per
+ * connection, where a per-command timeout would cost a timer on every command of the hot path).
+ * Commands are never re-sent after a drop (`maxRetriesPerRequest: 0`): they fail at once with a
+ * typed error, which also means an INCRBY is never applied twice; the client reconnects by itself.
  */
 function clientDefaults(commandTimeout: number): RedisOptions {
   return {
     enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    commandTimeout,
+    maxRetriesPerRequest: 0,
+    socketTimeout: commandTimeout,
     connectTimeout: Math.max(commandTimeout, 1_000),
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),
   };

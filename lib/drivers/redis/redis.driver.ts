@@ -5,7 +5,7 @@ import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
 import { RedisSubscriber } from './redis-subscriber.js';
-import { isCluster } from './redis-topology.js';
+import { isCluster, masters } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
 import { BUMP_TAG, ENSURE_TAG } from './tag-scripts.js';
 
@@ -30,8 +30,8 @@ export class RedisDriver implements StoreDriver {
     this.stopLogging = logConnectionState(client, 'command', logger);
   }
 
-  get(key: string): Promise<string | null> {
-    return this.client.get(key).catch(fail('get'));
+  get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
+    return this.client.get(key).then(decode, failGet);
   }
 
   mget(keys: string[]): Promise<Array<string | null>> {
@@ -39,9 +39,9 @@ export class RedisDriver implements StoreDriver {
     return reply.catch(fail('mget'));
   }
 
-  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+  set(key: string, value: string, ttlMs?: number): Promise<void> {
     const reply = ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
-    await reply.catch(fail('set'));
+    return reply.then(ignoreReply, failSet);
   }
 
   async mset(entries: RawEntry[]): Promise<void> {
@@ -99,7 +99,7 @@ export class RedisDriver implements StoreDriver {
   async close(): Promise<void> {
     await this.subscriber.close();
     this.stopLogging();
-    if (this.owned) await quitGracefully(this.client, this.closeTimeoutMs);
+    if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
   }
 }
 
@@ -110,21 +110,35 @@ function fail(operation: string): (error: unknown) => never {
   };
 }
 
-/** QUIT lets in-flight commands finish; a client that is not connected, or does not close in time, is dropped. */
-async function quitGracefully(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
+// Hot-path handlers, made once rather than per call.
+const failGet = fail('get');
+const failSet = fail('set');
+const ignoreReply = (): void => undefined;
+
+/**
+ * Lets in-flight commands finish, then closes: auto-pipelined commands go out on the next
+ * setImmediate, and a PING on every connection resolves only after all replies before it. A client
+ * that is not connected, or does not answer in time, is dropped. (Not QUIT: ioredis arms its socket
+ * timer for the QUIT and leaves it running after the close, holding the process open.)
+ */
+async function closeGracefully(client: Redis | Cluster, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const drained = Promise.all(masters(client).map((connection) => connection.ping())).catch(() => undefined);
+    await withTimeout(drained, timeoutMs);
   }
-  // Auto-pipelined commands are written on the next setImmediate: let them go out before QUIT.
-  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
-  client.quit().catch(() => client.disconnect());
+  client.disconnect();
+  await withTimeout(ended, timeoutMs);
+}
+
+/** Waits for `promise`, but no longer than `ms`; the timer never outlives the wait. */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(true), timeoutMs);
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
   });
-  if (await Promise.race([ended.then(() => false), timedOut])) client.disconnect();
+  await Promise.race([promise, timedOut]);
   clearTimeout(timer);
 }

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { INestApplication } from '@nestjs/common';
+import { StoreService } from '../../lib/index.js';
+import { createSampleApp, type SampleConfig } from '../../sample/app.factory.js';
+import { UsersDatabase } from '../../sample/users/users.database.js';
+import { harnessInfo } from '../harness/harness-info.js';
+
+/**
+ * The sample app over real HTTP, once on the memory driver and once on the harness's Redis.
+ * Each run writes under its own random key prefix, so it collides with nothing (not even a
+ * previous run against a long-lived REDIS_URL), and deletes its keys at the end.
+ */
+const runs: Array<{ driver: string; config: () => SampleConfig }> = [
+  { driver: 'memory', config: () => ({ keyPrefix: prefix('memory') }) },
+  { driver: 'Redis standalone', config: () => ({ redisUrl: harnessInfo().standaloneUrl, keyPrefix: prefix('redis') }) },
+];
+
+function prefix(driver: string): string {
+  return `sample-e2e:${driver}:${randomUUID().slice(0, 8)}:`;
+}
+
+describe.each(runs)('sample app on $driver', ({ config }) => {
+  let app: INestApplication;
+  let baseUrl: string;
+  let db: UsersDatabase;
+
+  beforeAll(async () => {
+    app = await createSampleApp(config(), { logger: false });
+    await app.listen(0, '127.0.0.1');
+    baseUrl = await app.getUrl();
+    db = app.get(UsersDatabase);
+  });
+
+  afterAll(async () => {
+    if (!app) return;
+    try {
+      // What the sample wrote: cached users, and counters in their namespace (tag keys expire on their own).
+      const store = app.get(StoreService);
+      await store.deleteByPattern('*');
+      await store.namespace('counters').deleteByPattern('*');
+    } finally {
+      await app.close();
+    }
+  });
+
+  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+    const response = await fetch(baseUrl + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  describe('users (cached with getOrSet, invalidated by tag)', () => {
+    it('serves a second GET /users/:id from the cache: the database is read once', async () => {
+      const readsBefore = db.reads;
+      const first = await http('GET', '/users/1');
+      const second = await http('GET', '/users/1');
+
+      expect(first).toEqual({ status: 200, body: { id: 1, name: 'Ada Lovelace', email: 'ada@example.com' } });
+      expect(second).toEqual(first);
+      expect(db.reads - readsBefore).toBe(1);
+    });
+
+    it('reads the database once for concurrent misses of one user', async () => {
+      const readsBefore = db.reads;
+      const responses = await Promise.all(Array.from({ length: 5 }, () => http('GET', '/users/3')));
+
+      expect(responses.map((r) => r.body.name)).toEqual(Array(5).fill('Grace Hopper'));
+      expect(db.reads - readsBefore).toBe(1);
+    });
+
+    it('caches the list too', async () => {
+      const readsBefore = db.reads;
+      const first = await http('GET', '/users');
+      const second = await http('GET', '/users');
+
+      expect(first.status).toBe(200);
+      expect(first.body).toHaveLength(3);
+      expect(second.body).toEqual(first.body);
+      expect(db.reads - readsBefore).toBe(1);
+    });
+
+    it('serves the updated user and list after PUT, and keeps other users cached', async () => {
+      await http('GET', '/users/2'); // warm the cache for user 2
+      const put = await http('PUT', '/users/1', { name: 'Ada King' });
+      expect(put).toEqual({ status: 200, body: { id: 1, name: 'Ada King', email: 'ada@example.com' } });
+
+      const readsBefore = db.reads;
+      expect((await http('GET', '/users/1')).body).toEqual(put.body);
+      expect((await http('GET', '/users')).body).toContainEqual(put.body);
+      expect((await http('GET', '/users/2')).body.name).toBe('Alan Turing');
+      // user 1 and the list were reloaded; user 2 still came from the cache
+      expect(db.reads - readsBefore).toBe(2);
+    });
+
+    it('answers 404 for a missing user and caches nothing for it', async () => {
+      const readsBefore = db.reads;
+      expect((await http('GET', '/users/404')).status).toBe(404);
+      expect((await http('GET', '/users/404')).status).toBe(404);
+      expect(db.reads - readsBefore).toBe(2);
+    });
+  });
+
+  describe('counters', () => {
+    it('increments atomically and reads back', async () => {
+      expect(await http('GET', '/counters/visits')).toEqual({ status: 200, body: { name: 'visits', value: 0 } });
+      expect((await http('POST', '/counters/visits')).body).toEqual({ name: 'visits', value: 1 });
+      expect((await http('POST', '/counters/visits')).body).toEqual({ name: 'visits', value: 2 });
+      expect((await http('POST', '/counters/visits?by=5')).body).toEqual({ name: 'visits', value: 7 });
+
+      await Promise.all(Array.from({ length: 10 }, () => http('POST', '/counters/visits')));
+      expect(await http('GET', '/counters/visits')).toEqual({ status: 200, body: { name: 'visits', value: 17 } });
+    });
+
+    it('maps a StoreValidationError to 400', async () => {
+      const response = await http('POST', '/counters/visits?by=1.5');
+
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ statusCode: 400, code: expect.stringMatching(/^STORE_/) });
+      expect(response.body.message).toContain('1.5');
+      expect((await http('GET', '/counters/visits')).body.value).toBe(17);
+    });
+  });
+
+  describe('events (pub/sub)', () => {
+    it('publishes, reports the number of receivers, and the sample receives it', async () => {
+      const published = await http('POST', '/events/greetings', { text: 'hello' });
+      expect(published).toEqual({ status: 200, body: { receivers: 1 } });
+
+      const received = await eventually(async () => {
+        const { body } = await http('GET', '/events');
+        return body.received.find((m: { message: unknown }) => (m.message as { text?: string })?.text === 'hello');
+      });
+      expect(received).toMatchObject({ channel: 'greetings', message: { text: 'hello' } });
+    });
+
+    it('returns 0 receivers on a channel nobody listens to', async () => {
+      expect(await http('POST', '/events/nobody-listens', { n: 1 })).toEqual({ status: 200, body: { receivers: 0 } });
+    });
+  });
+});
+
+/** Polls `probe` until it returns something truthy (pub/sub delivery is asynchronous), or fails after 2 s. */
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 2_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
