@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { globToRegExp } from '../../common/glob.js';
-import { SubscriptionRegistry } from '../subscription-registry.js';
+import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
 import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
 
 const NO_SERVER = { add: async () => undefined, remove: async () => undefined };
@@ -15,8 +15,7 @@ export class MemoryPubSub {
   private readonly compiled = new Map<string, RegExp>();
 
   constructor(logger: Logger) {
-    const onListenerError = (error: unknown, name: string) =>
-      logger.error(`A subscriber of "${name}" threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    const onListenerError = logListenerError(logger);
     this.channels = new SubscriptionRegistry(NO_SERVER, onListenerError);
     this.patterns = new SubscriptionRegistry(NO_SERVER, onListenerError);
   }

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { SubscriptionRegistry } from '../subscription-registry.js';
+import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
 import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
@@ -20,8 +20,7 @@ export class RedisSubscriber {
     private readonly commandClient: Redis | Cluster,
     private readonly logger: Logger,
   ) {
-    const onListenerError = (error: unknown, name: string) =>
-      logger.error(`A subscriber of "${name}" threw: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    const onListenerError = logListenerError(logger);
     this.channels = new SubscriptionRegistry(
       { add: (name) => this.command('subscribe', (c) => c.subscribe(name)), remove: (name) => this.command('unsubscribe', (c) => c.unsubscribe(name)) },
       onListenerError,
