@@ -483,6 +483,53 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       });
     });
 
+    describe('serializer', () => {
+      /** Keeps Dates as Dates: what a user plugs in for types JSON loses. */
+      const dateSerializer = {
+        serialize: (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? `date:${v}` : v)),
+        deserialize: (raw: string) => JSON.parse(raw, (_key, v: unknown) => (typeof v === 'string' && v.startsWith('date:') ? new Date(v.slice(5)) : v)),
+      };
+      const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
+
+      it('round-trips values through a custom serializer, for keys, tags and messages', async () => {
+        const { store: custom } = await fixtures.open({ serializer: dateSerializer });
+        const value = { at: new Date('2026-01-02T03:04:05.000Z') };
+        await custom.set('dated', value, { tags: ['dated'] });
+        expect(await custom.get('dated')).toEqual(value);
+        const seen: unknown[] = [];
+        const off = await custom.subscribe('dated', (message) => {
+          seen.push(message);
+        });
+        await custom.publish('dated', value);
+        await waitFor(() => seen.length === 1, 5_000, 'the message');
+        expect(seen[0]).toEqual(value);
+        await off();
+      });
+
+      it('reports a serializer that returns no string as StoreSerializationError and writes nothing', async () => {
+        const { store: broken } = await fixtures.open({ serializer: { serialize: () => undefined, deserialize: JSON.parse } });
+        await expect(broken.set('unstorable', 1)).rejects.toBeInstanceOf(StoreSerializationError);
+        expect(await broken.has('unstorable')).toBe(false);
+      });
+    });
+
+    describe('driver: pattern subscriptions (Redis glob rules)', () => {
+      it('delivers messages of matching channels only, with the channel name', async () => {
+        const seen: string[] = [];
+        const base = `${fixture.prefix}c:`;
+        const off = await fixture.driver.psubscribe(`${base}orders.[ab]?`, (message, channel) => {
+          seen.push(`${channel.slice(base.length)}=${message}`);
+        });
+        for (const channel of ['orders.a1', 'orders.c1', 'orders.b22', 'orders.b2']) {
+          await fixture.driver.publish(`${base}${channel}`, channel);
+        }
+        await waitFor(() => seen.length === 2, 5_000, 'the matching messages');
+        await sleep(50);
+        expect(seen.sort()).toEqual(['orders.a1=orders.a1', 'orders.b2=orders.b2']);
+        await off();
+      });
+    });
+
     it('exposes the raw client on Redis and refuses it on memory', () => {
       if (fixture.driver.kind === 'memory') expect(() => store.client).toThrow(StoreUnsupportedError);
       else expect(typeof store.client.get).toBe('function');
