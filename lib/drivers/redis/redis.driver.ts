@@ -116,22 +116,41 @@ const failSet = fail('set');
 const ignoreReply = (): void => undefined;
 
 /**
- * Lets in-flight commands finish, then closes: auto-pipelined commands go out on the next
- * setImmediate, and a PING on every connection resolves only after all replies before it. A client
- * that is not connected, or does not answer in time, is dropped. (Not QUIT: ioredis arms its socket
- * timer for the QUIT and leaves it running after the close, holding the process open.)
+ * Lets in-flight commands finish, then closes. Auto-pipelined commands wait in ioredis's queue until
+ * a later tick, so close first waits for that queue to empty; then a PING on every connection
+ * resolves only after all replies before it. A client that is not connected, or does not answer in
+ * time, is dropped. (Not QUIT: ioredis arms its socket timer for the QUIT and leaves it running
+ * after the close, holding the process open.)
  */
 async function closeGracefully(client: Redis | Cluster, timeoutMs: number): Promise<void> {
-  if (client.status === 'ready') {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const drained = Promise.all(masters(client).map((connection) => connection.ping())).catch(() => undefined);
-    await withTimeout(drained, timeoutMs);
-  }
+  // Commands sent while the first connection is still being made wait in the offline queue.
+  if (CONNECTING.has(client.status)) await withTimeout(settled(client), timeoutMs);
+  if (client.status === 'ready') await withTimeout(drain(client), timeoutMs);
   if (client.status === 'end') return;
   const ended = new Promise<void>((resolve) => client.once('end', resolve));
   client.disconnect();
   await withTimeout(ended, timeoutMs);
 }
+
+async function drain(client: Redis | Cluster): Promise<void> {
+  while (client.autoPipelineQueueSize > 0 && client.status === 'ready') await nextTurn();
+  await Promise.all(masters(client).map((connection) => connection.ping())).catch(() => undefined);
+}
+
+const CONNECTING = new Set(['connecting', 'connect']);
+
+/** Resolves once the client is ready or has given up (closed, or reconnecting after a failure). */
+function settled(client: Redis | Cluster): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      for (const event of ['ready', 'close', 'end']) client.off(event, done);
+      resolve();
+    };
+    for (const event of ['ready', 'close', 'end']) client.once(event, done);
+  });
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Waits for `promise`, but no longer than `ms`; the timer never outlives the wait. */
 async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
