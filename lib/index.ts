@@ -11,6 +11,7 @@ export type {
   StoreSentinelConnection,
 } from './interfaces/store-options.interface.js';
 export type { Ttl } from './common/ttl.js';
+export type { CacheLookup, CacheStatus, EarlyRefresh, StoreCacheOptions, StoreL1Options } from './cache/cache-options.interface.js';
 export type { StoreSerializer } from './serialization/serializer.interface.js';
 export { JsonSerializer } from './serialization/json.serializer.js';
 export {
@@ -20,6 +21,7 @@ export {
   StoreError,
   StoreInvalidKeyError,
   StoreInvalidTtlError,
+  StoreLoaderTimeoutError,
   StoreSerializationError,
   StoreUnsupportedError,
   StoreValidationError,

@@ -4,7 +4,8 @@ import { createDriver } from './drivers/driver.factory.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
 import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
 import { StoreLifecycle } from './store-lifecycle.js';
-import { STORE_DRIVER, STORE_RESOLVED_OPTIONS } from './store.constants.js';
+import { STORE_CONTEXT, STORE_DRIVER, STORE_RESOLVED_OPTIONS } from './store.constants.js';
+import { createStoreContext, type StoreContext } from './store-context.js';
 import { STORE_MODULE_OPTIONS, StoreConfigurableModule } from './store.module-definition.js';
 import { StoreService } from './store.service.js';
 
@@ -26,9 +27,14 @@ import { StoreService } from './store.service.js';
       inject: [STORE_MODULE_OPTIONS, STORE_RESOLVED_OPTIONS],
     },
     {
-      provide: StoreService,
-      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) => StoreService.create(driver, resolved),
+      provide: STORE_CONTEXT,
+      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) => createStoreContext(driver, resolved),
       inject: [STORE_DRIVER, STORE_RESOLVED_OPTIONS],
+    },
+    {
+      provide: StoreService,
+      useFactory: (context: StoreContext) => StoreService.fromContext(context),
+      inject: [STORE_CONTEXT],
     },
     StoreLifecycle,
   ],

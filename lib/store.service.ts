@@ -1,21 +1,17 @@
-import { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import type { ResolvedStoreOptions } from './common/resolved-options.js';
+import { CacheAside, isStale, type CacheCall } from './cache/cache-aside.js';
+import { hasHeader } from './cache/cache-entry.codec.js';
+import type { CacheLookup, StoreCacheOptions } from './cache/cache-options.interface.js';
+import { resolveCacheOptions } from './cache/cache-options.resolver.js';
+import { EntryStore, messageOf, type StoredValue } from './cache/entry-store.js';
 import { optionalTtlToMs, ttlToMs, type Ttl } from './common/ttl.js';
 import { assertFunction, assertKey, assertKeys, assertName, assertSafeInteger, assertTags } from './common/validation.js';
-import { rawValue, type RawEntry, type StoreDriver } from './drivers/store-driver.interface.js';
-import {
-  StoreError,
-  StoreSerializationError,
-  StoreUnsupportedError,
-  StoreValidationError,
-  StoreValueTooLargeError,
-  describe,
-} from './errors/store.errors.js';
+import { rawValue, type RawEntry } from './drivers/store-driver.interface.js';
+import { StoreSerializationError, StoreUnsupportedError, StoreValidationError, describe } from './errors/store.errors.js';
 import { KeySpace } from './keys/key-space.js';
-import { decodeTagged, encodeTagged, isTagged } from './tags/tagged-entry.codec.js';
+import type { StoreContext } from './store-context.js';
 
-/** Options of `set`, `mset` entries and `getOrSet`. */
+/** Options of `set` and `mset` entries. */
 export interface StoreSetOptions {
   /** Time to live: seconds, or a duration such as `'30s'`. Default: the module's `defaultTtl` (none: no expiry). */
   ttl?: Ttl;
@@ -36,22 +32,10 @@ export type StoreMessageHandler<T> = (message: T, channel: string) => void | Pro
 
 /** A write that passed validation and serialization; nothing has been sent yet. */
 interface PreparedWrite {
-  key: string;
   fullKey: string;
   payload: string;
   ttlMs: number | undefined;
   tagKeys: string[];
-}
-
-/** State shared by a store and all its namespaces. */
-interface StoreContext {
-  driver: StoreDriver;
-  options: ResolvedStoreOptions;
-  logger: Logger;
-  /** In-process single-flight of `getOrSet`, by full Redis key (so namespaces never share a flight). */
-  flights: Map<string, Promise<unknown>>;
-  /** Cache-path Redis failures that fell back to the loader. */
-  fallbacks: number;
 }
 
 /**
@@ -60,15 +44,20 @@ interface StoreContext {
  * Every method validates its arguments first and writes nothing when they are rejected.
  */
 export class StoreService {
+  private readonly entries: EntryStore;
+  private readonly cacheAside: CacheAside;
+
   private constructor(
     private readonly context: StoreContext,
     private readonly keys: KeySpace,
-  ) {}
+  ) {
+    this.entries = new EntryStore(context);
+    this.cacheAside = new CacheAside(context, this.entries);
+  }
 
-  /** Creates the root store over `driver` (the module does this; use it directly in unit tests if you like). */
-  static create(driver: StoreDriver, options: ResolvedStoreOptions): StoreService {
-    const context: StoreContext = { driver, options, logger: new Logger('StoreService'), flights: new Map(), fallbacks: 0 };
-    return new StoreService(context, new KeySpace(options.keyPrefix));
+  /** The root store over a context (the module does this). */
+  static fromContext(context: StoreContext): StoreService {
+    return new StoreService(context, new KeySpace(context.options.keyPrefix));
   }
 
   /** The raw ioredis client (standalone, Sentinel or Cluster), for what this API does not cover. Throws on the memory driver. */
@@ -83,7 +72,7 @@ export class StoreService {
     return this.context.driver.kind;
   }
 
-  /** Reads a value; `null` when missing, expired, or invalidated through one of its tags. */
+  /** Reads a value; `null` when missing, expired, or invalidated through one of its tags. An L1 hit costs no round trip. */
   get<T>(key: string): Promise<T | null> {
     let fullKey: string;
     try {
@@ -91,8 +80,12 @@ export class StoreService {
     } catch (error) {
       return Promise.reject(error);
     }
+    const l1 = this.context.l1;
+    const inL1 = l1?.get(fullKey);
+    if (inL1) return Promise.resolve(inL1.value as T);
+    const generation = l1?.generation ?? 0;
     // The hottest path: decoding rides on the command's promise (no async wrapper, no extra hop).
-    return this.context.driver.get(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, raw)));
+    return this.context.driver.get(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)));
   }
 
   /** Writes a value, replacing any previous one. Rejects unstorable values and bad options before writing. */
@@ -103,21 +96,31 @@ export class StoreService {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (write.tagKeys.length === 0) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
-    return this.stamp(write).then((stored) => this.context.driver.set(write.fullKey, stored, write.ttlMs));
+    if (write.tagKeys.length === 0 && !this.context.l1) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
+    return this.writeWithHeader(write);
   }
 
   /** Deletes one key or many; resolves to how many existed. */
   async delete(keyOrKeys: string | string[]): Promise<number> {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     const fullKeys = this.dataKeys(keys);
-    return fullKeys.length === 0 ? 0 : this.context.driver.delete(fullKeys);
+    if (fullKeys.length === 0) return 0;
+    const deleted = await this.context.driver.delete(fullKeys);
+    this.context.bus?.keysChanged(fullKeys);
+    return deleted;
   }
 
-  /** Whether a live value is stored at `key` (tag-invalidated entries count as absent). */
+  /** Whether a live value is stored at `key` (tag-invalidated and expired entries count as absent). */
   async has(key: string): Promise<boolean> {
     const raw = await this.context.driver.get(this.dataKey(key), rawValue);
-    return raw !== null && (!isTagged(raw) || (await this.validPayload(raw)) !== null);
+    if (raw === null) return false;
+    if (!hasHeader(raw)) return true;
+    const stored = await this.entries.read(key, raw).catch((error: unknown) => {
+      // A value is there even if this serializer cannot read it.
+      if (error instanceof StoreSerializationError) return { value: undefined, meta: null };
+      throw error;
+    });
+    return stored !== null && !isStale(stored.meta, Date.now());
   }
 
   /** Atomically adds `by` (default 1) to the integer at `key` (missing counts as 0); keeps the key's TTL. */
@@ -135,7 +138,9 @@ export class StoreService {
   /** Sets the TTL of an existing key; `false` when the key does not exist. */
   async expire(key: string, ttl: Ttl): Promise<boolean> {
     const fullKey = this.dataKey(key);
-    return this.context.driver.pexpire(fullKey, ttlToMs(ttl));
+    const existed = await this.context.driver.pexpire(fullKey, ttlToMs(ttl));
+    this.context.bus?.keysChanged([fullKey]);
+    return existed;
   }
 
   /** Remaining time to live in seconds (millisecond precision); `-1` when the key never expires; `null` when missing. */
@@ -149,8 +154,9 @@ export class StoreService {
   async mget<T>(keys: string[]): Promise<Array<T | null>> {
     const fullKeys = this.dataKeys(keys);
     if (fullKeys.length === 0) return [];
+    const generation = this.context.l1?.generation ?? 0;
     const raws = await this.context.driver.mget(fullKeys);
-    return Promise.all(raws.map((raw, i) => (raw === null ? null : this.decode<T>(keys[i], raw))));
+    return Promise.all(raws.map((raw, i) => (raw === null ? null : this.decode<T>(keys[i], fullKeys[i], raw, generation))));
   }
 
   /** Writes many entries at once (pipelined; any slots on a Cluster). Every entry is validated before any is written. */
@@ -160,35 +166,35 @@ export class StoreService {
       if (entry === null || typeof entry !== 'object') throw new StoreValidationError(`mset entry ${describe(entry)} must be { key, value }`);
       return this.prepare(entry.key, entry.value, entry);
     });
+    if (writes.length === 0) return;
     const raw: RawEntry[] = await Promise.all(
-      writes.map(async (write) => ({ key: write.fullKey, value: await this.stamp(write), ttlMs: write.ttlMs })),
+      writes.map(async (write) => ({ key: write.fullKey, value: await this.stored(write), ttlMs: write.ttlMs })),
     );
-    if (raw.length > 0) await this.context.driver.mset(raw);
+    await this.context.driver.mset(raw);
+    this.context.bus?.keysChanged(raw.map((entry) => entry.key));
   }
 
   /**
    * Cache-aside: returns the cached value, or calls `loader` once, stores its result and returns it.
-   * Concurrent calls for one key in this process share one read and one load (single-flight).
-   * When Redis is unreachable the loader's result is returned uncached (counted and logged), so the
-   * cache never makes the caller less available. `undefined` results are returned but not stored.
+   * Concurrent calls for one key share one load in this process and, through a lease lock in Redis,
+   * across instances. With `grace`, a stale value is served while one refresh runs (and instead of a
+   * loader error); `earlyRefresh` recomputes hot keys before they expire; `softTimeout` /
+   * `hardTimeout` bound the wait. When Redis is unreachable the loader's result is returned uncached
+   * (counted and logged). `undefined` results are returned but not stored.
    */
-  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: StoreSetOptions): Promise<T> {
-    let fullKey: string;
-    let write: { ttlMs: number | undefined; tagKeys: string[] };
+  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<T> {
+    return (await this.getOrSetWithStatus(key, loader, options)).value;
+  }
+
+  /** Like `getOrSet`, and says where the value came from: `hit`, `miss` (loaded now) or `stale` (within grace). */
+  getOrSetWithStatus<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<CacheLookup<T>> {
+    let call: CacheCall<T>;
     try {
-      fullKey = this.dataKey(key);
-      assertFunction(loader, 'loader');
-      write = this.writeOptions(options);
+      call = this.cacheCall(key, loader, options);
     } catch (error) {
       return Promise.reject(error);
     }
-    const { ttlMs, tagKeys } = write;
-    const flights = this.context.flights;
-    const running = flights.get(fullKey);
-    if (running) return running as Promise<T>;
-    const flight = this.readOrLoad(key, fullKey, loader, ttlMs, tagKeys).finally(() => flights.delete(fullKey));
-    flights.set(fullKey, flight);
-    return flight;
+    return this.cacheAside.lookup(call);
   }
 
   /**
@@ -199,19 +205,24 @@ export class StoreService {
   async invalidateTags(tags: string[]): Promise<void> {
     if (!Array.isArray(tags)) throw new StoreValidationError(`invalidateTags expects an array of tags, got ${describe(tags)}`);
     const tagKeys = this.tagKeys(tags);
-    if (tagKeys.length > 0) await this.context.driver.bumpTags(tagKeys);
+    if (tagKeys.length === 0) return;
+    await this.context.driver.bumpTags(tagKeys);
+    this.context.bus?.tagsInvalidated(tagKeys);
   }
 
   /** Deletes every key of this store (or namespace) matching a Redis glob; SCAN on every master, never KEYS. */
   async deleteByPattern(pattern: string): Promise<number> {
     assertName(pattern, 'pattern', this.context.options.maxKeyLength);
-    return this.context.driver.deleteByPattern(this.keys.dataPattern(pattern));
+    const redisPattern = this.keys.dataPattern(pattern);
+    const deleted = await this.context.driver.deleteByPattern(redisPattern);
+    this.context.bus?.patternDeleted(redisPattern);
+    return deleted;
   }
 
   /** Publishes a message; resolves to the number of subscriptions that received it (per Redis node on a Cluster). */
   async publish<T>(channel: string, message: T): Promise<number> {
     assertName(channel, 'channel', this.context.options.maxKeyLength);
-    const payload = this.serialize(channel, message);
+    const payload = this.entries.serialize(channel, message);
     return this.context.driver.publish(this.keys.channel(channel), payload);
   }
 
@@ -223,8 +234,7 @@ export class StoreService {
   async subscribe<T>(channel: string, handler: StoreMessageHandler<T>): Promise<() => Promise<void>> {
     assertName(channel, 'channel', this.context.options.maxKeyLength);
     assertFunction(handler, 'handler');
-    const redisChannel = this.keys.channel(channel);
-    return this.context.driver.subscribe(redisChannel, (raw) => this.deliver(channel, raw, handler));
+    return this.context.driver.subscribe(this.keys.channel(channel), (raw) => this.deliver(channel, raw, handler));
   }
 
   /**
@@ -236,128 +246,64 @@ export class StoreService {
     return new StoreService(this.context, this.keys.child(name));
   }
 
-  private async readOrLoad<T>(key: string, fullKey: string, loader: () => T | Promise<T>, ttlMs: number | undefined, tagKeys: string[]): Promise<T> {
-    const cached = await this.readForLoad<T>(key, fullKey);
-    if (cached !== null) return cached;
-    // Tag versions are read before loading: an invalidation during the load makes the write stale at once.
-    const stamps = tagKeys.length > 0 ? await this.cachePath('getOrSet', () => this.context.driver.ensureTags(tagKeys, ttlMs)) : [];
-    const value = await loader();
-    if (value === undefined || stamps === undefined) return value;
-    const payload = this.checkedPayload(key, value);
-    const stored = encodeTagged(payload, tagKeys.map((tagKey, i) => [tagKey, stamps[i]]));
-    await this.cachePath('getOrSet', () => this.context.driver.set(fullKey, stored, ttlMs));
-    return value;
-  }
-
-  /** The cached value, or `null` on a miss, an unreadable value (it is recomputed) or Redis being away. */
-  private async readForLoad<T>(key: string, fullKey: string): Promise<T | null> {
-    const raw = await this.cachePath('getOrSet', () => this.context.driver.get(fullKey, rawValue));
-    if (raw === undefined || raw === null) return null;
-    try {
-      return await this.decode<T>(key, raw);
-    } catch (error) {
-      if (!(error instanceof StoreSerializationError)) throw error;
-      this.context.logger.warn(`getOrSet: ${error.message}; recomputing it`);
-      return null;
-    }
-  }
-
-  /** Runs a cache-path command; a store failure is logged and counted and yields `undefined` instead of throwing. */
-  private async cachePath<R>(operation: string, command: () => Promise<R>): Promise<R | undefined> {
-    try {
-      return await command();
-    } catch (error) {
-      if (!(error instanceof StoreError) || error instanceof StoreValidationError) throw error;
-      this.context.fallbacks += 1;
-      this.context.logger.warn(`${operation}: ${error.message}; serving without the cache (${this.context.fallbacks} fallbacks so far)`);
-      return undefined;
-    }
+  private cacheCall<T>(key: string, loader: () => T | Promise<T>, options: StoreCacheOptions | undefined): CacheCall<T> {
+    const fullKey = this.dataKey(key);
+    assertFunction(loader, 'loader');
+    const resolved = resolveCacheOptions(options, this.context.options.defaultTtlMs, (tags) => this.tagKeys(tags));
+    return { key, fullKey, lockKey: this.keys.lock(key), loader, options: resolved };
   }
 
   private deliver<T>(channel: string, raw: string, handler: StoreMessageHandler<T>): void {
     let message: T;
     try {
-      message = this.context.options.serializer.deserialize(raw) as T;
+      message = this.entries.deserialize<T>(channel, raw);
     } catch (error) {
-      this.context.logger.warn(`Skipped a message on channel "${channel}" that could not be deserialized: ${describeError(error)}`);
+      this.context.logger.warn(`Skipped a message on channel "${channel}" that could not be deserialized: ${messageOf(error)}`);
       return;
     }
     const result = handler(message, channel);
     if (result instanceof Promise) {
-      result.catch((error: unknown) => this.context.logger.error(`A subscriber of channel "${channel}" failed: ${describeError(error)}`));
+      result.catch((error: unknown) => this.context.logger.error(`A subscriber of channel "${channel}" failed: ${messageOf(error)}`));
     }
   }
 
-  /** Untagged values decode synchronously; tagged ones first check their tags' versions. */
-  private decode<T>(key: string, raw: string): T | null | Promise<T | null> {
-    return isTagged(raw) ? this.decodeTagged<T>(key, raw) : this.deserialize<T>(key, raw);
+  /** Plain values decode synchronously; entries with a header are checked (tags, freshness) and may go to L1. */
+  private decode<T>(key: string, fullKey: string, raw: string, generation: number): T | null | Promise<T | null> {
+    if (!hasHeader(raw)) return this.entries.deserialize<T>(key, raw);
+    return this.entries.read<T>(key, raw).then((stored) => {
+      if (stored === null || isStale(stored.meta, Date.now())) return null;
+      this.keepInL1(fullKey, stored, generation);
+      return stored.value;
+    });
   }
 
-  private async decodeTagged<T>(key: string, raw: string): Promise<T | null> {
-    const payload = await this.validPayload(raw);
-    return payload === null ? null : this.deserialize<T>(key, payload);
+  private keepInL1<T>(fullKey: string, stored: StoredValue<T>, generation: number): void {
+    const meta = stored.meta;
+    if (!this.context.l1 || meta === null) return;
+    const tagKeys = (meta.s ?? []).map(([tagKey]) => tagKey);
+    this.context.l1.set(fullKey, { value: stored.value, tagKeys, freshUntil: meta.f, delta: meta.d }, generation);
   }
 
-  /** The payload of a tagged entry if every tag still has the version it was stamped with, else `null`. */
-  private async validPayload(raw: string): Promise<string | null> {
-    const entry = decodeTagged(raw);
-    if (!entry) return null;
-    const current = await this.context.driver.readTags(entry.stamps.map(([tagKey]) => tagKey));
-    return entry.stamps.every(([, token], i) => current[i] === token) ? entry.payload : null;
+  private async writeWithHeader(write: PreparedWrite): Promise<void> {
+    await this.context.driver.set(write.fullKey, await this.stored(write), write.ttlMs);
+    this.context.bus?.keysChanged([write.fullKey]);
   }
 
-  private deserialize<T>(key: string, raw: string): T {
-    try {
-      return this.context.options.serializer.deserialize(raw) as T;
-    } catch (error) {
-      throw new StoreSerializationError(key, 'deserialize', `not valid for the configured serializer (${describeError(error)})`, error);
-    }
+  /** The stored form of a write: bare payload, or with tag stamps and (with L1) its expiry. */
+  private async stored(write: PreparedWrite): Promise<string> {
+    if (write.tagKeys.length === 0 && !this.context.l1) return write.payload;
+    const stamps = await this.entries.stamps(write.tagKeys, write.ttlMs);
+    return this.entries.encode(write.payload, stamps, write.ttlMs === undefined ? {} : { f: Date.now() + write.ttlMs });
   }
 
   private prepare(key: string, value: unknown, options: StoreSetOptions | undefined): PreparedWrite {
     const fullKey = this.dataKey(key);
-    const { ttlMs, tagKeys } = this.writeOptions(options);
-    return { key, fullKey, payload: this.checkedPayload(key, value), ttlMs, tagKeys };
-  }
-
-  private writeOptions(options: StoreSetOptions | undefined): { ttlMs: number | undefined; tagKeys: string[] } {
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new StoreValidationError(`Options must be an object, got ${describe(options)}`);
     }
     const ttlMs = optionalTtlToMs(options?.ttl, this.context.options.defaultTtlMs);
-    assertTags(options?.tags, this.context.options.maxKeyLength);
-    return { ttlMs, tagKeys: options?.tags ? this.tagKeys(options.tags) : [] };
-  }
-
-  /** Stamps a write with its tags' current versions (creating missing tags). */
-  private async stamp(write: PreparedWrite): Promise<string> {
-    if (write.tagKeys.length === 0) return write.payload;
-    const tokens = await this.context.driver.ensureTags(write.tagKeys, write.ttlMs);
-    return encodeTagged(write.payload, write.tagKeys.map((tagKey, i) => [tagKey, tokens[i]]));
-  }
-
-  private checkedPayload(key: string, value: unknown): string {
-    const payload = this.serialize(key, value);
-    const limit = this.context.options.maxValueSize;
-    // Each UTF-16 unit is at most 3 UTF-8 bytes: short strings skip the exact byte count.
-    if (payload.length * 3 > limit) {
-      const size = Buffer.byteLength(payload);
-      if (size > limit) throw new StoreValueTooLargeError(key, size, limit);
-    }
-    return payload;
-  }
-
-  private serialize(key: string, value: unknown): string {
-    let payload: string | undefined;
-    try {
-      payload = this.context.options.serializer.serialize(value);
-    } catch (error) {
-      throw new StoreSerializationError(key, 'serialize', describeError(error), error);
-    }
-    if (typeof payload !== 'string') {
-      throw new StoreSerializationError(key, 'serialize', `${describe(value)} has no stored form (undefined, functions and symbols cannot be stored)`);
-    }
-    return payload;
+    const tagKeys = options?.tags === undefined ? [] : this.tagKeys(options.tags);
+    return { fullKey, payload: this.entries.payload(key, value), ttlMs, tagKeys };
   }
 
   private dataKey(key: string): string {
@@ -374,8 +320,4 @@ export class StoreService {
     assertTags(tags, this.context.options.maxKeyLength);
     return [...new Set(tags)].map((tag) => this.keys.tag(tag));
   }
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -14,6 +14,8 @@ export interface ResolvedStoreOptions {
   maxKeyLength: number;
   commandTimeout: number;
   maxEntries: number;
+  /** The L1 tier's bounds, or `null` without L1. */
+  l1: { maxEntries: number; ttlMs: number } | null;
 }
 
 /** Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the global prefix. */
@@ -28,12 +30,13 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
   return {
     driver,
     keyPrefix: resolveKeyPrefix(options.keyPrefix),
-    defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl),
+    defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl, 'defaultTtl'),
     serializer: resolveSerializer(options.serializer),
     maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', 1_048_576),
     maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', 1_024),
     commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', 2_000),
     maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', 100_000),
+    l1: resolveL1(options.l1),
   };
 }
 
@@ -64,6 +67,18 @@ function resolveKeyPrefix(prefix: unknown): string {
   return prefix;
 }
 
+function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {
+  if (l1 === undefined || l1 === false) return null;
+  const options = l1 === true ? {} : l1;
+  if (options === null || typeof options !== 'object') {
+    throw new StoreConfigurationError(`options.l1 must be true, false or { maxEntries, ttl }, got ${describe(l1)}`);
+  }
+  return {
+    maxEntries: positiveInteger(options.maxEntries, 'l1.maxEntries', 10_000),
+    ttlMs: options.ttl === undefined ? 60_000 : configTtl(options.ttl, 'l1.ttl'),
+  };
+}
+
 function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {
   if (serializer === undefined) return new JsonSerializer();
   if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
@@ -72,11 +87,11 @@ function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerial
   return serializer;
 }
 
-function configTtl(ttl: unknown): number {
+function configTtl(ttl: unknown, name: string): number {
   try {
     return ttlToMs(ttl);
   } catch (error) {
-    throw new StoreConfigurationError(`options.defaultTtl: ${(error as StoreError).message}`);
+    throw new StoreConfigurationError(`options.${name}: ${(error as StoreError).message}`);
   }
 }
 

@@ -55,6 +55,19 @@ export interface StoreDriver {
   /** Replaces the token of each existing tag (atomic per tag); tags that do not exist stay absent. */
   bumpTags(tagKeys: string[]): Promise<void>;
 
+  /** SET NX PX: writes only when the key is absent; `true` when written (lease locks). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Extends the key's TTL only while it still holds `value` (a lock owner renewing its lease). */
+  renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Deletes the key only while it still holds `value` (a lock owner releasing it). */
+  deleteIfOwner(key: string, value: string): Promise<boolean>;
+
+  /**
+   * Calls `listener` each time the subscriber connection is back after a loss (messages published
+   * in between were missed). Returns a function that removes the listener.
+   */
+  onSubscriberReconnect(listener: () => void): () => void;
+
   /** Publishes a raw message; resolves to the number of receiving subscriptions. */
   publish(channel: string, message: string): Promise<number>;
   /** Subscribes to one channel; one server subscription serves any number of listeners. */

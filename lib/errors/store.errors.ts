@@ -88,6 +88,20 @@ export class StoreCommandError extends StoreError {
   }
 }
 
+/** A loader did not finish within `hardTimeout`. It keeps running and its result is still cached. */
+export class StoreLoaderTimeoutError extends StoreError {
+  /** The key being loaded. */
+  readonly key: string;
+  /** The timeout that ran out, in ms. */
+  readonly timeoutMs: number;
+
+  constructor(key: string, timeoutMs: number) {
+    super('STORE_LOADER_TIMEOUT', `Loader for key "${key}" did not finish within ${timeoutMs} ms (hardTimeout)`);
+    this.key = key;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
 /** The module options are missing or contradictory. Thrown at bootstrap. */
 export class StoreConfigurationError extends StoreError {
   constructor(message: string) {

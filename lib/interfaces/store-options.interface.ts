@@ -1,5 +1,6 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions, SentinelAddress } from 'ioredis';
 import type { Ttl } from '../common/ttl.js';
+import type { StoreL1Options } from '../cache/cache-options.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 
 /** Connect to a Redis Cluster. */
@@ -58,6 +59,12 @@ export interface StoreModuleOptions {
    * silent network never hangs a caller). Keep it above your slowest command. Default 2 000.
    */
   commandTimeout?: number;
+  /**
+   * An in-process L1 tier in front of Redis for `get` and `getOrSet`: `true` for the defaults or
+   * `{ maxEntries, ttl }`. Kept coherent across instances through an internal pub/sub channel.
+   * Default: off.
+   */
+  l1?: boolean | StoreL1Options;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;
 }

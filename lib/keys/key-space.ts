@@ -52,6 +52,11 @@ export class KeySpace {
     return this.channelBase + name;
   }
 
+  /** An internal channel of the whole store (outside every namespace's channels), e.g. the L1 bus. */
+  internalChannel(name: string): string {
+    return `${this.prefix}i:${name}`;
+  }
+
   /** SCAN pattern for a user's glob over this store's data keys (the user's glob cannot reach outside it). */
   dataPattern(glob: string): string {
     return escapeGlob(this.dataBase) + glob;

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { globToRegExp } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
-import { newTagToken } from '../../tags/tagged-entry.codec.js';
+import { newToken } from '../../cache/cache-entry.codec.js';
 import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
 import { MemoryKeyspace } from './memory-keyspace.js';
 import { MemoryPubSub } from './memory-pubsub.js';
@@ -78,7 +78,7 @@ export class MemoryDriver implements StoreDriver {
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
     const now = Date.now();
     return tagKeys.map((tagKey) => {
-      const entry = this.keyspace.read(tagKey, now) ?? this.keyspace.write(tagKey, newTagToken(), ttlMs);
+      const entry = this.keyspace.read(tagKey, now) ?? this.keyspace.write(tagKey, newToken(), ttlMs);
       if (ttlMs === undefined) entry.expiresAt = 0;
       else if (entry.expiresAt !== 0) entry.expiresAt = Math.max(entry.expiresAt, now + ttlMs);
       return entry.value;
@@ -92,8 +92,30 @@ export class MemoryDriver implements StoreDriver {
   async bumpTags(tagKeys: string[]): Promise<void> {
     for (const tagKey of tagKeys) {
       const entry = this.keyspace.read(tagKey);
-      if (entry) entry.value = newTagToken();
+      if (entry) entry.value = newToken();
     }
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.keyspace.read(key)) return false;
+    this.keyspace.write(key, value, ttlMs);
+    return true;
+  }
+
+  async renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean> {
+    const entry = this.keyspace.read(key);
+    if (entry?.value !== value) return false;
+    entry.expiresAt = Date.now() + ttlMs;
+    return true;
+  }
+
+  async deleteIfOwner(key: string, value: string): Promise<boolean> {
+    return this.keyspace.read(key)?.value === value && this.keyspace.remove(key);
+  }
+
+  /** The memory driver never loses its (in-process) subscriptions. */
+  onSubscriberReconnect(): () => void {
+    return () => undefined;
   }
 
   async publish(channel: string, message: string): Promise<number> {

@@ -15,6 +15,7 @@ export class RedisSubscriber {
   private connection: Redis | Cluster | null = null;
   private readonly channels: SubscriptionRegistry;
   private readonly patterns: SubscriptionRegistry;
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(
     private readonly commandClient: Redis | Cluster,
@@ -41,10 +42,17 @@ export class RedisSubscriber {
     return this.patterns.add(pattern, listener);
   }
 
+  /** Calls `listener` whenever the subscriber connection is ready again after a loss. */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
+  }
+
   /** Closes the subscriber connection, if one was opened. */
   async close(): Promise<void> {
     this.channels.clear();
     this.patterns.clear();
+    this.reconnectListeners.clear();
     const connection = this.connection;
     this.connection = null;
     if (connection) connection.disconnect();
@@ -63,6 +71,12 @@ export class RedisSubscriber {
     const connection = duplicate(this.commandClient);
     logConnectionState(connection, 'subscriber', this.logger);
     connection.on('message', (channel: string, message: string) => this.channels.dispatch(channel, message, channel));
+    let readyBefore = false;
+    connection.on('ready', () => {
+      // ioredis re-subscribes by itself; what was published during the gap is lost, so tell listeners.
+      if (readyBefore) for (const listener of this.reconnectListeners) listener();
+      readyBefore = true;
+    });
     connection.on('pmessage', (pattern: string, channel: string, message: string) =>
       this.patterns.dispatch(pattern, message, channel),
     );

@@ -1,13 +1,13 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { newTagToken } from '../../tags/tagged-entry.codec.js';
+import { newToken } from '../../cache/cache-entry.codec.js';
 import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { isCluster, masters } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
-import { BUMP_TAG, ENSURE_TAG } from './tag-scripts.js';
+import { BUMP_TAG, DELETE_IF_OWNER, ENSURE_TAG, RENEW_IF_OWNER } from './tag-scripts.js';
 
 /**
  * The Redis driver: standalone, Sentinel and Cluster behind one client type. Every command touches
@@ -72,7 +72,7 @@ export class RedisDriver implements StoreDriver {
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
-    const tokens = tagKeys.map((tagKey) => ENSURE_TAG.run(this.client, [tagKey], [newTagToken(), ttlMs ?? 0]));
+    const tokens = tagKeys.map((tagKey) => ENSURE_TAG.run(this.client, [tagKey], [newToken(), ttlMs ?? 0]));
     return (await Promise.all(tokens).catch(fail('tag'))) as string[];
   }
 
@@ -81,7 +81,23 @@ export class RedisDriver implements StoreDriver {
   }
 
   async bumpTags(tagKeys: string[]): Promise<void> {
-    await Promise.all(tagKeys.map((tagKey) => BUMP_TAG.run(this.client, [tagKey], [newTagToken()]))).catch(fail('invalidateTags'));
+    await Promise.all(tagKeys.map((tagKey) => BUMP_TAG.run(this.client, [tagKey], [newToken()]))).catch(fail('invalidateTags'));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.client.set(key, value, 'PX', ttlMs, 'NX').catch(fail('lock'))) === 'OK';
+  }
+
+  async renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await RENEW_IF_OWNER.run(this.client, [key], [value, ttlMs]).catch(fail('lock'))) === 1;
+  }
+
+  async deleteIfOwner(key: string, value: string): Promise<boolean> {
+    return (await DELETE_IF_OWNER.run(this.client, [key], [value]).catch(fail('lock'))) === 1;
+  }
+
+  onSubscriberReconnect(listener: () => void): () => void {
+    return this.subscriber.onReconnect(listener);
   }
 
   publish(channel: string, message: string): Promise<number> {

@@ -32,3 +32,15 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return 0
 `);
+
+/** Extends a lease (ARGV[2] ms) only while the key still holds the owner's token (ARGV[1]). */
+export const RENEW_IF_OWNER = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`);
+
+/** Deletes the key only while it still holds the owner's token (ARGV[1]). */
+export const DELETE_IF_OWNER = new LuaScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`);

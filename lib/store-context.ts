@@ -1,0 +1,30 @@
+import { Logger } from '@nestjs/common';
+import { InvalidationBus } from './cache/invalidation-bus.js';
+import { L1Tier } from './cache/l1-tier.js';
+import type { ResolvedStoreOptions } from './common/resolved-options.js';
+import type { StoreDriver } from './drivers/store-driver.interface.js';
+import { KeySpace } from './keys/key-space.js';
+
+/** State shared by a store and all its namespaces. */
+export interface StoreContext {
+  driver: StoreDriver;
+  options: ResolvedStoreOptions;
+  logger: Logger;
+  /** In-process single-flight of cache loads, by full Redis key (so namespaces never share a flight). */
+  flights: Map<string, Promise<unknown>>;
+  /** Background refreshes (stale-while-revalidate, early refresh) under way, by full key. */
+  refreshes: Map<string, Promise<unknown>>;
+  /** The L1 tier and the bus that keeps it coherent, when `l1` is configured. */
+  l1: L1Tier | null;
+  bus: InvalidationBus | null;
+  /** Cache-path Redis failures that fell back to the loader. */
+  fallbacks: number;
+}
+
+/** Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted. */
+export function createStoreContext(driver: StoreDriver, options: ResolvedStoreOptions): StoreContext {
+  const logger = new Logger('StoreService');
+  const l1 = options.l1 ? new L1Tier(options.l1.maxEntries, options.l1.ttlMs) : null;
+  const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix).internalChannel('l1'), l1, logger) : null;
+  return { driver, options, logger, flights: new Map(), refreshes: new Map(), l1, bus, fallbacks: 0 };
+}
