@@ -3,6 +3,7 @@ import {
   StoreCommandError,
   StoreInvalidKeyError,
   StoreInvalidTtlError,
+  StoreLoaderTimeoutError,
   StoreSerializationError,
   StoreUnsupportedError,
   StoreValidationError,
@@ -246,6 +247,108 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       it('rejects an unstorable loader result with a typed error and stores nothing', async () => {
         await expect(store.getOrSet('gos-bigint', () => 1n)).rejects.toBeInstanceOf(StoreSerializationError);
         expect(await store.has('gos-bigint')).toBe(false);
+      });
+    });
+
+    describe('getOrSet freshness', () => {
+      const counted = (values: string[], delayMs = 0) => {
+        const loader = async () => {
+          loader.calls += 1;
+          if (delayMs > 0) await sleep(delayMs);
+          const next = values[Math.min(loader.calls - 1, values.length - 1)];
+          if (next === 'throw') throw new Error('loader failed');
+          return next;
+        };
+        loader.calls = 0;
+        return loader;
+      };
+
+      it('reports hit and miss', async () => {
+        const loader = counted(['v1']);
+        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({ value: 'v1', status: 'miss' });
+        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({ value: 'v1', status: 'hit' });
+      });
+
+      it('after the TTL without grace, loads again; get() and has() see the value expire with its TTL', async () => {
+        const loader = counted(['v1', 'v2']);
+        await store.getOrSet('fresh-nograce', loader, { ttl: '150ms' });
+        await sleep(200);
+        expect(await store.get('fresh-nograce')).toBeNull();
+        expect(await store.getOrSetWithStatus('fresh-nograce', loader, { ttl: '150ms' })).toEqual({ value: 'v2', status: 'miss' });
+      });
+
+      it('within grace, serves the stale value at once while one refresh runs', async () => {
+        const loader = counted(['v1', 'v2'], 50);
+        await store.getOrSet('swr', loader, { ttl: '100ms', grace: '10s' });
+        await sleep(150);
+        expect(await store.get('swr')).toBeNull();
+        const stale = await Promise.all([1, 2, 3].map(() => store.getOrSetWithStatus('swr', loader, { ttl: '100ms', grace: '10s' })));
+        expect(stale).toEqual([1, 2, 3].map(() => ({ value: 'v1', status: 'stale' })));
+        await waitFor(async () => (await store.get('swr')) === 'v2', 5_000, 'the refreshed value');
+        expect(loader.calls).toBe(2);
+      });
+
+      it('within grace, serves stale instead of a loader error', async () => {
+        const loader = counted(['v1', 'throw']);
+        await store.getOrSet('stale-on-error', loader, { ttl: '100ms', grace: '10s' });
+        await sleep(150);
+        expect(await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' })).toEqual({ value: 'v1', status: 'stale' });
+        await waitFor(() => loader.calls === 2, 5_000, 'the failed refresh');
+        expect(await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' })).toMatchObject({ value: 'v1' });
+      });
+
+      it('softTimeout: waits that long for the refresh, then serves stale', async () => {
+        const slow = counted(['v1', 'v2'], 300);
+        await store.getOrSet('soft-slow', slow, { ttl: '100ms', grace: '10s' });
+        await sleep(150);
+        expect(await store.getOrSetWithStatus('soft-slow', slow, { ttl: '100ms', grace: '10s', softTimeout: '30ms' })).toEqual({ value: 'v1', status: 'stale' });
+        const quick = counted(['v1', 'v2'], 10);
+        await store.getOrSet('soft-quick', quick, { ttl: '100ms', grace: '10s' });
+        await sleep(150);
+        expect(await store.getOrSetWithStatus('soft-quick', quick, { ttl: '100ms', grace: '10s', softTimeout: '2s' })).toEqual({ value: 'v2', status: 'miss' });
+      });
+
+      it('hardTimeout: rejects with StoreLoaderTimeoutError, and the late result is still stored', async () => {
+        const loader = counted(['late'], 300);
+        const error = await store.getOrSet('hard', loader, { ttl: 60, hardTimeout: '30ms' }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreLoaderTimeoutError);
+        expect(error).toMatchObject({ key: 'hard', timeoutMs: 30 });
+        await waitFor(async () => (await store.get('hard')) === 'late', 5_000, 'the late value');
+        expect(loader.calls).toBe(1);
+      });
+
+      it('early refresh by threshold recomputes in the background before expiry', async () => {
+        const loader = counted(['v1', 'v2']);
+        const options = { ttl: 1, earlyRefresh: { threshold: 0.9 } };
+        await store.getOrSet('early-threshold', loader, options);
+        await sleep(150);
+        expect(await store.getOrSetWithStatus('early-threshold', loader, options)).toEqual({ value: 'v1', status: 'hit' });
+        await waitFor(async () => (await store.get('early-threshold')) === 'v2', 5_000, 'the early refresh');
+        expect(loader.calls).toBe(2);
+      });
+
+      it('early refresh by XFetch refreshes keys that are slow to compute', async () => {
+        const loader = counted(['v1', 'v2'], 20);
+        const options = { ttl: 60, earlyRefresh: { beta: 1e9 } };
+        await store.getOrSet('early-xfetch', loader, options);
+        expect(await store.getOrSetWithStatus('early-xfetch', loader, options)).toEqual({ value: 'v1', status: 'hit' });
+        await waitFor(async () => (await store.get('early-xfetch')) === 'v2', 5_000, 'the XFetch refresh');
+        const rare = counted(['r1', 'r2']);
+        await store.getOrSet('early-rare', rare, { ttl: 60, earlyRefresh: true });
+        await store.getOrSet('early-rare', rare, { ttl: 60, earlyRefresh: true });
+        expect(rare.calls).toBe(1);
+      });
+
+      it.each([
+        [{ grace: 0 }, StoreInvalidTtlError],
+        [{ softTimeout: 'soon' }, StoreInvalidTtlError],
+        [{ earlyRefresh: { threshold: 2 } }, StoreValidationError],
+        [{ earlyRefresh: { beta: -1 } }, StoreValidationError],
+        [{ lock: 'yes' }, StoreValidationError],
+      ])('rejects the options %p before loading', async (options, errorType) => {
+        const loader = counted(['x']);
+        await expect(store.getOrSet('fresh-bad', loader, options as never)).rejects.toBeInstanceOf(errorType);
+        expect(loader.calls).toBe(0);
       });
     });
 
