@@ -27,3 +27,21 @@ export {
   StoreValidationError,
   StoreValueTooLargeError,
 } from './errors/store.errors.js';
+
+// cache decorators
+export { Cacheable, NoCache, type CacheableMetadata } from './cache/cacheable.decorator.js';
+export { CacheEvict } from './cache/cache-evict.decorator.js';
+export { CacheableInterceptor } from './cache/cacheable.interceptor.js';
+export { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
+export { CacheMethodExplorer } from './cache/cache-method.explorer.js';
+export { CACHE_EVICT_METADATA, CACHE_KEY_PREFIX, CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS, USER_CACHE_KEY_PREFIX } from './cache/cache.constants.js';
+export type {
+  CacheableOptions,
+  CacheCallType,
+  CacheEvictOptions,
+  CacheKeyContext,
+  CacheKeyFunction,
+  CacheScope,
+  CacheUserResolver,
+  StoreCacheDecoratorOptions,
+} from './cache/cache-decorator-options.interface.js';

@@ -1,4 +1,9 @@
 import { Logger, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
+import { CacheMethodExplorer } from './cache/cache-method.explorer.js';
+import { STORE_CACHE_DECORATOR_OPTIONS } from './cache/cache.constants.js';
+import { CacheableInterceptor } from './cache/cacheable.interceptor.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
 import { createDriver } from './drivers/driver.factory.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
@@ -14,6 +19,7 @@ import { StoreService } from './store.service.js';
  * useFactory | useClass | useExisting, isGlobal })`. Provides `StoreService`.
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: STORE_RESOLVED_OPTIONS,
@@ -36,8 +42,16 @@ import { StoreService } from './store.service.js';
       useFactory: (context: StoreContext) => StoreService.fromContext(context),
       inject: [STORE_CONTEXT],
     },
+    {
+      provide: STORE_CACHE_DECORATOR_OPTIONS,
+      useFactory: (options: StoreModuleOptions) => options.cache ?? {},
+      inject: [STORE_MODULE_OPTIONS],
+    },
     StoreLifecycle,
+    CacheMethodExplorer,
+    CacheableInterceptor,
+    CacheEvictInterceptor,
   ],
-  exports: [StoreService, STORE_DRIVER, STORE_RESOLVED_OPTIONS],
+  exports: [StoreService, STORE_DRIVER, STORE_RESOLVED_OPTIONS, STORE_CACHE_DECORATOR_OPTIONS, CacheableInterceptor, CacheEvictInterceptor],
 })
 export class StoreModule extends StoreConfigurableModule {}

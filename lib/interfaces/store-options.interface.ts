@@ -1,6 +1,7 @@
 import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions, SentinelAddress } from 'ioredis';
 import type { Ttl } from '../common/ttl.js';
 import type { StoreL1Options } from '../cache/cache-options.interface.js';
+import type { StoreCacheDecoratorOptions } from '../cache/cache-decorator-options.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 
 /** Connect to a Redis Cluster. */
@@ -65,6 +66,8 @@ export interface StoreModuleOptions {
    * Default: off.
    */
   l1?: boolean | StoreL1Options;
+  /** Module-wide defaults of `@Cacheable` / `@CacheEvict` (user resolver for `scope: 'user'`, `honorNoCache`). */
+  cache?: StoreCacheDecoratorOptions;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;
 }

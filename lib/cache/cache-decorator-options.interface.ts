@@ -1,0 +1,100 @@
+import type { StoreCacheOptions } from './cache-options.interface.js';
+
+/** Where a decorated call comes from: `method` is a provider method wrapped at bootstrap. */
+export type CacheCallType = 'http' | 'rpc' | 'ws' | 'graphql' | 'method';
+
+/** What key functions, `condition` and user resolvers see of one call. */
+export interface CacheKeyContext {
+  /** Kind of call. */
+  type: CacheCallType;
+  /** Name of the class that declares the handler or method. */
+  className: string;
+  /** Name of the handler or method. */
+  methodName: string;
+  /**
+   * Arguments: for provider methods, the call's arguments; for RPC/WebSocket/GraphQL handlers, the
+   * raw context arguments (`context.getArgs()`); for HTTP, empty (use `params` and `query`).
+   */
+  args: readonly unknown[];
+  /**
+   * Values `{name}` placeholders read, in order of precedence: HTTP route params then query;
+   * provider methods: arguments by parameter name; RPC: the payload; WebSocket: the message body;
+   * GraphQL: the resolver's args object.
+   */
+  named: ReadonlyArray<Readonly<Record<string, unknown>>>;
+  /** HTTP request method in upper case (`HEAD` is reported as `GET`: HEAD uses the GET entry). */
+  httpMethod?: string;
+  /** The raw HTTP request (Express `Request` or Fastify `FastifyRequest`); HTTP only. */
+  request?: unknown;
+}
+
+/** Builds a cache key from a call; return `undefined` to leave this call uncached. */
+export type CacheKeyFunction = (ctx: CacheKeyContext) => string | undefined;
+
+/** Resolves the identity of the caller from the HTTP request, for `scope: 'user'`. */
+export type CacheUserResolver = (request: unknown) => string | number | undefined | null;
+
+/** Who may share an entry. */
+export type CacheScope = 'shared' | 'user';
+
+/** Options of `@Cacheable`. Every option of `getOrSet` (`StoreCacheOptions`) is accepted as well. */
+export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
+  /**
+   * The key: a template such as `'user:{id}'`, `'{0}:{1}'` or `'order:{order.id}'`, or a function of
+   * the call. Placeholders read HTTP route params then query, provider method arguments by name
+   * (plain identifiers only) or position, the RPC payload / WebSocket body / GraphQL args by name,
+   * or the raw context arguments by position. A placeholder that resolves to `undefined`, `null`,
+   * an object or an array leaves the call uncached. Default for HTTP: method, normalised path and
+   * sorted query; for provider methods: class, method and the (primitive) arguments; RPC,
+   * WebSocket and GraphQL handlers without `key` are not cached. The key is stored under
+   * `CACHE_KEY_PREFIX` (`'cache:'`).
+   */
+  key?: string | CacheKeyFunction;
+  /** Tags of the entry, templates like `key` (`['users', 'user:{id}']`); invalidate with `store.invalidateTags` or `@CacheEvict({ tags })`. */
+  tags?: string[];
+  /**
+   * `'shared'` (default): one entry for everyone, and HTTP requests carrying `Authorization` or
+   * `Cookie` are never served from or written to it (`X-Cache: BYPASS`). `'user'`: one entry per
+   * caller identity (see `user`); callers without an identity bypass the cache. HTTP and GraphQL only.
+   */
+  scope?: CacheScope;
+  /** Identity of the caller for `scope: 'user'`. Default: the module option, else `req.user.id ?? req.user.sub`. */
+  user?: CacheUserResolver;
+  /** Cache this call only when it returns `true` (evaluated before the cache is read). */
+  condition?: (ctx: CacheKeyContext) => boolean;
+  /** Do not store a result for which this returns `true` (it is still returned). */
+  unless?: (result: unknown) => boolean;
+  /** HTTP methods cached, upper case. Default `['GET', 'HEAD']` (HEAD always shares the GET entry). */
+  methods?: string[];
+  /** Let a client's `Cache-Control: no-cache` skip the read (the entry is refreshed). Default: the module option, else `false`. */
+  honorNoCache?: boolean;
+}
+
+/** Options of `@CacheEvict`. */
+export interface CacheEvictOptions {
+  /** Keys to delete, templates as in `@Cacheable({ key })` (the same `cache:` key space). */
+  keys?: Array<string | CacheKeyFunction>;
+  /** Tags to invalidate, templates too. */
+  tags?: string[];
+  /** Redis globs within the decorator key space (`'user:*'` deletes `cache:user:*`), templates too. */
+  patterns?: string[];
+  /** Delete every entry written by `@Cacheable` (shared and per-user) in this store. Default `false`. */
+  all?: boolean;
+  /** `'user'`: `keys` name the caller's `scope: 'user'` entries (HTTP). Default `'shared'`. */
+  scope?: CacheScope;
+  /** Identity of the caller for `scope: 'user'`; default as in `@Cacheable`. */
+  user?: CacheUserResolver;
+  /**
+   * Evict before the method runs (and whatever its outcome). Default `false`: evict after the
+   * method succeeds, never when it throws.
+   */
+  beforeInvocation?: boolean;
+}
+
+/** Module-level options of the caching decorators, provided under `STORE_CACHE_DECORATOR_OPTIONS`. */
+export interface StoreCacheDecoratorOptions {
+  /** Default identity resolver for `scope: 'user'`. Default: `req.user.id ?? req.user.sub`. */
+  user?: CacheUserResolver;
+  /** Default of `honorNoCache`. Default `false`. */
+  honorNoCache?: boolean;
+}

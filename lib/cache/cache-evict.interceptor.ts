@@ -1,0 +1,48 @@
+import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { concatMap, defer, from, type Observable } from 'rxjs';
+import { StoreService } from '../store.service.js';
+import { CACHE_EVICT_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
+import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
+import { ContextClaims } from './cache-context.claims.js';
+import type { CacheEvictOptions, CacheKeyContext, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
+import { planEviction, runEviction } from './cache-evict.run.js';
+import { identityFor, type CacheIdentity } from './cache-plan.js';
+import { defaultUserResolver, resolveIdentity } from './http-cache-rules.js';
+
+const claims = new ContextClaims();
+
+/** Runs the evictions of `@CacheEvict` handlers (applied by the decorator itself). */
+@Injectable()
+export class CacheEvictInterceptor implements NestInterceptor {
+  private readonly logger = new Logger('CacheEvict');
+
+  constructor(
+    @Inject(StoreService) private readonly store: StoreService,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Optional() @Inject(STORE_CACHE_DECORATOR_OPTIONS) private readonly defaults: StoreCacheDecoratorOptions = {},
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const options = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT_METADATA, [context.getHandler(), context.getClass()]);
+    if (!options || !claims.claim(context)) return next.handle();
+    const { ctx, identity } = this.callOf(context, options);
+    const evict = () => runEviction(this.store, planEviction(options, ctx, identity, this.logger), this.logger);
+    if (options.beforeInvocation) return defer(() => from(evict())).pipe(concatMap(() => next.handle()));
+    return next.handle().pipe(concatMap(async (value: unknown) => {
+      await evict();
+      return value;
+    }));
+  }
+
+  private callOf(context: ExecutionContext, options: CacheEvictOptions): { ctx: CacheKeyContext; identity: CacheIdentity } {
+    if (context.getType() !== 'http') return { ctx: handlerCallContext(context), identity: identityFor(options.scope, () => undefined) };
+    const request = context.switchToHttp().getRequest<HttpRequestLike>();
+    const method = (request.method ?? 'GET').toUpperCase();
+    const resolver = options.user ?? this.defaults.user ?? defaultUserResolver;
+    return {
+      ctx: httpCallContext(context, request, method === 'HEAD' ? 'GET' : method),
+      identity: identityFor(options.scope, () => resolveIdentity(resolver, request)),
+    };
+  }
+}

@@ -1,0 +1,56 @@
+import { ttlToMs } from '../common/ttl.js';
+import { StoreValidationError, describe } from '../errors/store.errors.js';
+import type { CacheableOptions, CacheEvictOptions } from './cache-decorator-options.interface.js';
+
+const TTL_OPTIONS = ['ttl', 'grace', 'softTimeout', 'hardTimeout'] as const;
+const FUNCTION_OPTIONS = ['condition', 'unless', 'user'] as const;
+
+/** Rejects bad `@Cacheable` options when the class is defined, not on the first request. */
+export function validateCacheableOptions(options: CacheableOptions): void {
+  assertObject(options, '@Cacheable');
+  for (const name of TTL_OPTIONS) if (options[name] !== undefined) ttlToMs(options[name]);
+  for (const name of FUNCTION_OPTIONS) assertOptionalFunction(options[name], `@Cacheable ${name}`);
+  assertKeySource(options.key, '@Cacheable key');
+  assertStrings(options.tags, '@Cacheable tags');
+  assertStrings(options.methods, '@Cacheable methods');
+  assertScope(options.scope, '@Cacheable');
+}
+
+/** Rejects bad `@CacheEvict` options when the class is defined. */
+export function validateCacheEvictOptions(options: CacheEvictOptions): void {
+  assertObject(options, '@CacheEvict');
+  if (options.keys !== undefined && !Array.isArray(options.keys)) fail('@CacheEvict keys', options.keys, 'an array');
+  for (const key of options.keys ?? []) assertKeySource(key, '@CacheEvict keys');
+  assertStrings(options.tags, '@CacheEvict tags');
+  assertStrings(options.patterns, '@CacheEvict patterns');
+  assertOptionalFunction(options.user, '@CacheEvict user');
+  assertScope(options.scope, '@CacheEvict');
+}
+
+function assertObject(options: unknown, what: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) fail(`${what} options`, options, 'an object');
+}
+
+function assertKeySource(key: unknown, what: string): void {
+  const valid = key === undefined || typeof key === 'function' || (typeof key === 'string' && key.length > 0);
+  if (!valid) fail(what, key, 'a non-empty template string or a function');
+}
+
+function assertStrings(values: unknown, what: string): void {
+  if (values === undefined) return;
+  if (!Array.isArray(values) || values.some((value) => typeof value !== 'string' || value.length === 0)) {
+    fail(what, values, 'an array of non-empty strings');
+  }
+}
+
+function assertOptionalFunction(value: unknown, what: string): void {
+  if (value !== undefined && typeof value !== 'function') fail(what, value, 'a function');
+}
+
+function assertScope(scope: unknown, what: string): void {
+  if (scope !== undefined && scope !== 'shared' && scope !== 'user') fail(`${what} scope`, scope, "'shared' or 'user'");
+}
+
+function fail(what: string, value: unknown, expected: string): never {
+  throw new StoreValidationError(`Invalid ${what} ${describe(value)}: expected ${expected}`);
+}

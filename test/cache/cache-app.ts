@@ -1,0 +1,62 @@
+/** For the cache decorator specs: real Nest HTTP apps on Express or Fastify with StoreModule. */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { CacheMethodExplorer, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
+import { harnessInfo } from '../harness/harness-info.js';
+
+export type Platform = 'express' | 'fastify';
+
+export const PLATFORMS: Platform[] = ['express', 'fastify'];
+
+/** A running app, its base URL and its store. */
+export interface CacheApp {
+  app: INestApplication;
+  url: string;
+  store: StoreService;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export interface CacheAppOptions {
+  platform: Platform;
+  controllers?: Array<Type<unknown>>;
+  providers?: Provider[];
+  store?: StoreModuleOptions;
+}
+
+/** Redis standalone from the harness, under a key prefix of its own. */
+export function redisStore(overrides: Partial<StoreModuleOptions> = {}): StoreModuleOptions {
+  return { redis: harnessInfo().standaloneUrl, keyPrefix: `test-cache:${randomUUID().slice(0, 8)}:`, ...overrides };
+}
+
+/** Boots an app with the wiring StoreModule is meant to provide (DiscoveryModule + CacheMethodExplorer). */
+export async function startCacheApp(options: CacheAppOptions): Promise<CacheApp> {
+  @Module({
+    imports: [StoreModule.forRoot(options.store ?? redisStore()), DiscoveryModule],
+    controllers: options.controllers ?? [],
+    providers: [CacheMethodExplorer, ...(options.providers ?? [])],
+  })
+  class AppModule {}
+  const app =
+    options.platform === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return { app, url, store: app.get(StoreService), fetch: (path, init) => fetch(url + path, init) };
+}
+
+/** Body as JSON, and the X-Cache header. */
+export async function read(response: Response): Promise<{ status: number; body: unknown; cache: string | null }> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  return { status: response.status, body, cache: response.headers.get('x-cache') };
+}
