@@ -23,6 +23,9 @@ function clientDefaults(commandTimeout: number): RedisOptions {
     socketTimeout: commandTimeout,
     connectTimeout: Math.max(commandTimeout, 1_000),
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),
+    // ioredis arms this timer on disconnect and, if the socket had already closed (Redis down), never
+    // clears it: a short one keeps a shut-down app from lingering.
+    disconnectTimeout: 200,
   };
 }
 
