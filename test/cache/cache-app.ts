@@ -2,9 +2,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { DiscoveryModule, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { CacheMethodExplorer, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
+import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { harnessInfo } from '../harness/harness-info.js';
 
 export type Platform = 'express' | 'fastify';
@@ -31,12 +31,12 @@ export function redisStore(overrides: Partial<StoreModuleOptions> = {}): StoreMo
   return { redis: harnessInfo().standaloneUrl, keyPrefix: `test-cache:${randomUUID().slice(0, 8)}:`, ...overrides };
 }
 
-/** Boots an app with the wiring StoreModule is meant to provide (DiscoveryModule + CacheMethodExplorer). */
+/** Boots an app with StoreModule (which wires the decorators itself) and the given controllers and providers. */
 export async function startCacheApp(options: CacheAppOptions): Promise<CacheApp> {
   @Module({
-    imports: [StoreModule.forRoot(options.store ?? redisStore()), DiscoveryModule],
+    imports: [StoreModule.forRoot(options.store ?? redisStore())],
     controllers: options.controllers ?? [],
-    providers: [CacheMethodExplorer, ...(options.providers ?? [])],
+    providers: options.providers ?? [],
   })
   class AppModule {}
   const app =

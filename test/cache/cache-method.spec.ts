@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplicationContext } from '@nestjs/common';
-import { DiscoveryModule, NestFactory } from '@nestjs/core';
-import { Cacheable, CacheEvict, CacheMethodExplorer, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
+import { NestFactory } from '@nestjs/core';
+import { Cacheable, CacheEvict, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { harnessInfo } from '../harness/harness-info.js';
 import { called, calls, count } from './cache-test.controllers.js';
 
@@ -86,8 +86,8 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict on provider methods (%s)', (_nam
 
   beforeAll(async () => {
     @Module({
-      imports: [StoreModule.forRoot(options()), DiscoveryModule],
-      providers: [CacheMethodExplorer, UsersRepository, { provide: UsersService, useFactory: (r: UsersRepository) => new UsersService(r), inject: [UsersRepository] }],
+      imports: [StoreModule.forRoot(options())],
+      providers: [UsersRepository, { provide: UsersService, useFactory: (r: UsersRepository) => new UsersService(r), inject: [UsersRepository] }],
     })
     class AppModule {}
     app = await NestFactory.createApplicationContext(AppModule, { logger: false });

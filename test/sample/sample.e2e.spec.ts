@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { StoreService } from '../../lib/index.js';
 import { createSampleApp, type SampleConfig } from '../../sample/app.factory.js';
 import { UsersDatabase } from '../../sample/users/users.database.js';
+import { UsersService } from '../../sample/users/users.service.js';
 import { harnessInfo } from '../harness/harness-info.js';
 
 /**
@@ -43,24 +44,29 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     }
   });
 
-  async function http(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  async function http(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: any; xCache?: string }> {
     const response = await fetch(baseUrl + path, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    return { status: response.status, body: text ? JSON.parse(text) : undefined, xCache: response.headers.get('x-cache') ?? undefined };
   }
 
-  describe('users (cached with getOrSet, invalidated by tag)', () => {
-    it('serves a second GET /users/:id from the cache: the database is read once', async () => {
+  describe('users (@Cacheable / @CacheEvict with tags)', () => {
+    it('serves a second GET /users/:id from the cache: MISS then HIT, the database is read once', async () => {
       const readsBefore = db.reads;
       const first = await http('GET', '/users/1');
       const second = await http('GET', '/users/1');
 
-      expect(first).toEqual({ status: 200, body: { id: 1, name: 'Ada Lovelace', email: 'ada@example.com' } });
-      expect(second).toEqual(first);
+      expect(first).toEqual({ status: 200, body: { id: 1, name: 'Ada Lovelace', email: 'ada@example.com' }, xCache: 'MISS' });
+      expect(second).toEqual({ ...first, xCache: 'HIT' });
       expect(db.reads - readsBefore).toBe(1);
     });
 
@@ -79,28 +85,67 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
 
       expect(first.status).toBe(200);
       expect(first.body).toHaveLength(3);
+      expect([first.xCache, second.xCache]).toEqual(['MISS', 'HIT']);
       expect(second.body).toEqual(first.body);
       expect(db.reads - readsBefore).toBe(1);
     });
 
-    it('serves the updated user and list after PUT, and keeps other users cached', async () => {
-      await http('GET', '/users/2'); // warm the cache for user 2
+    it('serves the updated user and list after PUT (evicted by tag), and keeps other users cached', async () => {
+      await http('GET', '/users/1'); // warm user 1, user 2 and the list
+      await http('GET', '/users/2');
+      await http('GET', '/users');
       const put = await http('PUT', '/users/1', { name: 'Ada King' });
-      expect(put).toEqual({ status: 200, body: { id: 1, name: 'Ada King', email: 'ada@example.com' } });
+      expect(put).toMatchObject({ status: 200, body: { id: 1, name: 'Ada King', email: 'ada@example.com' } });
 
       const readsBefore = db.reads;
-      expect((await http('GET', '/users/1')).body).toEqual(put.body);
-      expect((await http('GET', '/users')).body).toContainEqual(put.body);
-      expect((await http('GET', '/users/2')).body.name).toBe('Alan Turing');
+      const user = await http('GET', '/users/1');
+      const list = await http('GET', '/users');
+      const other = await http('GET', '/users/2');
+      expect(user).toEqual({ status: 200, body: put.body, xCache: 'MISS' });
+      expect(list.xCache).toBe('MISS');
+      expect(list.body).toContainEqual(put.body);
+      expect(list.body).not.toContainEqual(expect.objectContaining({ name: 'Ada Lovelace' }));
+      expect(other).toMatchObject({ body: { name: 'Alan Turing' }, xCache: 'HIT' });
       // user 1 and the list were reloaded; user 2 still came from the cache
       expect(db.reads - readsBefore).toBe(2);
+      expect((await http('GET', '/users/1')).xCache).toBe('HIT');
+    });
+
+    it('evicts nothing when the PUT fails', async () => {
+      await http('GET', '/users/2');
+      expect((await http('PUT', '/users/2', {})).status).toBe(400);
+      expect((await http('GET', '/users/2')).xCache).toBe('HIT');
+    });
+
+    it('never serves or stores a shared entry for a request with Authorization: X-Cache BYPASS, the handler runs', async () => {
+      await http('GET', '/users/1'); // cached for everyone
+      const readsBefore = db.reads;
+      const response = await http('GET', '/users/1', undefined, { authorization: 'Bearer someone' });
+
+      expect(response).toMatchObject({ status: 200, body: { id: 1 }, xCache: 'BYPASS' });
+      expect(db.reads - readsBefore).toBe(1);
     });
 
     it('answers 404 for a missing user and caches nothing for it', async () => {
       const readsBefore = db.reads;
-      expect((await http('GET', '/users/404')).status).toBe(404);
-      expect((await http('GET', '/users/404')).status).toBe(404);
+      const first = await http('GET', '/users/404');
+      const second = await http('GET', '/users/404');
+      expect([first.status, second.status]).toEqual([404, 404]);
+      expect(second.xCache).not.toBe('HIT');
       expect(db.reads - readsBefore).toBe(2);
+    });
+
+    it('caches UsersService.stats(), a @Cacheable provider method: one computation for two requests', async () => {
+      const readsBefore = db.reads;
+      const first = await http('GET', '/users/stats');
+      const second = await http('GET', '/users/stats');
+
+      expect(first).toMatchObject({ status: 200, body: { total: 3, computedAt: expect.any(String) } });
+      expect(second.body).toEqual(first.body);
+      expect(db.reads - readsBefore).toBe(1);
+      // the wrapper is on the provider itself: a direct call (no HTTP) is served from the same entry
+      expect(await app.get(UsersService).stats()).toEqual(first.body);
+      expect(db.reads - readsBefore).toBe(1);
     });
   });
 

@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import { Controller, Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { Args, Field, Int, ObjectType, Query, Resolver, GraphQLModule } from '@nestjs/graphql';
+import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
+import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { Cacheable, CacheableInterceptor, StoreModule } from '../../lib/index.js';
+import { findFreePort } from '../harness/redis-servers.js';
+import { redisStore } from './cache-app.js';
+
+/** Handler call counts, by handler. */
+const calls = new Map<string, number>();
+const called = (name: string) => {
+  calls.set(name, (calls.get(name) ?? 0) + 1);
+  return calls.get(name)!;
+};
+
+@Controller()
+class RpcController {
+  @MessagePattern('sum')
+  sum(@Payload() numbers: number[]): { total: number; call: number } {
+    return { total: numbers.reduce((a, b) => a + b, 0), call: called('sum') };
+  }
+
+  @MessagePattern('user.get')
+  @Cacheable({ key: 'rpc-user:{id}', ttl: 60 })
+  async user(@Payload() payload: { id: number }): Promise<{ id: number; call: number }> {
+    return { id: payload.id, call: called('rpc-user') };
+  }
+}
+
+@ObjectType()
+class Profile {
+  @Field(() => Int)
+  id!: number;
+
+  @Field(() => Int)
+  call!: number;
+}
+
+@Resolver(() => Profile)
+class ProfileResolver {
+  @Query(() => Int)
+  counter(): number {
+    return called('counter');
+  }
+
+  @Query(() => Profile)
+  @Cacheable({ key: 'gql-profile:{id}', ttl: 60 })
+  async profile(@Args('id', { type: () => Int }) id: number): Promise<Profile> {
+    return { id, call: called('gql-profile') };
+  }
+}
+
+/** The global interceptor, as an app would register it. */
+const GLOBAL_CACHE = { provide: APP_INTERCEPTOR, useExisting: CacheableInterceptor };
+
+describe('CacheableInterceptor outside HTTP', () => {
+  beforeEach(() => calls.clear());
+
+  describe('RPC (TCP microservice) with the interceptor registered globally', () => {
+    let service: INestMicroservice;
+    let client: ClientProxy;
+
+    beforeAll(async () => {
+      const port = await findFreePort();
+      @Module({ imports: [StoreModule.forRoot(redisStore())], controllers: [RpcController], providers: [GLOBAL_CACHE] })
+      class RpcModule {}
+      service = await NestFactory.createMicroservice(RpcModule, { transport: Transport.TCP, options: { host: '127.0.0.1', port }, logger: false });
+      await service.listen();
+      client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+      await client.connect();
+    });
+    afterAll(async () => {
+      await client.close();
+      await service.close();
+    });
+
+    it('passes handlers without @Cacheable through untouched', async () => {
+      expect(await firstValueFrom(client.send('sum', [1, 2]))).toEqual({ total: 3, call: 1 });
+      expect(await firstValueFrom(client.send('sum', [1, 2]))).toEqual({ total: 3, call: 2 });
+    });
+
+    it('caches @Cacheable handlers by a key from the payload', async () => {
+      expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
+      expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
+      expect(await firstValueFrom(client.send('user.get', { id: 8 }))).toEqual({ id: 8, call: 2 });
+    });
+  });
+
+  describe('GraphQL (Apollo on Express) with the interceptor registered globally', () => {
+    let app: INestApplication;
+    let url: string;
+    const query = async (source: string, method: 'GET' | 'POST' = 'POST') => {
+      const response =
+        method === 'GET'
+          ? await fetch(`${url}/graphql?query=${encodeURIComponent(source)}`)
+          : await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: source }) });
+      return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] } };
+    };
+
+    beforeAll(async () => {
+      @Module({
+        imports: [
+          StoreModule.forRoot(redisStore()),
+          GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true, playground: false, csrfPrevention: false }),
+        ],
+        providers: [ProfileResolver, GLOBAL_CACHE],
+      })
+      class GraphQlModule {}
+      app = await NestFactory.create(GraphQlModule, { logger: false });
+      await app.listen(0, '127.0.0.1');
+      url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    });
+    afterAll(() => app.close());
+
+    it('passes resolvers without @Cacheable through, over POST and GET, without errors', async () => {
+      expect(await query('{ counter }')).toEqual({ status: 200, body: { data: { counter: 1 } } });
+      expect(await query('{ counter }', 'GET')).toEqual({ status: 200, body: { data: { counter: 2 } } });
+      expect(await query('{ counter }', 'GET')).toEqual({ status: 200, body: { data: { counter: 3 } } });
+    });
+
+    it('caches @Cacheable resolvers by a key from the GraphQL arguments', async () => {
+      expect(await query('{ profile(id: 1) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 1, call: 1 } } } });
+      expect(await query('{ profile(id: 1) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 1, call: 1 } } } });
+      expect(await query('{ profile(id: 2) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 2, call: 2 } } } });
+    });
+  });
+});
