@@ -30,6 +30,11 @@ export class UsersDatabase {
     return [...this.rows.values()].map((row) => ({ ...row }));
   }
 
+  async count(): Promise<number> {
+    await this.query('SELECT count(*) FROM users');
+    return this.rows.size;
+  }
+
   async update(id: number, changes: Partial<Omit<User, 'id'>>): Promise<User | undefined> {
     await this.query(`UPDATE user ${id}`, false);
     const row = this.rows.get(id);

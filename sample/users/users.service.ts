@@ -1,44 +1,49 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import { StoreService } from '../../lib/index.js';
+// In your own app: import { Cacheable } from 'nestjs-store';
+import { Cacheable } from '../../lib/index.js';
 import { type User, UsersDatabase } from './users.database.js';
 
-/** Tag on the cached list only, so updating one user refreshes the list without evicting every other user. */
-const LIST_TAG = 'users:list';
+export interface UserStats {
+  /** How many users the "database" holds. */
+  total: number;
+  /** When this answer was computed: two responses with the same value came from one computation. */
+  computedAt: string;
+}
 
 /**
- * Users, cached aside with `getOrSet`: a hit never touches the database, concurrent misses of one
- * key query it once, and writes invalidate by tag instead of guessing which keys hold the user.
- * Every entry also carries the tag `users`, so `invalidateTags(['users'])` drops all of them.
+ * Users. The HTTP responses are cached by `@Cacheable` / `@CacheEvict` on `UsersController`, so
+ * this service stays free of caching code, except for `stats()`: a provider method can carry
+ * `@Cacheable` too (Nest's interceptors never reach provider methods, so `StoreModule` wraps such
+ * methods at bootstrap), and then every caller, HTTP or not, shares its cached result.
  */
 @Injectable()
 export class UsersService {
-  constructor(
-    private readonly store: StoreService,
-    private readonly db: UsersDatabase,
-  ) {}
+  constructor(private readonly db: UsersDatabase) {}
 
-  findOne(id: number): Promise<User> {
-    return this.store.getOrSet(
-      `user:${id}`,
-      async () => {
-        const user = await this.db.findOne(id);
-        // Thrown from the loader: nothing is cached, so a user created later is found at once.
-        if (!user) throw new NotFoundException(`User ${id} not found`);
-        return user;
-      },
-      { ttl: 60, tags: ['users', `user:${id}`] },
-    );
+  async findOne(id: number): Promise<User> {
+    const user = await this.db.findOne(id);
+    // An exception is never cached: a user created later is found at once.
+    if (!user) throw new NotFoundException(`User ${id} not found`);
+    return user;
   }
 
   findAll(): Promise<User[]> {
-    return this.store.getOrSet('users:all', () => this.db.findAll(), { ttl: 60, tags: ['users', LIST_TAG] });
+    return this.db.findAll();
   }
 
   async update(id: number, changes: Partial<Omit<User, 'id'>>): Promise<User> {
     const user = await this.db.update(id, changes);
     if (!user) throw new NotFoundException(`User ${id} not found`);
-    // Atomic: after this resolves no reader is served the old user or the old list.
-    await this.store.invalidateTags([`user:${id}`, LIST_TAG]);
     return user;
+  }
+
+  /**
+   * An expensive aggregate, cached for 30 s under the default provider-method key
+   * (class, method and arguments). No tags: a count that is up to 30 s old is fine here; add
+   * `tags: ['users']` and invalidate that tag if it must follow every write.
+   */
+  @Cacheable({ ttl: 30 })
+  async stats(): Promise<UserStats> {
+    return { total: await this.db.count(), computedAt: new Date().toISOString() };
   }
 }
