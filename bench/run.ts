@@ -9,6 +9,7 @@
  */
 import 'reflect-metadata';
 import os from 'node:os';
+import { cacheSuite } from './cache.bench.js';
 import { coreSuite } from './core.bench.js';
 import type { Suite } from './lib/context.js';
 import { defaultMeasureOptions } from './lib/measure.js';
@@ -19,6 +20,7 @@ import { packageVersion } from './lib/versions.js';
 /** Suite name → suite. Later suites (rate limit, pub/sub, HTTP) are added here. */
 const SUITES: Record<string, Suite> = {
   core: coreSuite,
+  cache: cacheSuite,
 };
 
 function selectSuites(args: string[]): Array<[string, Suite]> {

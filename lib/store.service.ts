@@ -182,8 +182,16 @@ export class StoreService {
    * `hardTimeout` bound the wait. When Redis is unreachable the loader's result is returned uncached
    * (counted and logged). `undefined` results are returned but not stored.
    */
-  async getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<T> {
-    return (await this.getOrSetWithStatus(key, loader, options)).value;
+  getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<T> {
+    let call: CacheCall<T>;
+    try {
+      call = this.cacheCall(key, loader, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // An L1 hit answers in this tick: one settled promise, no lookup chain.
+    const inL1 = this.cacheAside.fromL1(call);
+    return inL1 ? Promise.resolve(inL1.value) : this.cacheAside.lookup(call).then(valueOf);
   }
 
   /** Like `getOrSet`, and says where the value came from: `hit`, `miss` (loaded now) or `stale` (within grace). */
@@ -320,4 +328,8 @@ export class StoreService {
     assertTags(tags, this.context.options.maxKeyLength);
     return [...new Set(tags)].map((tag) => this.keys.tag(tag));
   }
+}
+
+function valueOf<T>(lookup: CacheLookup<T>): T {
+  return lookup.value;
 }

@@ -62,7 +62,8 @@ export class CacheAside {
     return hardMs === undefined ? flight : withDeadline(flight, hardMs, () => new StoreLoaderTimeoutError(call.key, hardMs));
   }
 
-  private fromL1<T>(call: CacheCall<T>): CacheLookup<T> | undefined {
+  /** The L1 hit for `call`, if there is one (and starts an early refresh when one is due). */
+  fromL1<T>(call: CacheCall<T>): CacheLookup<T> | undefined {
     const entry = call.options.l1 ? this.context.l1?.get(call.fullKey) : undefined;
     if (!entry) return undefined;
     this.refreshEarlyIfDue(call, entry.freshUntil, entry.delta);
