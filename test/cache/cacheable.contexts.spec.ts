@@ -4,7 +4,10 @@ import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Args, Field, Int, ObjectType, Query, Resolver, GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { WsAdapter } from '@nestjs/platform-ws';
+import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { firstValueFrom } from 'rxjs';
+import WebSocket from 'ws';
 import { Cacheable, CacheableInterceptor, StoreModule } from '../../lib/index.js';
 import { findFreePort } from '../harness/redis-servers.js';
 import { redisStore } from './cache-app.js';
@@ -53,6 +56,36 @@ class ProfileResolver {
   }
 }
 
+@WebSocketGateway({ path: '/ws' })
+class ProfileGateway {
+  @SubscribeMessage('ping')
+  ping(@MessageBody() body: { n: number }): { event: string; data: { n: number; call: number } } {
+    return { event: 'pong', data: { n: body.n, call: called('ws-ping') } };
+  }
+
+  @SubscribeMessage('profile')
+  @Cacheable({ key: 'ws-profile:{id}', ttl: 60 })
+  async profile(@MessageBody() body: { id: number }): Promise<{ event: string; data: { id: number; call: number } }> {
+    return { event: 'profile', data: { id: body.id, call: called('ws-profile') } };
+  }
+}
+
+/** Sends one message on a fresh connection and resolves with the first reply. */
+async function wsRequest(url: string, event: string, data: unknown): Promise<unknown> {
+  const socket = new WebSocket(url);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    const reply = new Promise<unknown>((resolve) => socket.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+    socket.send(JSON.stringify({ event, data }));
+    return await reply;
+  } finally {
+    socket.close();
+  }
+}
+
 /** The global interceptor, as an app would register it. */
 const GLOBAL_CACHE = { provide: APP_INTERCEPTOR, useExisting: CacheableInterceptor };
 
@@ -86,6 +119,32 @@ describe('CacheableInterceptor outside HTTP', () => {
       expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
       expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
       expect(await firstValueFrom(client.send('user.get', { id: 8 }))).toEqual({ id: 8, call: 2 });
+    });
+  });
+
+  describe('WebSocket gateway (ws) with the interceptor registered globally', () => {
+    let app: INestApplication;
+    let url: string;
+
+    beforeAll(async () => {
+      @Module({ imports: [StoreModule.forRoot(redisStore())], providers: [ProfileGateway, GLOBAL_CACHE] })
+      class WsModule {}
+      app = await NestFactory.create(WsModule, { logger: false });
+      app.useWebSocketAdapter(new WsAdapter(app));
+      await app.listen(0, '127.0.0.1');
+      url = `ws://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/ws`;
+    });
+    afterAll(() => app.close());
+
+    it('passes handlers without @Cacheable through untouched', async () => {
+      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({ event: 'pong', data: { n: 1, call: 1 } });
+      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({ event: 'pong', data: { n: 1, call: 2 } });
+    });
+
+    it('caches @Cacheable handlers by a key from the message body', async () => {
+      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({ event: 'profile', data: { id: 3, call: 1 } });
+      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({ event: 'profile', data: { id: 3, call: 1 } });
+      expect(await wsRequest(url, 'profile', { id: 4 })).toEqual({ event: 'profile', data: { id: 4, call: 2 } });
     });
   });
 
