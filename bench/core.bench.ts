@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { StoreModule, StoreService } from '../lib/index.js';
 import type { BenchContext } from './lib/context.js';
 import { measureAll, type BenchCase, type Measurement } from './lib/measure.js';
-import { deleteByPrefix } from './lib/redis-target.js';
+import { deleteByPrefix, redisOptionsFromUrl } from './lib/redis-target.js';
 import { goals, heading, line, measurementTable, ratios, subheading } from './lib/report.js';
 
 const KEY_PREFIX = 'bench:core:';
@@ -105,19 +105,6 @@ function bentocache(ctx: BenchContext, key: string): System {
     get: () => bento.get({ key }),
     set: (ttl = TTL_SECONDS) => bento.set({ key, value: VALUE, ttl: `${ttl}s` }),
     close: () => bento.disconnectAll(),
-  };
-}
-
-/** bentocache's redis driver takes ioredis options, not a URL. */
-function redisOptionsFromUrl(url: string): { host: string; port: number; username?: string; password?: string; db?: number } {
-  const u = new URL(url);
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db !== undefined && Number.isFinite(db) ? { db } : {}),
   };
 }
 

@@ -9,6 +9,7 @@
  *
  * The suite checks that each read returns the value and sends (almost) no command to Redis.
  */
+import { redisOptionsFromUrl } from '../lib/redis-target.js';
 import { NestFactory } from '@nestjs/core';
 import KeyvRedis from '@keyv/redis';
 import { BentoCache, bentostore } from 'bentocache';
@@ -122,15 +123,3 @@ export function mapFloor(key: string): L1System {
   };
 }
 
-/** bentocache's redis driver takes ioredis options, not a URL. */
-export function redisOptionsFromUrl(url: string): { host: string; port: number; username?: string; password?: string; db?: number } {
-  const u = new URL(url);
-  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
-  return {
-    host: u.hostname,
-    port: Number(u.port || 6379),
-    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
-    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
-    ...(db !== undefined && Number.isFinite(db) ? { db } : {}),
-  };
-}

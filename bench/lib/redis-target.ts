@@ -52,3 +52,16 @@ export async function deleteByPrefix(url: string, prefix: string): Promise<void>
     client.disconnect();
   }
 }
+
+/** bentocache's redis driver takes ioredis options, not a URL. */
+export function redisOptionsFromUrl(url: string): { host: string; port: number; username?: string; password?: string; db?: number } {
+  const u = new URL(url);
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
+  return {
+    host: u.hostname,
+    port: Number(u.port || 6379),
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db !== undefined && Number.isFinite(db) ? { db } : {}),
+  };
+}
