@@ -45,3 +45,20 @@ export type {
   CacheUserResolver,
   StoreCacheDecoratorOptions,
 } from './cache/cache-decorator-options.interface.js';
+
+// rate limiting
+export { RateLimiterService, type RateLimiterDefaults } from './rate-limit/rate-limiter.service.js';
+export { RateLimit, type RateLimitMetadata } from './rate-limit/rate-limit.decorator.js';
+export { SkipRateLimit, type SkipRateLimitMetadata } from './rate-limit/skip-rate-limit.decorator.js';
+export { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+export { RateLimitExceededException, RateLimitUnavailableException, type RateLimitExceptionBody } from './rate-limit/rate-limit-exception.js';
+export { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
+export { normalizeClientIp } from './rate-limit/rate-limit-key.js';
+export type {
+  RateLimitHeadersMode,
+  RateLimitKey,
+  RateLimitKeyFunction,
+  RateLimitRule,
+  StoreRateLimitOptions,
+} from './rate-limit/rate-limit-options.interface.js';
+export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit/rate-limit.interfaces.js';

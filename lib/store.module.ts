@@ -3,6 +3,11 @@ import { DiscoveryModule } from '@nestjs/core';
 import { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
 import { CacheMethodExplorer } from './cache/cache-method.explorer.js';
 import { STORE_CACHE_DECORATOR_OPTIONS } from './cache/cache.constants.js';
+import type { StoreRateLimitOptions } from './rate-limit/rate-limit-options.interface.js';
+import { validateStoreRateLimitOptions } from './rate-limit/rate-limit-rule.validation.js';
+import { STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { RateLimiterService } from './rate-limit/rate-limiter.service.js';
 import { CacheableInterceptor } from './cache/cacheable.interceptor.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
 import { createDriver } from './drivers/driver.factory.js';
@@ -47,11 +52,37 @@ import { StoreService } from './store.service.js';
       useFactory: (options: StoreModuleOptions) => options.cache ?? {},
       inject: [STORE_MODULE_OPTIONS],
     },
+    {
+      provide: STORE_RATE_LIMIT_OPTIONS,
+      useFactory: (options: StoreModuleOptions) => {
+        const rateLimit = options.rateLimit ?? {};
+        validateStoreRateLimitOptions(rateLimit);
+        return rateLimit;
+      },
+      inject: [STORE_MODULE_OPTIONS],
+    },
+    {
+      provide: RateLimiterService,
+      useFactory: (context: StoreContext, rateLimit: StoreRateLimitOptions) => new RateLimiterService(context, { failure: rateLimit.failure }),
+      inject: [STORE_CONTEXT, STORE_RATE_LIMIT_OPTIONS],
+    },
+    RateLimitGuard,
     StoreLifecycle,
     CacheMethodExplorer,
     CacheableInterceptor,
     CacheEvictInterceptor,
   ],
-  exports: [StoreService, STORE_DRIVER, STORE_RESOLVED_OPTIONS, STORE_CACHE_DECORATOR_OPTIONS, CacheableInterceptor, CacheEvictInterceptor],
+  exports: [
+    StoreService,
+    STORE_DRIVER,
+    STORE_RESOLVED_OPTIONS,
+    STORE_CONTEXT,
+    STORE_CACHE_DECORATOR_OPTIONS,
+    CacheableInterceptor,
+    CacheEvictInterceptor,
+    STORE_RATE_LIMIT_OPTIONS,
+    RateLimiterService,
+    RateLimitGuard,
+  ],
 })
 export class StoreModule extends StoreConfigurableModule {}

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { RateLimitAlgorithm } from '../rate-limit/rate-limit.interfaces.js';
 
 /** Receives a raw message and the full channel name it arrived on. */
 export type RawMessageListener = (message: string, channel: string) => void;
@@ -11,6 +12,39 @@ export interface RawEntry {
   key: string;
   value: string;
   ttlMs?: number;
+}
+
+/** The two keys one rate-limit check touches; they share a hash tag, so one slot on a Cluster. */
+export interface RateLimitKeys {
+  /** The algorithm's state (a hash, or a sorted set for `sliding-log`). */
+  state: string;
+  /** Present while the key is blocked (`blockDuration`); its TTL is the time left. */
+  block: string;
+}
+
+/** The arguments of one rate-limit check, validated by the caller. */
+export interface RateLimitArgs {
+  /** Requests per window (the burst size for `token-bucket` and `gcra`); a positive integer. */
+  limit: number;
+  /** The window in ms; a positive integer, and `limit * windowMs` is a safe integer. */
+  windowMs: number;
+  /** Units to consume; 0 peeks (reports as if for 1 unit and writes nothing). */
+  cost: number;
+  /** When a consume is refused, block the key for this many ms (0: no block). */
+  blockMs: number;
+}
+
+/** What one rate-limit check answered, on the store's clock (Redis `TIME`; `Date.now()` in memory). */
+export interface RawRateLimitReply {
+  allowed: boolean;
+  /** Units still available after this check (0 when refused). */
+  remaining: number;
+  /** ms until the state is back to full (0: it is full). */
+  resetAfterMs: number;
+  /** ms until a refused check may pass (0 when allowed). */
+  retryAfterMs: number;
+  /** The store's clock when the check ran (epoch ms). */
+  serverNowMs: number;
 }
 
 /**
@@ -61,6 +95,12 @@ export interface StoreDriver {
   renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes the key only while it still holds `value` (a lock owner releasing it). */
   deleteIfOwner(key: string, value: string): Promise<boolean>;
+
+  /**
+   * One atomic rate-limit check (`algorithm` over `keys`, both expiring on their own): a single Lua
+   * script on Redis, the same steps in process on the memory driver.
+   */
+  rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply>;
 
   /**
    * Calls `listener` each time the subscriber connection is back after a loss (messages published

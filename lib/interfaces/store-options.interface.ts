@@ -2,6 +2,7 @@ import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions, Sentine
 import type { Ttl } from '../common/ttl.js';
 import type { StoreL1Options } from '../cache/cache-options.interface.js';
 import type { StoreCacheDecoratorOptions } from '../cache/cache-decorator-options.interface.js';
+import type { StoreRateLimitOptions } from '../rate-limit/rate-limit-options.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 
 /** Connect to a Redis Cluster. */
@@ -68,6 +69,8 @@ export interface StoreModuleOptions {
   l1?: boolean | StoreL1Options;
   /** Module-wide defaults of `@Cacheable` / `@CacheEvict` (user resolver for `scope: 'user'`, `honorNoCache`). */
   cache?: StoreCacheDecoratorOptions;
+  /** Rate limiting: module defaults (applied wherever `RateLimitGuard` runs), headers, key, failure policy. */
+  rateLimit?: StoreRateLimitOptions;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;
 }

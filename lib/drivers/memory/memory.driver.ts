@@ -2,9 +2,19 @@ import type { Logger } from '@nestjs/common';
 import { globToRegExp } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
 import { newToken } from '../../cache/cache-entry.codec.js';
-import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
+import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
+import type {
+  RateLimitArgs,
+  RateLimitKeys,
+  RawEntry,
+  RawMessageListener,
+  RawRateLimitReply,
+  StoreDriver,
+  Unsubscribe,
+} from '../store-driver.interface.js';
 import { MemoryKeyspace } from './memory-keyspace.js';
 import { MemoryPubSub } from './memory-pubsub.js';
+import { memoryRateLimit } from './memory-rate-limit.js';
 
 /** What Redis accepts as an integer for INCRBY: no sign but '-', no leading zeros, no spaces. */
 const REDIS_INTEGER = /^(0|-?[1-9]\d*)$/;
@@ -111,6 +121,10 @@ export class MemoryDriver implements StoreDriver {
 
   async deleteIfOwner(key: string, value: string): Promise<boolean> {
     return this.keyspace.read(key)?.value === value && this.keyspace.remove(key);
+  }
+
+  async rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+    return memoryRateLimit(this.keyspace, algorithm, keys, args);
   }
 
   /** The memory driver never loses its (in-process) subscriptions. */

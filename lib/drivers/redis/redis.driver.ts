@@ -1,9 +1,19 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { newToken } from '../../cache/cache-entry.codec.js';
-import type { RawEntry, RawMessageListener, StoreDriver, Unsubscribe } from '../store-driver.interface.js';
+import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
+import type {
+  RateLimitArgs,
+  RateLimitKeys,
+  RawEntry,
+  RawMessageListener,
+  RawRateLimitReply,
+  StoreDriver,
+  Unsubscribe,
+} from '../store-driver.interface.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
+import { RATE_LIMIT_SCRIPTS } from './rate-limit-scripts.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { isCluster, masters } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
@@ -96,6 +106,12 @@ export class RedisDriver implements StoreDriver {
     return (await DELETE_IF_OWNER.run(this.client, [key], [value]).catch(fail('lock'))) === 1;
   }
 
+  rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+    return RATE_LIMIT_SCRIPTS[algorithm]
+      .run(this.client, [keys.state, keys.block], [args.limit, args.windowMs, args.cost, args.blockMs])
+      .then(toRateLimitReply, failRateLimit);
+  }
+
   onSubscriberReconnect(listener: () => void): () => void {
     return this.subscriber.onReconnect(listener);
   }
@@ -130,6 +146,13 @@ function fail(operation: string): (error: unknown) => never {
 const failGet = fail('get');
 const failSet = fail('set');
 const ignoreReply = (): void => undefined;
+const failRateLimit = fail('rateLimit');
+
+/** The scripts' `{ allowed, remaining, resetAfterMs, retryAfterMs, nowMs }` array as a reply object. */
+function toRateLimitReply(reply: unknown): RawRateLimitReply {
+  const [allowed, remaining, resetAfterMs, retryAfterMs, serverNowMs] = reply as number[];
+  return { allowed: allowed === 1, remaining, resetAfterMs, retryAfterMs, serverNowMs };
+}
 
 /**
  * Lets in-flight commands finish, then closes. Auto-pipelined commands wait in ioredis's queue until

@@ -1,0 +1,92 @@
+/** For the rate-limit specs: real Nest apps (Express or Fastify) with StoreModule, RateLimiterService and RateLimitGuard. */
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import { APP_GUARD, NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../../lib/index.js';
+import { harnessInfo } from '../harness/harness-info.js';
+
+export type Platform = 'express' | 'fastify';
+export const PLATFORMS: Platform[] = ['express', 'fastify'];
+
+/** The memory driver. */
+export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
+
+/** Redis standalone from the harness, under a key prefix of its own. */
+export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: `test-rl:${randomUUID().slice(0, 8)}:` });
+
+/**
+ * The rate-limit providers, as the test module adds them until StoreModule provides them itself:
+ * the service over the store's driver, the guard, and the module options.
+ */
+/** `RateLimitGuard` as `APP_GUARD` (StoreModule provides the guard, the service and the options). */
+export function globalRateLimitGuard(): Provider[] {
+  return [{ provide: APP_GUARD, useExisting: RateLimitGuard }];
+}
+
+export interface RateLimitAppOptions {
+  platform: Platform;
+  controllers?: Array<Type<unknown>>;
+  providers?: Provider[];
+  imports?: Array<Type<unknown> | DynamicModule>;
+  store?: StoreModuleOptions;
+  rateLimit?: StoreRateLimitOptions;
+  /** Register RateLimitGuard as APP_GUARD. */
+  global?: boolean;
+  /** Express `app.set('trust proxy', true)` / `new FastifyAdapter({ trustProxy: true })`. */
+  trustProxy?: boolean;
+}
+
+/** A running app and its base URL. */
+export interface RateLimitApp {
+  app: INestApplication;
+  url: string;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function startRateLimitApp(options: RateLimitAppOptions): Promise<RateLimitApp> {
+  @Module({
+    imports: [StoreModule.forRoot({ ...(options.store ?? memoryStore()), rateLimit: options.rateLimit ?? {} }), ...(options.imports ?? [])],
+    controllers: options.controllers ?? [],
+    providers: [...(options.global ? globalRateLimitGuard() : []), ...(options.providers ?? [])],
+  })
+  class AppModule {}
+  let app: INestApplication;
+  if (options.platform === 'fastify') {
+    app = await NestFactory.create(AppModule, new FastifyAdapter({ trustProxy: options.trustProxy ?? false }), { logger: false });
+  } else {
+    const express = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false });
+    if (options.trustProxy) express.set('trust proxy', true);
+    app = express;
+  }
+  await app.listen(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  return { app, url, fetch: (path, init) => fetch(url + path, init), close: () => app.close() };
+}
+
+/** Status, JSON body and the rate-limit headers of a response. */
+export async function read(response: Response): Promise<{ status: number; body: unknown; headers: Record<string, string | null> }> {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON
+  }
+  const names = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'ratelimit-policy', 'ratelimit'];
+  return { status: response.status, body, headers: Object.fromEntries(names.map((name) => [name, response.headers.get(name)])) };
+}
+
+/** Statuses of `count` sequential requests. */
+export async function statuses(app: RateLimitApp, path: string, count: number, init?: RequestInit): Promise<number[]> {
+  const result: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await app.fetch(path, init);
+    await response.arrayBuffer();
+    result.push(response.status);
+  }
+  return result;
+}

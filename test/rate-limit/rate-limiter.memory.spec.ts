@@ -1,0 +1,3 @@
+import { describeRateLimiterSuite } from './algorithms.suite.js';
+
+describeRateLimiterSuite('memory driver', () => ({ driver: 'memory' }));
