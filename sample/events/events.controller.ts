@@ -1,4 +1,6 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+// In your own app: import { SkipRateLimit } from 'nestjs-store';
+import { SkipRateLimit } from '../../lib/index.js';
 import { EventsService, GREETINGS_CHANNEL, type ReceivedMessage } from './events.service.js';
 
 @Controller('events')
@@ -13,8 +15,12 @@ export class EventsController {
     return { receivers: await this.events.publish(channel, body) };
   }
 
-  /** What the sample itself received on `greetings`. */
+  /**
+   * What the sample itself received on `greetings`. A cheap in-memory read, polled by clients:
+   * exempt from the `'api'` policy by name (`@SkipRateLimit()` with no name would skip every policy).
+   */
   @Get()
+  @SkipRateLimit('api')
   received(): { channel: string; received: ReceivedMessage[] } {
     return { channel: GREETINGS_CHANNEL, received: this.events.received };
   }

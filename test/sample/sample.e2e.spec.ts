@@ -35,7 +35,8 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
   afterAll(async () => {
     if (!app) return;
     try {
-      // What the sample wrote: cached users, and counters in their namespace (tag keys expire on their own).
+      // What the sample wrote: cached users, and counters in their namespace (tag keys and
+      // rate-limit state expire on their own: within 10 s, or 5 min for the blocked login).
       const store = app.get(StoreService);
       await store.deleteByPattern('*');
       await store.namespace('counters').deleteByPattern('*');
@@ -167,6 +168,85 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       expect(response.body).toMatchObject({ statusCode: 400, code: expect.stringMatching(/^STORE_/) });
       expect(response.body.message).toContain('1.5');
       expect((await http('GET', '/counters/visits')).body.value).toBe(17);
+    });
+  });
+
+  describe('rate limits (login: sliding window + block; API: token bucket module default)', () => {
+    async function login(username: string, password: string): Promise<Response> {
+      return fetch(baseUrl + '/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+    }
+
+    it('refuses the 6th bad login within a minute with 429, Retry-After and a body naming "login"; then blocks a good one too', async () => {
+      // Each run has its own key prefix, so this app's login counter starts at zero.
+      for (let attempt = 1; attempt <= 5; attempt++) {
+        const response = await login('ada', 'wrong');
+        expect(response.status).toBe(401);
+        expect(response.headers.get('ratelimit-policy')).toBe('"api";q=100;w=10, "login";q=5;w=60');
+        expect(response.headers.get('x-ratelimit-remaining')).toBe(String(5 - attempt));
+        await response.text();
+      }
+
+      const refused = await login('ada', 'wrong');
+      expect(refused.status).toBe(429);
+      // blockDuration '5m': the client waits the block out, not just the window
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(60);
+      expect(Number(refused.headers.get('retry-after'))).toBeLessThanOrEqual(300);
+      expect(refused.headers.get('x-ratelimit-limit')).toBe('5');
+      expect(refused.headers.get('x-ratelimit-remaining')).toBe('0');
+      expect(await refused.json()).toEqual({
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: expect.stringContaining('"login"'),
+        policy: 'login',
+        retryAfter: Number(refused.headers.get('retry-after')),
+      });
+
+      // the right password does not lift the block
+      const good = await login('ada', 'lovelace');
+      expect(good.status).toBe(429);
+      expect((await good.json()).policy).toBe('login');
+    });
+
+    it('accepts the right password with a token (in a fresh app: this one\'s client is blocked above)', async () => {
+      // A fresh app with its own prefix: nothing counted, nothing blocked.
+      const fresh = await createSampleApp({ ...config(), keyPrefix: prefix('login') }, { logger: false });
+      try {
+        await fresh.listen(0, '127.0.0.1');
+        const response = await fetch((await fresh.getUrl()) + '/auth/login', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'ada', password: 'lovelace' }),
+        });
+        expect(response.status).toBe(200);
+        expect(await response.json()).toEqual({ token: 'demo-token' });
+      } finally {
+        await fresh.close();
+      }
+    });
+
+    it('puts the "api" token bucket on every other route: X-RateLimit-Limit 100 and the IETF fields', async () => {
+      const response = await fetch(baseUrl + '/counters/rate-limited');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-ratelimit-limit')).toBe('100');
+      expect(Number(response.headers.get('x-ratelimit-remaining'))).toBeLessThan(100);
+      expect(response.headers.get('x-ratelimit-reset')).toMatch(/^\d+$/);
+      expect(response.headers.get('ratelimit-policy')).toBe('"api";q=100;w=10');
+      expect(response.headers.get('ratelimit')).toMatch(/^"api";r=\d+;t=\d+$/);
+      expect(response.headers.get('retry-after')).toBeNull();
+      await response.text();
+    });
+
+    it('sends no "api" headers on GET /events (@SkipRateLimit(\'api\'))', async () => {
+      const response = await fetch(baseUrl + '/events');
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-ratelimit-limit')).toBeNull();
+      expect(response.headers.get('ratelimit-policy')).toBeNull();
+      expect(response.headers.get('ratelimit')).toBeNull();
+      await response.text();
     });
   });
 
