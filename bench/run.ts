@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { cacheSuite } from './cache.bench.js';
 import { coreSuite } from './core.bench.js';
+import { rateLimitSuite } from './rate-limit.bench.js';
 import type { Suite } from './lib/context.js';
 import { defaultMeasureOptions } from './lib/measure.js';
 import { redisServerVersion, startRedisTarget, type StartedRedis } from './lib/redis-target.js';
@@ -21,6 +22,7 @@ import { packageVersion } from './lib/versions.js';
 const SUITES: Record<string, Suite> = {
   core: coreSuite,
   cache: cacheSuite,
+  'rate-limit': rateLimitSuite,
 };
 
 function selectSuites(args: string[]): Array<[string, Suite]> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { assertKey } from '../common/validation.js';
-import type { RawRateLimitReply } from '../drivers/store-driver.interface.js';
+import type { RateLimitKeys, RawRateLimitReply } from '../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../errors/store.errors.js';
 import type { StoreContext } from '../store-context.js';
 import { BlockedKeys } from './algorithms/blocked-keys.js';
@@ -33,6 +33,7 @@ const WARN_INTERVAL_MS = 10_000;
 export class RateLimiterService {
   private readonly keys: RateLimitStateKeys;
   private readonly blocked: BlockedKeys;
+  private readonly resolved = new WeakMap<RateLimitPolicy, ResolvedRateLimitPolicy>();
   private readonly defaultFailure: RateLimitFailurePolicy;
   private readonly logger = new Logger('RateLimiterService');
   private lastWarningAt = 0;
@@ -87,16 +88,25 @@ export class RateLimiterService {
     return (result as RateLimitResult & { unavailable?: boolean }).unavailable === true;
   }
 
+  /** Validated once per policy object: the guard passes the same (immutable) objects on every request. */
   private resolve(policy: RateLimitPolicy): ResolvedRateLimitPolicy {
-    return resolveRateLimitPolicy(policy, this.defaultFailure, this.context.options.maxKeyLength);
+    const known = typeof policy === 'object' && policy !== null ? this.resolved.get(policy) : undefined;
+    if (known) return known;
+    const resolved = resolveRateLimitPolicy(policy, this.defaultFailure, this.context.options.maxKeyLength);
+    this.resolved.set(policy, resolved);
+    return resolved;
   }
 
-  private async check(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
+  private check(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
     assertKey(key, this.context.options.maxKeyLength);
     const keys = this.keys.of(policy.name, key, policy.algorithm);
     const known = this.blocked.lookup(keys.state);
-    if (known) return refusal(policy.limit, known.resetAt, known.leftMs);
+    // A remembered refusal answers in this tick, without a round trip.
+    if (known) return Promise.resolve(refusal(policy.limit, known.resetAt, known.leftMs));
+    return this.checkInStore(keys, policy, cost);
+  }
 
+  private async checkInStore(keys: RateLimitKeys, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
     let reply: RawRateLimitReply;
     try {
       reply = await this.context.driver.rateLimit(policy.algorithm, keys, {

@@ -208,7 +208,7 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       // the right password does not lift the block
       const good = await login('ada', 'lovelace');
       expect(good.status).toBe(429);
-      expect((await good.json()).policy).toBe('login');
+      expect(((await good.json()) as { policy: string }).policy).toBe('login');
     });
 
     it('accepts the right password with a token (in a fresh app: this one\'s client is blocked above)', async () => {

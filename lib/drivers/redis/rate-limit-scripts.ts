@@ -3,7 +3,8 @@ import { LuaScript } from './lua-script.js';
 
 /*
  * One Lua script per algorithm; each check is one EVALSHA. Every script:
- * - reads the clock with TIME (the Redis server's clock, the same for every app instance);
+ * - reads the clock with TIME (the Redis server's clock, the same for every app instance; Redis 5+
+ *   replicates scripts by their effects, so TIME is allowed);
  * - touches KEYS[1] (the algorithm's state) and KEYS[2] (the block key) only, which share a hash
  *   tag, so one slot on a Cluster;
  * - gives every key it writes a TTL (PEXPIRE / PX), so nothing outlives its use;
@@ -15,7 +16,6 @@ import { LuaScript } from './lua-script.js';
 
 /** Clock, arguments, the block check, and `refuse`, which blocks the key when a consume is refused. */
 const PRELUDE = `
-if redis.replicate_commands then redis.replicate_commands() end
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 local limit = tonumber(ARGV[1])
@@ -24,8 +24,11 @@ local cost = tonumber(ARGV[3])
 local blockMs = tonumber(ARGV[4])
 local need = cost
 if need == 0 then need = 1 end
-local blocked = redis.call('PTTL', KEYS[2])
-if blocked > 0 then return {0, 0, blocked, blocked, now} end
+-- Only policies with a blockDuration ever block, so only they look for a block.
+if blockMs > 0 then
+  local blocked = redis.call('PTTL', KEYS[2])
+  if blocked > 0 then return {0, 0, blocked, blocked, now} end
+end
 local function refuse(resetAfter, retryAfter)
   if cost > 0 and blockMs > 0 then
     redis.call('SET', KEYS[2], '1', 'PX', blockMs)
@@ -45,9 +48,14 @@ local count = 0
 if tonumber(state[1]) == start then count = tonumber(state[2]) end
 if count + need > limit then return refuse(left, left) end
 if cost > 0 then
+  -- The TTL is set once per window, when the window starts (it ends with the window).
+  if count == 0 then
+    redis.call('HSET', KEYS[1], 'w', start, 'c', cost)
+    redis.call('PEXPIRE', KEYS[1], left)
+  else
+    redis.call('HINCRBY', KEYS[1], 'c', cost)
+  end
   count = count + cost
-  redis.call('HSET', KEYS[1], 'w', start, 'c', count)
-  redis.call('PEXPIRE', KEYS[1], left)
 end
 local resetAfter = 0
 if count > 0 then resetAfter = left end
@@ -95,8 +103,13 @@ end
 if cost > 0 then
   curr = curr + cost
   used = used + cost
-  redis.call('HSET', KEYS[1], 'w', start, 'c', curr, 'p', prev)
-  redis.call('PEXPIRE', KEYS[1], window - elapsed + window)
+  -- Set once per window, when it starts: the state is needed until the next window ends.
+  if w == start then
+    redis.call('HINCRBY', KEYS[1], 'c', cost)
+  else
+    redis.call('HSET', KEYS[1], 'w', start, 'c', curr, 'p', prev)
+    redis.call('PEXPIRE', KEYS[1], window - elapsed + window)
+  end
 end
 return {1, limit - used, resetAfter(curr, prev), 0, now}
 `;
