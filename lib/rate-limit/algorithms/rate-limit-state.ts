@@ -11,6 +11,8 @@ import { RATE_LIMIT_ALGORITHMS } from './rate-limit-algorithms.js';
  */
 export class RateLimitStateKeys {
   private readonly base: string;
+  /** `{base}{encoded name}:` per policy name: names come from code and are few, keys are not. */
+  private readonly heads = new Map<string, string>();
 
   constructor(keyPrefix: string) {
     this.base = `${keyPrefix}rl:{`;
@@ -18,7 +20,20 @@ export class RateLimitStateKeys {
 
   /** The state and block keys of one policy name, caller key and algorithm. */
   of(name: string, key: string, algorithm: RateLimitAlgorithm): RateLimitKeys {
-    const tagged = `${this.base}${encodeURIComponent(name)}:${key}}:`;
+    const tagged = `${this.head(name)}${key}}:`;
     return { state: tagged + RATE_LIMIT_ALGORITHMS[algorithm], block: `${tagged}b` };
   }
+
+  private head(name: string): string {
+    let head = this.heads.get(name);
+    if (head === undefined) {
+      if (this.heads.size >= MAX_NAMES) this.heads.clear();
+      head = `${this.base}${encodeURIComponent(name)}:`;
+      this.heads.set(name, head);
+    }
+    return head;
+  }
 }
+
+/** Bound on remembered names, in case names are built from input. */
+const MAX_NAMES = 1_000;
