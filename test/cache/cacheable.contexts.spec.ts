@@ -1,15 +1,15 @@
 import 'reflect-metadata';
-import { Controller, Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Args, Field, Int, ObjectType, Query, Resolver, GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
-import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { Cacheable, CacheableInterceptor, StoreModule } from '../../lib/index.js';
-import { findFreePort } from '../harness/redis-servers.js';
+import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
 import { redisStore } from './cache-app.js';
 
 /** Handler call counts, by handler. */
@@ -93,32 +93,24 @@ describe('CacheableInterceptor outside HTTP', () => {
   beforeEach(() => calls.clear());
 
   describe('RPC (TCP microservice) with the interceptor registered globally', () => {
-    let service: INestMicroservice;
-    let client: ClientProxy;
+    let rpc: TcpMicroservice;
 
     beforeAll(async () => {
-      const port = await findFreePort();
       @Module({ imports: [StoreModule.forRoot(redisStore())], controllers: [RpcController], providers: [GLOBAL_CACHE] })
       class RpcModule {}
-      service = await NestFactory.createMicroservice(RpcModule, { transport: Transport.TCP, options: { host: '127.0.0.1', port }, logger: false });
-      await service.listen();
-      client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-      await client.connect();
+      rpc = await startTcpMicroservice(RpcModule);
     });
-    afterAll(async () => {
-      await client.close();
-      await service.close();
-    });
+    afterAll(() => rpc.close());
 
     it('passes handlers without @Cacheable through untouched', async () => {
-      expect(await firstValueFrom(client.send('sum', [1, 2]))).toEqual({ total: 3, call: 1 });
-      expect(await firstValueFrom(client.send('sum', [1, 2]))).toEqual({ total: 3, call: 2 });
+      expect(await firstValueFrom(rpc.client.send('sum', [1, 2]))).toEqual({ total: 3, call: 1 });
+      expect(await firstValueFrom(rpc.client.send('sum', [1, 2]))).toEqual({ total: 3, call: 2 });
     });
 
     it('caches @Cacheable handlers by a key from the payload', async () => {
-      expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
-      expect(await firstValueFrom(client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
-      expect(await firstValueFrom(client.send('user.get', { id: 8 }))).toEqual({ id: 8, call: 2 });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 8 }))).toEqual({ id: 8, call: 2 });
     });
   });
 

@@ -1,46 +1,39 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import type { INestApplicationContext } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { StoreModule, type StoreModuleOptions } from '../../lib/index.js';
+import { RateLimiterService, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreInvalidKeyError, StoreInvalidTtlError, StoreValidationError } from '../../lib/errors/store.errors.js';
-import { RateLimiterService } from '../../lib/rate-limit/rate-limiter.service.js';
 import type { RateLimitAlgorithm, RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
 import type { StoreContext } from '../../lib/store-context.js';
 import { STORE_CONTEXT } from '../../lib/store.constants.js';
+import { StoreFixtures, sleep, type StoreFixture } from '../contract/store-fixture.js';
 
 export const ALGORITHMS: RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'sliding-log', 'token-bucket', 'gcra'];
 
-/** A booted store with a RateLimiterService built on its context (until StoreModule provides it). */
-export interface LimiterFixture {
-  app: INestApplicationContext;
-  context: StoreContext;
+/** A booted store and the RateLimiterService StoreModule provides with it. */
+export interface LimiterFixture extends StoreFixture {
   limiter: RateLimiterService;
+  /** The store's shared state, to build more limiters on it (each with its own in-process memory). */
+  context: StoreContext;
 }
 
-/** Boots stores (each under its own prefix unless given one) and closes them all at once. */
+/** The contract's store fixtures (each store under its own prefix unless given one), with their limiter. */
 export class LimiterFixtures {
-  private readonly apps: INestApplicationContext[] = [];
+  private readonly stores: StoreFixtures;
 
-  constructor(private readonly connection: () => StoreModuleOptions) {}
+  constructor(connection: () => StoreModuleOptions) {
+    this.stores = new StoreFixtures(connection);
+  }
 
   async open(overrides: Partial<StoreModuleOptions> = {}): Promise<LimiterFixture> {
-    const app = await NestFactory.createApplicationContext(
-      StoreModule.forRoot({ ...this.connection(), keyPrefix: `test:${randomUUID().slice(0, 8)}:`, ...overrides }),
-      { logger: false },
-    );
-    this.apps.push(app);
-    const context = app.get<StoreContext>(STORE_CONTEXT);
-    return { app, context, limiter: new RateLimiterService(context) };
+    const fixture = await this.stores.open(overrides);
+    return { ...fixture, limiter: fixture.app.get(RateLimiterService), context: fixture.app.get<StoreContext>(STORE_CONTEXT) };
   }
 
-  async closeAll(): Promise<void> {
-    await Promise.all(this.apps.splice(0).map((app) => app.close()));
+  closeAll(): Promise<void> {
+    return this.stores.closeAll();
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Waits until just after the start of an epoch-aligned window of `windowMs`. */
 export async function windowStart(windowMs: number): Promise<number> {
@@ -134,15 +127,15 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
       it('answers a refused key from memory until it may pass, without store round trips', async () => {
         const key = uniqueKey();
         await consumeMany(limiter, key, policy(), 6);
-        const calls = jest.spyOn(fixture.context.driver, 'rateLimit');
+        const calls = jest.spyOn(fixture.driver, 'rateLimit');
         const flood = await Promise.all(Array.from({ length: 200 }, () => limiter.consume(key, policy())));
         expect(flood.every((r) => !r.allowed && r.retryAfter >= 1)).toBe(true);
         expect(calls).not.toHaveBeenCalled();
       });
 
       it('rejects bad input with typed errors and sends nothing to the store', async () => {
-        const calls = jest.spyOn(fixture.context.driver, 'rateLimit');
-        const deletes = jest.spyOn(fixture.context.driver, 'delete');
+        const calls = jest.spyOn(fixture.driver, 'rateLimit');
+        const deletes = jest.spyOn(fixture.driver, 'delete');
         const key = uniqueKey();
         const bad: Array<[string, () => Promise<unknown>, new (...args: never[]) => Error]> = [
           ['empty key', () => limiter.consume('', policy()), StoreInvalidKeyError],

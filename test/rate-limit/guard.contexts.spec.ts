@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { Controller, Module, type INestApplication, type INestMicroservice } from '@nestjs/common';
+import { Controller, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Int, Query, Resolver } from '@nestjs/graphql';
-import { ClientProxyFactory, MessagePattern, Payload, Transport, type ClientProxy } from '@nestjs/microservices';
+import { MessagePattern, Payload } from '@nestjs/microservices';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { firstValueFrom } from 'rxjs';
@@ -11,7 +11,7 @@ import WebSocket from 'ws';
 import { StoreModule } from '../../lib/index.js';
 import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
-import { findFreePort } from '../harness/redis-servers.js';
+import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
 import { globalRateLimitGuard, memoryStore } from './rate-limit-app.js';
 
 @WebSocketGateway({ path: '/ws' })
@@ -211,30 +211,22 @@ describe('RateLimitGuard on GraphQL resolvers (Apollo on Express)', () => {
 });
 
 describe('RateLimitGuard on RPC (TCP microservice)', () => {
-  let service: INestMicroservice;
-  let client: ClientProxy;
+  let rpc: TcpMicroservice;
 
   beforeAll(async () => {
-    const port = await findFreePort();
     @Module({ imports: [StoreModule.forRoot(memoryStore())], controllers: [RpcController] })
     class RpcModule {}
-    service = await NestFactory.createMicroservice(RpcModule, { transport: Transport.TCP, options: { host: '127.0.0.1', port }, logger: false });
-    await service.listen();
-    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-    await client.connect();
+    rpc = await startTcpMicroservice(RpcModule);
   });
-  afterAll(async () => {
-    await client.close();
-    await service.close();
-  });
+  afterAll(() => rpc.close());
 
   it('limits by a key function and refuses with an RpcException carrying the 429 body', async () => {
-    expect(await firstValueFrom(client.send('keyed', { tenant: 'a' }))).toEqual({ ok: 'a' });
-    await expect(firstValueFrom(client.send('keyed', { tenant: 'a' }))).rejects.toMatchObject({ statusCode: 429, policy: 'default' });
-    expect(await firstValueFrom(client.send('keyed', { tenant: 'b' }))).toEqual({ ok: 'b' });
+    expect(await firstValueFrom(rpc.client.send('keyed', { tenant: 'a' }))).toEqual({ ok: 'a' });
+    await expect(firstValueFrom(rpc.client.send('keyed', { tenant: 'a' }))).rejects.toMatchObject({ statusCode: 429, policy: 'default' });
+    expect(await firstValueFrom(rpc.client.send('keyed', { tenant: 'b' }))).toEqual({ ok: 'b' });
   });
 
   it('does not limit RPC calls without a key function (no client IP)', async () => {
-    for (let i = 0; i < 3; i++) expect(await firstValueFrom(client.send('unkeyed', {}))).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++) expect(await firstValueFrom(rpc.client.send('unkeyed', {}))).toEqual({ ok: true });
   });
 });
