@@ -4,12 +4,12 @@ import { APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
 import { Args, Field, Int, ObjectType, Query, Resolver, GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { Cacheable, CacheableInterceptor, StoreModule } from '../../lib/index.js';
 import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
+import { startWsApp } from '../harness/ws-app.js';
 import { redisStore } from './cache-app.js';
 
 /** Handler call counts, by handler. */
@@ -121,10 +121,7 @@ describe('CacheableInterceptor outside HTTP', () => {
     beforeAll(async () => {
       @Module({ imports: [StoreModule.forRoot(redisStore())], providers: [ProfileGateway, GLOBAL_CACHE] })
       class WsModule {}
-      app = await NestFactory.create(WsModule, { logger: false });
-      app.useWebSocketAdapter(new WsAdapter(app));
-      await app.listen(0, '127.0.0.1');
-      url = `ws://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/ws`;
+      ({ app, url } = await startWsApp(WsModule));
     });
     afterAll(() => app.close());
 

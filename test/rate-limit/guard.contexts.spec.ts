@@ -4,7 +4,6 @@ import { NestFactory } from '@nestjs/core';
 import { ApolloDriver, type ApolloDriverConfig } from '@nestjs/apollo';
 import { Args, GraphQLModule, Int, Query, Resolver } from '@nestjs/graphql';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { WsAdapter } from '@nestjs/platform-ws';
 import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
@@ -12,6 +11,7 @@ import { StoreModule } from '../../lib/index.js';
 import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
 import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
+import { startWsApp } from '../harness/ws-app.js';
 import { globalRateLimitGuard, memoryStore } from './rate-limit-app.js';
 
 @WebSocketGateway({ path: '/ws' })
@@ -99,10 +99,7 @@ describe('RateLimitGuard on a WebSocket gateway (ws)', () => {
   beforeAll(async () => {
     @Module({ imports: [StoreModule.forRoot({ ...memoryStore(), rateLimit: { defaults: { limit: 1, window: 60 } } })], providers: [LimitedGateway, ...globalRateLimitGuard()] })
     class WsModule {}
-    app = await NestFactory.create(WsModule, { logger: false });
-    app.useWebSocketAdapter(new WsAdapter(app));
-    await app.listen(0, '127.0.0.1');
-    url = `ws://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}/ws`;
+    ({ app, url } = await startWsApp(WsModule));
   });
   afterAll(() => app.close());
 
