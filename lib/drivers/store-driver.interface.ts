@@ -98,7 +98,7 @@ export interface StoreDriver {
 
   /**
    * One atomic rate-limit check (`algorithm` over `keys`, both expiring on their own): a single Lua
-   * script on Redis, the same steps in process on the memory driver.
+   * script on Redis (checks made in one turn may share a call), the same steps in process on the memory driver.
    */
   rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply>;
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { assertKey } from '../common/validation.js';
-import type { RateLimitKeys, RawRateLimitReply } from '../drivers/store-driver.interface.js';
+import type { RawRateLimitReply } from '../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../errors/store.errors.js';
 import type { StoreContext } from '../store-context.js';
 import { BlockedKeys } from './algorithms/blocked-keys.js';
@@ -12,7 +12,7 @@ import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from '.
 export interface RateLimiterDefaults {
   /** What to do when the store is unreachable. Default `'open'`. */
   failure?: RateLimitFailurePolicy;
-  /** How many refused keys are remembered in process at most. Default 10,000. */
+  /** How many refused keys are remembered in process at most, per policy. Default 10,000. */
   maxBlockedKeys?: number;
 }
 
@@ -79,7 +79,7 @@ export class RateLimiterService {
     const resolved = this.resolve(policy);
     assertKey(key, this.context.options.maxKeyLength);
     const keys = this.keys.of(resolved.name, key, resolved.algorithm);
-    this.blocked.forget(keys.state);
+    this.blocked.forget(resolved.scope, key);
     await this.context.driver.delete([keys.state, keys.block]);
   }
 
@@ -99,14 +99,14 @@ export class RateLimiterService {
 
   private check(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
     assertKey(key, this.context.options.maxKeyLength);
-    const keys = this.keys.of(policy.name, key, policy.algorithm);
-    const known = this.blocked.lookup(keys.state);
+    const known = this.blocked.lookup(policy.scope, key);
     // A remembered refusal answers in this tick, without a round trip.
     if (known) return Promise.resolve(refusal(policy.limit, known.resetAt, known.leftMs));
-    return this.checkInStore(keys, policy, cost);
+    return this.checkInStore(key, policy, cost);
   }
 
-  private async checkInStore(keys: RateLimitKeys, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
+  private async checkInStore(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
+    const keys = this.keys.of(policy.name, key, policy.algorithm);
     let reply: RawRateLimitReply;
     try {
       reply = await this.context.driver.rateLimit(policy.algorithm, keys, {
@@ -124,7 +124,7 @@ export class RateLimiterService {
     if (reply.allowed) return { allowed: true, limit: policy.limit, remaining: reply.remaining, resetAt, retryAfter: 0 };
     // A refusal for one unit (or a block) holds for every check until retryAfter; one for a
     // larger cost does not (a smaller request may still fit), so only the former is remembered.
-    if ((cost <= 1 || policy.blockMs > 0) && reply.retryAfterMs > 0) this.blocked.remember(keys.state, reply.retryAfterMs, resetAt);
+    if ((cost <= 1 || policy.blockMs > 0) && reply.retryAfterMs > 0) this.blocked.remember(policy.scope, key, reply.retryAfterMs, resetAt);
     return refusal(policy.limit, resetAt, reply.retryAfterMs);
   }
 

@@ -124,6 +124,18 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
         expect(await limiter.consume(key, policy())).toMatchObject({ allowed: true, remaining: 4 });
       });
 
+      it('checks made at once get the answers one-by-one checks would: in call order, exact', async () => {
+        const key = uniqueKey();
+        const other = uniqueKey();
+        const results = await Promise.all([
+          ...Array.from({ length: 7 }, () => limiter.consume(key, policy())),
+          limiter.consume(other, policy(), 2),
+          limiter.peek(key, policy()),
+        ]);
+        expect(results.map((r) => r.allowed)).toEqual([true, true, true, true, true, false, false, true, false]);
+        expect(results.map((r) => r.remaining)).toEqual([4, 3, 2, 1, 0, 0, 0, 3, 0]);
+      });
+
       it('answers a refused key from memory until it may pass, without store round trips', async () => {
         const key = uniqueKey();
         await consumeMany(limiter, key, policy(), 6);

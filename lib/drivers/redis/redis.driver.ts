@@ -13,7 +13,7 @@ import type {
 } from '../store-driver.interface.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
-import { RATE_LIMIT_SCRIPTS } from './rate-limit-scripts.js';
+import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { isCluster, masters } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
@@ -27,6 +27,7 @@ export class RedisDriver implements StoreDriver {
   readonly kind = 'redis' as const;
   private readonly cluster: boolean;
   private readonly subscriber: RedisSubscriber;
+  private readonly rateLimits: RateLimitBatcher;
   private readonly stopLogging: () => void;
 
   constructor(
@@ -37,6 +38,7 @@ export class RedisDriver implements StoreDriver {
   ) {
     this.cluster = isCluster(client);
     this.subscriber = new RedisSubscriber(client, logger);
+    this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) => toStoreError(error, 'rateLimit'));
     this.stopLogging = logConnectionState(client, 'command', logger);
   }
 
@@ -107,9 +109,7 @@ export class RedisDriver implements StoreDriver {
   }
 
   rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
-    return RATE_LIMIT_SCRIPTS[algorithm]
-      .run(this.client, [keys.state, keys.block], [args.limit, args.windowMs, args.cost, args.blockMs])
-      .then(toRateLimitReply, failRateLimit);
+    return this.rateLimits.check(algorithm, keys, args);
   }
 
   onSubscriberReconnect(listener: () => void): () => void {
@@ -129,6 +129,7 @@ export class RedisDriver implements StoreDriver {
   }
 
   async close(): Promise<void> {
+    this.rateLimits.flush();
     await this.subscriber.close();
     this.stopLogging();
     if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
@@ -146,13 +147,6 @@ function fail(operation: string): (error: unknown) => never {
 const failGet = fail('get');
 const failSet = fail('set');
 const ignoreReply = (): void => undefined;
-const failRateLimit = fail('rateLimit');
-
-/** The scripts' `{ allowed, remaining, resetAfterMs, retryAfterMs, nowMs }` array as a reply object. */
-function toRateLimitReply(reply: unknown): RawRateLimitReply {
-  const [allowed, remaining, resetAfterMs, retryAfterMs, serverNowMs] = reply as number[];
-  return { allowed: allowed === 1, remaining, resetAfterMs, retryAfterMs, serverNowMs };
-}
 
 /**
  * Lets in-flight commands finish, then closes. Auto-pipelined commands wait in ioredis's queue until

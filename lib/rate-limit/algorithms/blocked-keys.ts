@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /** A refusal remembered in process. */
 interface BlockedEntry {
   /** Local clock (ms) until which every check of the key is refused. */
@@ -9,34 +7,42 @@ interface BlockedEntry {
 }
 
 /**
- * Keys known to be refused until some time, so a flood from one blocked client costs no store
- * round trips. Bounded (least recently used dropped first); an entry is dropped once its time passes.
+ * Keys known to be refused until some time, per policy, so a flood from one blocked client costs
+ * no store round trips. This lookup is the whole cost of such a check, so it is two plain `Map`
+ * reads, with no key string built. Bounded per policy: when full, the oldest remembered refusal is
+ * dropped (they expire in that order too, give or take); an entry is dropped once its time passes.
  */
 export class BlockedKeys {
-  private readonly entries: LRUCache<string, BlockedEntry>;
+  private readonly scopes = new Map<string, Map<string, BlockedEntry>>();
 
-  constructor(maxEntries: number) {
-    this.entries = new LRUCache({ max: maxEntries });
+  constructor(private readonly maxEntriesPerScope: number) {}
+
+  /** Remembers that `key` is refused under `scope` (a policy) for the next `ms` milliseconds. */
+  remember(scope: string, key: string, ms: number, resetAt: number, now = Date.now()): void {
+    let entries = this.scopes.get(scope);
+    if (entries === undefined) {
+      entries = new Map();
+      this.scopes.set(scope, entries);
+    }
+    entries.delete(key);
+    if (entries.size >= this.maxEntriesPerScope) entries.delete(entries.keys().next().value!);
+    entries.set(key, { until: now + ms, resetAt });
   }
 
-  /** Remembers that `key` is refused for the next `ms` milliseconds. */
-  remember(key: string, ms: number, resetAt: number, now = Date.now()): void {
-    this.entries.set(key, { until: now + ms, resetAt });
-  }
-
-  /** The refusal still in force for `key`: ms left and `resetAt`; undefined when none. */
-  lookup(key: string, now = Date.now()): { leftMs: number; resetAt: number } | undefined {
-    const entry = this.entries.get(key);
+  /** The refusal still in force for `key` under `scope`: ms left and `resetAt`; undefined when none. */
+  lookup(scope: string, key: string, now = Date.now()): { leftMs: number; resetAt: number } | undefined {
+    const entries = this.scopes.get(scope);
+    const entry = entries?.get(key);
     if (entry === undefined) return undefined;
     const leftMs = entry.until - now;
     if (leftMs <= 0) {
-      this.entries.delete(key);
+      entries!.delete(key);
       return undefined;
     }
     return { leftMs, resetAt: entry.resetAt };
   }
 
-  forget(key: string): void {
-    this.entries.delete(key);
+  forget(scope: string, key: string): void {
+    this.scopes.get(scope)?.delete(key);
   }
 }

@@ -13,6 +13,8 @@ export interface ResolvedRateLimitPolicy {
   /** 0 without `blockDuration`. */
   blockMs: number;
   failure: RateLimitFailurePolicy;
+  /** What tells this policy's state apart from other policies' for one key: name and algorithm. */
+  scope: string;
 }
 
 /**
@@ -50,7 +52,7 @@ export function resolveRateLimitPolicy(
   if (failure !== 'open' && failure !== 'closed') {
     throw new StoreValidationError(`Invalid failure policy ${describe(failure)} in policy "${name}": expected 'open' or 'closed'`);
   }
-  return { name, limit, windowMs, algorithm, blockMs, failure };
+  return { name, limit, windowMs, algorithm, blockMs, failure, scope: `${algorithm}:${name}` };
 }
 
 /** Throws unless `cost` is a non-negative safe integer. */
