@@ -1,14 +1,16 @@
 import 'reflect-metadata';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { ControllerLimitedController, LimitedController } from './rate-limit-test.controllers.js';
-import { memoryStore, read, redisStore, startRateLimitApp, statuses, type Platform, type RateLimitApp } from './rate-limit-app.js';
+import { clusterStore, memoryStore, read, redisStore, startRateLimitApp, statuses, type Platform, type RateLimitApp } from './rate-limit-app.js';
 
 const SUITES: Array<[string, Platform, () => StoreModuleOptions]> = [
   ['Express, memory driver', 'express', memoryStore],
   ['Fastify, memory driver', 'fastify', memoryStore],
   ['Express, Redis', 'express', redisStore],
   ['Fastify, Redis', 'fastify', redisStore],
+  ['Express, Redis Cluster', 'express', clusterStore],
 ];
+
 
 describe.each(SUITES)('@RateLimit on HTTP (%s)', (_label, platform, store) => {
   let app: RateLimitApp;

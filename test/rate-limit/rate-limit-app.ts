@@ -6,7 +6,7 @@ import { APP_GUARD, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../../lib/index.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
@@ -16,6 +16,8 @@ export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
 
 /** Redis standalone from the harness, under a key prefix of its own. */
 export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: `test-rl:${randomUUID().slice(0, 8)}:` });
+/** The harness's Redis Cluster, under a fresh key prefix. */
+export const clusterStore = (): StoreModuleOptions => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: `test-rl:${randomUUID().slice(0, 8)}:` });
 
 /**
  * The rate-limit providers, as the test module adds them until StoreModule provides them itself:
