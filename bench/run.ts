@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { cacheSuite } from './cache.bench.js';
 import { coreSuite } from './core.bench.js';
+import { pubsubSuite } from './pubsub.bench.js';
 import { rateLimitSuite } from './rate-limit.bench.js';
 import type { Suite } from './lib/context.js';
 import { defaultMeasureOptions } from './lib/measure.js';
@@ -23,6 +24,7 @@ const SUITES: Record<string, Suite> = {
   core: coreSuite,
   cache: cacheSuite,
   'rate-limit': rateLimitSuite,
+  pubsub: pubsubSuite,
 };
 
 function selectSuites(args: string[]): Array<[string, Suite]> {

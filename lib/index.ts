@@ -1,12 +1,13 @@
 // The public API of nestjs-store: everything importable from 'nestjs-store' is exported here.
 export { StoreModule } from './store.module.js';
 export { STORE_MODULE_OPTIONS, type StoreModuleExtras } from './store.module-definition.js';
-export { StoreService, type StoreEntry, type StoreMessageHandler, type StoreSetOptions } from './store.service.js';
+export { StoreService, type StoreEntry, type StoreSetOptions } from './store.service.js';
 export type {
   StoreClusterConnection,
   StoreExistingClient,
   StoreMemoryOptions,
   StoreModuleOptions,
+  StorePubSubOptions,
   StoreRedisConnection,
   StoreSentinelConnection,
 } from './interfaces/store-options.interface.js';
@@ -62,3 +63,22 @@ export type {
   StoreRateLimitOptions,
 } from './rate-limit/rate-limit-options.interface.js';
 export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit/rate-limit.interfaces.js';
+
+// pub/sub
+export { OnChannel, type OnChannelMetadata } from './pubsub/on-channel.decorator.js';
+export { OnChannelExplorer } from './pubsub/on-channel.explorer.js';
+export { ON_CHANNEL_METADATA } from './pubsub/pubsub.constants.js';
+export type { StoreMessageHandler, StorePatternMessage, StoreSubscriptionTarget } from './pubsub/store-pubsub.js';
+export type { StoreConnectionState } from './drivers/store-driver.interface.js';
+
+// durable streams
+export { STREAM_MESSAGE_FIELD } from './pubsub/streams/stream.constants.js';
+export type {
+  StoreAppendOptions,
+  StoreReplayOptions,
+  StoreStreamOptions,
+  StreamEntry,
+  StreamMessage,
+  StreamPosition,
+  StreamStart,
+} from './pubsub/streams/stream.interfaces.js';

@@ -4,6 +4,8 @@ import { L1Tier } from './cache/l1-tier.js';
 import type { ResolvedStoreOptions } from './common/resolved-options.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
 import { KeySpace } from './keys/key-space.js';
+import { ChannelBridge } from './pubsub/channel-bridge.js';
+import { MalformedMessages } from './pubsub/malformed-messages.js';
 
 /** State shared by a store and all its namespaces. */
 export interface StoreContext {
@@ -19,6 +21,10 @@ export interface StoreContext {
   bus: InvalidationBus | null;
   /** Cache-path Redis failures that fell back to the loader. */
   fallbacks: number;
+  /** Channels and patterns as Observables, shared by the store and its namespaces. */
+  channels: ChannelBridge;
+  /** Messages skipped because they could not be deserialized, per channel. */
+  malformed: MalformedMessages;
 }
 
 /** Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted. */
@@ -26,5 +32,7 @@ export function createStoreContext(driver: StoreDriver, options: ResolvedStoreOp
   const logger = new Logger('StoreService');
   const l1 = options.l1 ? new L1Tier(options.l1.maxEntries, options.l1.ttlMs) : null;
   const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix).internalChannel('l1'), l1, logger) : null;
-  return { driver, options, logger, flights: new Map(), refreshes: new Map(), l1, bus, fallbacks: 0 };
+  const channels = new ChannelBridge(driver, options.pubsub.lingerMs);
+  const malformed = new MalformedMessages(logger);
+  return { driver, options, logger, flights: new Map(), refreshes: new Map(), l1, bus, fallbacks: 0, channels, malformed };
 }

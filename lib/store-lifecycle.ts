@@ -19,6 +19,7 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
 
   /** Nest hook: closes what the module opened. */
   async onApplicationShutdown(): Promise<void> {
+    await this.context.channels.close();
     await this.context.bus?.stop();
     await this.context.driver.close();
   }

@@ -13,6 +13,7 @@ import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolve
 import { createDriver } from './drivers/driver.factory.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
 import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
+import { OnChannelExplorer } from './pubsub/on-channel.explorer.js';
 import { StoreLifecycle } from './store-lifecycle.js';
 import { STORE_CONTEXT, STORE_DRIVER, STORE_RESOLVED_OPTIONS } from './store.constants.js';
 import { createStoreContext, type StoreContext } from './store-context.js';
@@ -69,6 +70,7 @@ import { StoreService } from './store.service.js';
     RateLimitGuard,
     StoreLifecycle,
     CacheMethodExplorer,
+    OnChannelExplorer,
     CacheableInterceptor,
     CacheEvictInterceptor,
   ],

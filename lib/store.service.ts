@@ -1,14 +1,20 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { Observable } from 'rxjs';
 import { CacheAside, isStale, type CacheCall } from './cache/cache-aside.js';
 import { hasHeader } from './cache/cache-entry.codec.js';
 import type { CacheLookup, StoreCacheOptions } from './cache/cache-options.interface.js';
 import { resolveCacheOptions } from './cache/cache-options.resolver.js';
-import { EntryStore, messageOf, type StoredValue } from './cache/entry-store.js';
+import { EntryStore, type StoredValue } from './cache/entry-store.js';
 import { optionalTtlToMs, ttlToMs, type Ttl } from './common/ttl.js';
 import { assertFunction, assertKey, assertKeys, assertName, assertSafeInteger, assertTags } from './common/validation.js';
 import { rawValue, type RawEntry } from './drivers/store-driver.interface.js';
 import { StoreSerializationError, StoreUnsupportedError, StoreValidationError, describe } from './errors/store.errors.js';
 import { KeySpace } from './keys/key-space.js';
+import type { StoreConnectionState } from './drivers/store-driver.interface.js';
+import { StorePubSub, type StoreMessageHandler, type StorePatternMessage, type StoreSubscriptionTarget } from './pubsub/store-pubsub.js';
+import { appendToStream, openStream, replayFrom } from './pubsub/streams/store-streams.js';
+import type { StreamSource } from './pubsub/streams/stream-source.js';
+import type { StoreAppendOptions, StoreReplayOptions, StoreStreamOptions, StreamEntry, StreamMessage } from './pubsub/streams/stream.interfaces.js';
 import type { StoreContext } from './store-context.js';
 
 /** Options of `set` and `mset` entries. */
@@ -27,9 +33,6 @@ export interface StoreEntry<T = unknown> extends StoreSetOptions {
   value: T;
 }
 
-/** Handler of `subscribe`: receives each deserialized message and the channel name it came on. */
-export type StoreMessageHandler<T> = (message: T, channel: string) => void | Promise<void>;
-
 /** A write that passed validation and serialization; nothing has been sent yet. */
 interface PreparedWrite {
   fullKey: string;
@@ -39,13 +42,15 @@ interface PreparedWrite {
 }
 
 /**
- * The one facade over the store: caching with TTLs and tags, counters, patterns, pub/sub and
- * namespaces, identical on Redis (standalone, Sentinel, Cluster) and the memory driver.
+ * The one facade over the store: caching with TTLs and tags, counters, patterns, pub/sub (also as
+ * Observables), durable streams and namespaces, identical on Redis (standalone, Sentinel, Cluster)
+ * and the memory driver.
  * Every method validates its arguments first and writes nothing when they are rejected.
  */
 export class StoreService {
   private readonly entries: EntryStore;
   private readonly cacheAside: CacheAside;
+  private readonly pubsub: StorePubSub;
 
   private constructor(
     private readonly context: StoreContext,
@@ -53,6 +58,7 @@ export class StoreService {
   ) {
     this.entries = new EntryStore(context);
     this.cacheAside = new CacheAside(context, this.entries);
+    this.pubsub = new StorePubSub(context, keys, this.entries);
   }
 
   /** The root store over a context (the module does this). */
@@ -227,27 +233,100 @@ export class StoreService {
     return deleted;
   }
 
-  /** Publishes a message; resolves to the number of subscriptions that received it (per Redis node on a Cluster). */
-  async publish<T>(channel: string, message: T): Promise<number> {
-    assertName(channel, 'channel', this.context.options.maxKeyLength);
-    const payload = this.entries.serialize(channel, message);
-    return this.context.driver.publish(this.keys.channel(channel), payload);
+  /** Publishes a message; resolves to the number of subscriptions that received it (per Redis node, or per shard, on a Cluster). */
+  publish<T>(channel: string, message: T): Promise<number> {
+    return this.pubsub.publish(channel, message);
   }
 
   /**
-   * Calls `handler` with each message published on `channel` (at-most-once: messages published while
-   * disconnected are lost). Messages that cannot be deserialized are skipped and logged; a throwing
-   * handler is logged and keeps its subscription. Resolves, once subscribed, to an unsubscribe function.
+   * Calls `handler` with each message published on `target`: a channel name, or `{ pattern }` for
+   * a glob of channels (at-most-once: messages published while disconnected are lost). Messages
+   * that cannot be deserialized are skipped, counted and logged; a throwing handler is logged and
+   * keeps its subscription. Resolves, once subscribed, to an unsubscribe function.
    */
-  async subscribe<T>(channel: string, handler: StoreMessageHandler<T>): Promise<() => Promise<void>> {
-    assertName(channel, 'channel', this.context.options.maxKeyLength);
-    assertFunction(handler, 'handler');
-    return this.context.driver.subscribe(this.keys.channel(channel), (raw) => this.deliver(channel, raw, handler));
+  subscribe<T>(target: StoreSubscriptionTarget, handler: StoreMessageHandler<T>): Promise<() => Promise<void>> {
+    return this.pubsub.subscribe(target, handler);
   }
 
   /**
-   * A store whose keys, tags and channels live under `name`, inside this store. No key, tag,
-   * pattern or channel given to it can reach the parent's or a sibling's data, whatever it contains.
+   * A hot Observable of the messages published on `name`, deserialized. Any number of observers
+   * share one subscription; it is made with the first and dropped shortly after the last leaves.
+   * Observers share each message object: treat it as read-only. Reconnects neither error nor
+   * complete it (messages published during the gap are lost: watch `connectionState$`); it
+   * completes when the store closes and errors only if Redis refuses the subscription (ACL).
+   * Throws a `StoreValidationError` for a bad name.
+   */
+  channel<T>(name: string): Observable<T> {
+    return this.pubsub.channel<T>(name);
+  }
+
+  /** Like `channel`, for every channel matching the glob `glob`: emits `{ channel, message }`. */
+  pattern<T>(glob: string): Observable<StorePatternMessage<T>> {
+    return this.pubsub.pattern<T>(glob);
+  }
+
+  /** The state of the connections pub/sub depends on: `connected`, `reconnecting` or `closed` (current value first). */
+  get connectionState$(): Observable<StoreConnectionState> {
+    return this.pubsub.connectionState$;
+  }
+
+  /** How many messages on `channel` were skipped because they could not be deserialized. */
+  skippedMessages(channel: string): number {
+    return this.context.malformed.count(channel);
+  }
+
+  /**
+   * Appends a message to the durable stream `name` (XADD; with `maxLen`, the oldest entries beyond
+   * about that many are trimmed). Resolves to the entry id. Rejects bad names, options and
+   * unstorable messages before writing.
+   */
+  async append<T>(name: string, message: T, options?: StoreAppendOptions): Promise<string> {
+    return appendToStream(this.streamSource(name), message, options);
+  }
+
+  /**
+   * A cold Observable over the durable stream `name` as consumer `consumer` of group `group`: each
+   * subscription creates the group if needed, delivers this consumer's own unacknowledged messages
+   * first, then new ones, and takes over messages other consumers left unacknowledged for
+   * `claimIdleMs`. Delivery is at least once: a message is acknowledged only when the handler calls
+   * `ack()` (an Observable cannot tell when an observer finished with a value), so acknowledge at
+   * the end of handling, e.g. `concatMap(async (m) => { await handle(m.message); await m.ack(); })`.
+   * Connection failures neither error nor complete it (logged, retried); unsubscribing leaves
+   * unacknowledged messages pending for redelivery; it completes when the store closes. Entries the
+   * serializer cannot read are logged, acknowledged and skipped. Throws a `StoreValidationError` at
+   * once for a bad name or bad options.
+   */
+  stream<T>(name: string, options: StoreStreamOptions): Observable<StreamMessage<T>> {
+    return openStream<T>(this.streamSource(name), options);
+  }
+
+  /**
+   * A cold Observable of the entries of stream `name` from `from` (an id, a `Date` or epoch ms) up
+   * to `to`, completing at the end. No group is involved and nothing is acknowledged. Throws a
+   * `StoreValidationError` at once for a bad name or bad options.
+   */
+  replay<T>(name: string, options: StoreReplayOptions): Observable<StreamEntry<T>> {
+    return replayFrom<T>(this.streamSource(name), options);
+  }
+
+  private streamSource(name: string): StreamSource {
+    const maxNameLength = this.context.options.maxKeyLength;
+    assertName(name, 'stream', maxNameLength);
+    return {
+      driver: this.context.driver.streams,
+      key: this.keys.stream(name),
+      name,
+      serialize: (message) => this.entries.payload(name, message),
+      deserialize: (payload) => this.entries.deserialize(name, payload),
+      maxNameLength,
+      logger: this.context.logger,
+    };
+  }
+
+  /**
+   * A store whose keys, tags, channels and streams live under `name`, inside this store. No key,
+   * tag, pattern, channel or stream given to it can reach the parent's or a sibling's data,
+   * whatever it contains.
    */
   namespace(name: string): StoreService {
     assertName(name, 'namespace', this.context.options.maxKeyLength);
@@ -259,20 +338,6 @@ export class StoreService {
     assertFunction(loader, 'loader');
     const resolved = resolveCacheOptions(options, this.context.options.defaultTtlMs, (tags) => this.tagKeys(tags));
     return { key, fullKey, lockKey: this.keys.lock(key), loader, options: resolved };
-  }
-
-  private deliver<T>(channel: string, raw: string, handler: StoreMessageHandler<T>): void {
-    let message: T;
-    try {
-      message = this.entries.deserialize<T>(channel, raw);
-    } catch (error) {
-      this.context.logger.warn(`Skipped a message on channel "${channel}" that could not be deserialized: ${messageOf(error)}`);
-      return;
-    }
-    const result = handler(message, channel);
-    if (result instanceof Promise) {
-      result.catch((error: unknown) => this.context.logger.error(`A subscriber of channel "${channel}" failed: ${messageOf(error)}`));
-    }
   }
 
   /** Plain values decode synchronously; entries with a header are checked (tags, freshness) and may go to L1. */

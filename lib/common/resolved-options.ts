@@ -16,6 +16,7 @@ export interface ResolvedStoreOptions {
   maxEntries: number;
   /** The L1 tier's bounds, or `null` without L1. */
   l1: { maxEntries: number; ttlMs: number } | null;
+  pubsub: { sharded: boolean; lingerMs: number };
 }
 
 /** Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the global prefix. */
@@ -37,6 +38,7 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', 2_000),
     maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', 100_000),
     l1: resolveL1(options.l1),
+    pubsub: resolvePubSub(options.pubsub),
   };
 }
 
@@ -77,6 +79,18 @@ function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {
     maxEntries: positiveInteger(options.maxEntries, 'l1.maxEntries', 10_000),
     ttlMs: options.ttl === undefined ? 60_000 : configTtl(options.ttl, 'l1.ttl'),
   };
+}
+
+function resolvePubSub(pubsub: StoreModuleOptions['pubsub']): ResolvedStoreOptions['pubsub'] {
+  if (pubsub === undefined) return { sharded: false, lingerMs: 100 };
+  if (pubsub === null || typeof pubsub !== 'object') {
+    throw new StoreConfigurationError(`options.pubsub must be { sharded?, lingerMs? }, got ${describe(pubsub)}`);
+  }
+  if (pubsub.sharded !== undefined && typeof pubsub.sharded !== 'boolean') {
+    throw new StoreConfigurationError(`options.pubsub.sharded must be a boolean, got ${describe(pubsub.sharded)}`);
+  }
+  const lingerMs = pubsub.lingerMs === 0 ? 0 : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', 100);
+  return { sharded: pubsub.sharded ?? false, lingerMs };
 }
 
 function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {

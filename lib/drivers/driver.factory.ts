@@ -14,5 +14,5 @@ export function createDriver(options: StoreModuleOptions, resolved: ResolvedStor
   }
   // resolveStoreOptions has checked that `redis` is present for the redis driver.
   const { client, owned } = createRedisConnection(options.redis!, resolved.commandTimeout);
-  return new RedisDriver(client, owned, resolved.commandTimeout, logger);
+  return new RedisDriver(client, owned, resolved.commandTimeout, logger, resolved.pubsub.sharded);
 }

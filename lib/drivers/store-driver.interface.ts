@@ -1,8 +1,15 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RateLimitAlgorithm } from '../rate-limit/rate-limit.interfaces.js';
+import type { StreamDriver } from './stream-driver.interface.js';
 
 /** Receives a raw message and the full channel name it arrived on. */
 export type RawMessageListener = (message: string, channel: string) => void;
+
+/**
+ * The connections pub/sub depends on: `connected` (all ready), `reconnecting` (not ready, trying;
+ * also before the first connect), `closed` (the store was closed).
+ */
+export type StoreConnectionState = 'connected' | 'reconnecting' | 'closed';
 
 /** Removes a subscription; resolves once the server has been told (when it was the last listener). */
 export type Unsubscribe = () => Promise<void>;
@@ -58,6 +65,8 @@ export interface StoreDriver {
   readonly kind: 'redis' | 'memory';
   /** The command client, for raw access; `null` for the memory driver. */
   readonly client: Redis | Cluster | null;
+  /** Redis Streams operations and blocking readers (durable streams). */
+  readonly streams: StreamDriver;
 
   /**
    * Reads a key and hands the stored string (or `null`) to `decode`, resolving to its result. The
@@ -107,6 +116,11 @@ export interface StoreDriver {
    * in between were missed). Returns a function that removes the listener.
    */
   onSubscriberReconnect(listener: () => void): () => void;
+
+  /** The current state of the connections (see `StoreConnectionState`). */
+  connectionState(): StoreConnectionState;
+  /** Calls `listener` on every change of `connectionState()`; returns a function that removes it. */
+  onConnectionState(listener: (state: StoreConnectionState) => void): () => void;
 
   /** Publishes a raw message; resolves to the number of receiving subscriptions. */
   publish(channel: string, message: string): Promise<number>;

@@ -39,6 +39,22 @@ export interface StoreMemoryOptions {
   maxEntries?: number;
 }
 
+/** Options of pub/sub (`channel`, `pattern`, `subscribe`, `publish`, `@OnChannel`). */
+export interface StorePubSubOptions {
+  /**
+   * On a Cluster, use sharded pub/sub for channels (SSUBSCRIBE / SPUBLISH, Redis 7+): a message
+   * travels only within the shard owning its channel's slot instead of across the whole Cluster.
+   * Patterns always use classic PSUBSCRIBE (Redis has no sharded patterns). Ignored elsewhere.
+   * Default `false`.
+   */
+  sharded?: boolean;
+  /**
+   * How long (ms) a channel stays subscribed after its last observer leaves, so an observer that
+   * comes back right away costs no UNSUBSCRIBE/SUBSCRIBE pair. `0` unsubscribes at once. Default 100.
+   */
+  lingerMs?: number;
+}
+
 /** Options of `StoreModule.forRoot` / the factory of `forRootAsync`. */
 export interface StoreModuleOptions {
   /** Redis to use. Required unless `driver: 'memory'`. */
@@ -73,4 +89,6 @@ export interface StoreModuleOptions {
   rateLimit?: StoreRateLimitOptions;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;
+  /** Pub/sub: sharded channels on a Cluster, linger after the last observer. */
+  pubsub?: StorePubSubOptions;
 }

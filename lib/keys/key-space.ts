@@ -4,15 +4,16 @@ import { escapeGlob } from '../common/glob.js';
  * Builds every Redis key, tag key and channel name one store (or namespace) may touch.
  *
  * Layout: `{keyPrefix}{ns:<name>:}*{kind}:{name}` with kind `k` (data), `t` (tag), `c` (channel),
- * `l` (lock). Namespace names are percent-encoded, so they never contain `:`; after the prefix the
- * layout therefore parses one way only, and no key, tag or channel string given to one namespace
- * can name anything that belongs to another (or to the root store).
+ * `l` (lock), `x` (stream). Namespace names are percent-encoded, so they never contain `:`; after
+ * the prefix the layout therefore parses one way only, and no key, tag, channel or stream name given
+ * to one namespace can name anything that belongs to another (or to the root store).
  */
 export class KeySpace {
   private readonly dataBase: string;
   private readonly tagBase: string;
   private readonly channelBase: string;
   private readonly lockBase: string;
+  private readonly streamBase: string;
 
   constructor(
     /** The global prefix (`keyPrefix`), applied to keys, tags, channels and patterns alike. */
@@ -25,6 +26,7 @@ export class KeySpace {
     this.tagBase = `${base}t:`;
     this.channelBase = `${base}c:`;
     this.lockBase = `${base}l:`;
+    this.streamBase = `${base}x:`;
   }
 
   /** The key space of the namespace `name` below this one. */
@@ -45,6 +47,11 @@ export class KeySpace {
   /** Redis key of a lock guarding `key`'s recomputation. */
   lock(key: string): string {
     return this.lockBase + key;
+  }
+
+  /** Redis key of a stream of this store. */
+  stream(name: string): string {
+    return this.streamBase + name;
   }
 
   /** Redis channel name for a channel of this store. */

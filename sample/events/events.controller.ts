@@ -1,7 +1,12 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, type MessageEvent, NotFoundException, Param, Post, Sse } from '@nestjs/common';
+import { type Observable, map } from 'rxjs';
 // In your own app: import { SkipRateLimit } from 'nestjs-store';
 import { SkipRateLimit } from '../../lib/index.js';
+import { USER_EVENTS_CHANNEL } from '../users/user-events.listener.js';
 import { EventsService, GREETINGS_CHANNEL, type ReceivedMessage } from './events.service.js';
+
+/** The channels browsers may watch: a stream endpoint must not expose every channel of the store. */
+const WATCHABLE = new Set([GREETINGS_CHANNEL, USER_EVENTS_CHANNEL]);
 
 @Controller('events')
 export class EventsController {
@@ -23,5 +28,15 @@ export class EventsController {
   @SkipRateLimit('api')
   received(): { channel: string; received: ReceivedMessage[] } {
     return { channel: GREETINGS_CHANNEL, received: this.events.received };
+  }
+
+  /**
+   * Server-Sent Events: `curl -N localhost:3000/events/stream/greetings` (or `new EventSource(...)`
+   * in a browser) receives every message published on the channel from then on, as JSON.
+   */
+  @Sse('stream/:channel')
+  stream(@Param('channel') channel: string): Observable<MessageEvent> {
+    if (!WATCHABLE.has(channel)) throw new NotFoundException(`Channel "${channel}" cannot be watched; try ${[...WATCHABLE].join(' or ')}`);
+    return this.events.watch(channel).pipe(map((message) => ({ type: channel, data: message as object })));
   }
 }

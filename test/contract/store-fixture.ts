@@ -38,6 +38,23 @@ export class StoreFixtures {
   }
 }
 
+/**
+ * For a describe block: opens one store before its tests (handing it to `onOpen`) and closes every
+ * store `fixtures` opened after them.
+ */
+export function openForSuite(fixtures: StoreFixtures, onOpen: (fixture: StoreFixture) => void): void {
+  beforeAll(async () => onOpen(await fixtures.open()));
+  afterAll(() => fixtures.closeAll());
+}
+
+/**
+ * PUBLISH's receiver count as an expectation: exact, or any number where the server only counts
+ * its own node's subscribers (classic pub/sub on a Cluster).
+ */
+export function receiverCount(nodeLocal: boolean | undefined): (count: number) => unknown {
+  return (count) => (nodeLocal ? expect.any(Number) : count);
+}
+
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -119,6 +119,9 @@ describe('StoreModule', () => {
       ['an ioredis keyPrefix', { redis: { keyPrefix: 'x:' } }, /StoreModuleOptions\.keyPrefix/],
       ['an empty cluster', { redis: { cluster: { nodes: [] } } }, /at least one node/],
       ['a client that is not ioredis', { redis: { client: {} as never } }, /ioredis/],
+      ['pubsub that is not an object', { driver: 'memory', pubsub: true as never }, /options\.pubsub/],
+      ['a non-boolean pubsub.sharded', { driver: 'memory', pubsub: { sharded: 'yes' as never } }, /pubsub\.sharded/],
+      ['a negative pubsub.lingerMs', { driver: 'memory', pubsub: { lingerMs: -1 } }, /pubsub\.lingerMs/],
     ])('%s', async (_label, options, message) => {
       @Module({ imports: [StoreModule.forRoot(options)] })
       class AppModule {}

@@ -265,6 +265,41 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     it('returns 0 receivers on a channel nobody listens to', async () => {
       expect(await http('POST', '/events/nobody-listens', { n: 1 })).toEqual({ status: 200, body: { receivers: 0 } });
     });
+
+    it('streams a channel as Server-Sent Events, and refuses channels that are not watchable', async () => {
+      const abort = new AbortController();
+      const response = await fetch(baseUrl + '/events/stream/greetings', { signal: abort.signal });
+      expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = response.body!.getReader();
+      let text = '';
+      try {
+        const seen = await eventually(async () => {
+          await http('POST', '/events/greetings', { text: 'to the browser' });
+          const { value } = await Promise.race([reader.read(), new Promise<{ value?: undefined }>((resolve) => setTimeout(() => resolve({}), 100))]);
+          if (value) text += new TextDecoder().decode(value);
+          return text.includes('to the browser') ? text : undefined;
+        });
+        expect(seen).toContain('event: greetings');
+        expect(seen).toContain('data: {"text":"to the browser"}');
+      } finally {
+        abort.abort();
+      }
+      expect((await http('GET', '/events/stream/secrets')).status).toBe(404);
+    });
+
+    it('invalidates a cached user when another system publishes on user-events (@OnChannel)', async () => {
+      await http('GET', '/users/2');
+      expect((await http('GET', '/users/2')).xCache).toBe('HIT');
+      // Changed behind the app's back: the cache still serves the old name.
+      await db.update(2, { name: 'Changed Elsewhere' });
+      expect((await http('GET', '/users/2')).body.name).not.toBe('Changed Elsewhere');
+      await http('POST', '/events/user-events', { id: 2 });
+      const fresh = await eventually(async () => {
+        const answer = await http('GET', '/users/2');
+        return answer.body.name === 'Changed Elsewhere' ? answer : undefined;
+      });
+      expect(fresh.xCache).toBe('MISS');
+    });
   });
 });
 

@@ -9,11 +9,13 @@ import type {
   RawEntry,
   RawMessageListener,
   RawRateLimitReply,
+  StoreConnectionState,
   StoreDriver,
   Unsubscribe,
 } from '../store-driver.interface.js';
 import { MemoryKeyspace } from './memory-keyspace.js';
 import { MemoryPubSub } from './memory-pubsub.js';
+import { MemoryStreams } from './memory-streams.js';
 import { memoryRateLimit } from './memory-rate-limit.js';
 
 /** What Redis accepts as an integer for INCRBY: no sign but '-', no leading zeros, no spaces. */
@@ -28,10 +30,14 @@ export class MemoryDriver implements StoreDriver {
   readonly client = null;
   private readonly keyspace: MemoryKeyspace;
   private readonly pubsub: MemoryPubSub;
+  readonly streams: MemoryStreams;
+  private readonly stateListeners = new Set<(state: StoreConnectionState) => void>();
+  private closed = false;
 
   constructor(maxEntries: number, logger: Logger) {
     this.keyspace = new MemoryKeyspace(maxEntries);
     this.pubsub = new MemoryPubSub(logger);
+    this.streams = new MemoryStreams();
   }
 
   async get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
@@ -132,6 +138,15 @@ export class MemoryDriver implements StoreDriver {
     return () => undefined;
   }
 
+  connectionState(): StoreConnectionState {
+    return this.closed ? 'closed' : 'connected';
+  }
+
+  onConnectionState(listener: (state: StoreConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
   async publish(channel: string, message: string): Promise<number> {
     return this.pubsub.publish(channel, message);
   }
@@ -146,6 +161,12 @@ export class MemoryDriver implements StoreDriver {
 
   async close(): Promise<void> {
     this.pubsub.close();
+    await this.streams.close();
+    if (!this.closed) {
+      this.closed = true;
+      for (const listener of this.stateListeners) listener('closed');
+      this.stateListeners.clear();
+    }
     this.keyspace.clear();
   }
 }

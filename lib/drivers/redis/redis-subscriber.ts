@@ -6,10 +6,25 @@ import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
 
+/** How the subscriber connection is made and used. */
+export interface RedisSubscriberOptions {
+  /** Channels use sharded pub/sub (SSUBSCRIBE; Cluster only). Patterns always use PSUBSCRIBE. */
+  sharded: boolean;
+  /**
+   * Called once with the subscriber connection when it is first ready (to follow its state from
+   * then on: opening it on the first subscription is not a loss of connection).
+   */
+  onOpen: (connection: Redis | Cluster) => void;
+}
+
 /**
  * The subscriber connection: a duplicate of the command client, created on the first subscription
- * (a subscribed connection cannot run other commands). One `message` and one `pmessage` listener
- * route every message through the registries; ioredis re-subscribes by itself after a reconnect.
+ * (a subscribed connection cannot run other commands). One `message` (or `smessage`) and one
+ * `pmessage` listener route every message through the registries.
+ *
+ * After a reconnect ioredis re-subscribes by itself; the subscriber then issues every registered
+ * subscription again (Redis ignores a SUBSCRIBE for a channel the connection already has), so a
+ * subscription ioredis missed is restored and every registered channel is known to be live.
  */
 export class RedisSubscriber {
   private connection: Redis | Cluster | null = null;
@@ -20,10 +35,11 @@ export class RedisSubscriber {
   constructor(
     private readonly commandClient: Redis | Cluster,
     private readonly logger: Logger,
+    private readonly options: RedisSubscriberOptions,
   ) {
     const onListenerError = logListenerError(logger);
     this.channels = new SubscriptionRegistry(
-      { add: (name) => this.command('subscribe', (c) => c.subscribe(name)), remove: (name) => this.command('unsubscribe', (c) => c.unsubscribe(name)) },
+      { add: (name) => this.command('subscribe', (c) => this.subscribeChannel(c, name)), remove: (name) => this.command('unsubscribe', (c) => this.unsubscribeChannel(c, name)) },
       onListenerError,
     );
     this.patterns = new SubscriptionRegistry(
@@ -58,6 +74,18 @@ export class RedisSubscriber {
     if (connection) connection.disconnect();
   }
 
+  private get sharded(): boolean {
+    return this.options.sharded && isCluster(this.commandClient);
+  }
+
+  private subscribeChannel(connection: Redis | Cluster, channel: string): Promise<unknown> {
+    return this.sharded ? connection.ssubscribe(channel) : connection.subscribe(channel);
+  }
+
+  private unsubscribeChannel(connection: Redis | Cluster, channel: string): Promise<unknown> {
+    return this.sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel);
+  }
+
   private async command(operation: string, run: (connection: Redis | Cluster) => Promise<unknown>): Promise<void> {
     try {
       await run(this.open());
@@ -68,24 +96,44 @@ export class RedisSubscriber {
 
   private open(): Redis | Cluster {
     if (this.connection) return this.connection;
-    const connection = duplicate(this.commandClient);
+    const connection = this.duplicate();
     logConnectionState(connection, 'subscriber', this.logger);
-    connection.on('message', (channel: string, message: string) => this.channels.dispatch(channel, message, channel));
+    connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.channels.dispatch(channel, message, channel));
+    connection.on('pmessage', (pattern: string, channel: string, message: string) => this.patterns.dispatch(pattern, message, channel));
     let readyBefore = false;
     connection.on('ready', () => {
-      // ioredis re-subscribes by itself; what was published during the gap is lost, so tell listeners.
-      if (readyBefore) for (const listener of this.reconnectListeners) listener();
+      if (readyBefore) this.afterReconnect(connection);
+      else this.options.onOpen(connection);
       readyBefore = true;
     });
-    connection.on('pmessage', (pattern: string, channel: string, message: string) =>
-      this.patterns.dispatch(pattern, message, channel),
-    );
     this.connection = connection;
     return connection;
   }
-}
 
-/** A new connection to the same server(s) with the same options. */
-function duplicate(client: Redis | Cluster): Redis | Cluster {
-  return isCluster(client) ? client.duplicate() : client.duplicate();
+  /** A new connection to the same server(s) with the same options (sharded subscribers on a Cluster when asked). */
+  private duplicate(): Redis | Cluster {
+    const client = this.commandClient;
+    if (!isCluster(client)) return client.duplicate();
+    return this.sharded ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
+  }
+
+  private afterReconnect(connection: Redis | Cluster): void {
+    // What was published during the gap is lost: tell listeners (the L1 tier drops what it holds).
+    for (const listener of this.reconnectListeners) listener();
+    void this.reissue(connection);
+  }
+
+  private async reissue(connection: Redis | Cluster): Promise<void> {
+    const channels = this.channels.names();
+    const patterns = this.patterns.names();
+    const issued = [
+      ...channels.map((channel) => this.subscribeChannel(connection, channel)),
+      ...(patterns.length > 0 ? [connection.psubscribe(...patterns)] : []),
+    ];
+    const failures = (await Promise.allSettled(issued)).filter((result) => result.status === 'rejected');
+    if (failures.length > 0) {
+      const reason = (failures[0] as PromiseRejectedResult).reason as unknown;
+      this.logger.warn(`Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ${reason instanceof Error ? reason.message : String(reason)}`);
+    }
+  }
 }

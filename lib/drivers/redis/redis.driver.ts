@@ -8,14 +8,18 @@ import type {
   RawEntry,
   RawMessageListener,
   RawRateLimitReply,
+  StoreConnectionState,
   StoreDriver,
   Unsubscribe,
 } from '../store-driver.interface.js';
+import { ConnectionStateTracker } from './connection-state.tracker.js';
 import { logConnectionState } from './connection-logger.js';
+import { StoreUnsupportedError } from '../../errors/store.errors.js';
 import { toStoreError } from './redis-errors.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { RedisSubscriber } from './redis-subscriber.js';
-import { isCluster, masters } from './redis-topology.js';
+import { RedisStreams } from './redis-streams.js';
+import { isCluster, masters, publishConnection } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
 import { BUMP_TAG, DELETE_IF_OWNER, ENSURE_TAG, RENEW_IF_OWNER } from './tag-scripts.js';
 
@@ -29,17 +33,25 @@ export class RedisDriver implements StoreDriver {
   private readonly subscriber: RedisSubscriber;
   private readonly rateLimits: RateLimitBatcher;
   private readonly stopLogging: () => void;
+  readonly streams: RedisStreams;
+  private readonly state = new ConnectionStateTracker();
+  private readonly sharded: boolean;
 
   constructor(
     readonly client: Redis | Cluster,
     private readonly owned: boolean,
     private readonly closeTimeoutMs: number,
     logger: Logger,
+    /** Channels use sharded pub/sub (SSUBSCRIBE / SPUBLISH) on a Cluster. */
+    sharded = false,
   ) {
     this.cluster = isCluster(client);
-    this.subscriber = new RedisSubscriber(client, logger);
+    this.sharded = sharded && this.cluster;
+    this.state.track(client);
+    this.subscriber = new RedisSubscriber(client, logger, { sharded: this.sharded, onOpen: (connection) => this.state.track(connection) });
     this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) => toStoreError(error, 'rateLimit'));
     this.stopLogging = logConnectionState(client, 'command', logger);
+    this.streams = new RedisStreams(client, closeTimeoutMs);
   }
 
   get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
@@ -116,8 +128,17 @@ export class RedisDriver implements StoreDriver {
     return this.subscriber.onReconnect(listener);
   }
 
+  connectionState(): StoreConnectionState {
+    return this.state.state();
+  }
+
+  onConnectionState(listener: (state: StoreConnectionState) => void): () => void {
+    return this.state.onChange(listener);
+  }
+
   publish(channel: string, message: string): Promise<number> {
-    return this.client.publish(channel, message).catch(fail('publish'));
+    const sent = this.sharded ? (this.client.spublish(channel, message) as Promise<number>) : publishConnection(this.client, channel).publish(channel, message);
+    return sent.catch(fail('publish'));
   }
 
   subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe> {
@@ -125,14 +146,18 @@ export class RedisDriver implements StoreDriver {
   }
 
   psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
+    // Sharded messages (SPUBLISH) never reach PSUBSCRIBE, and Redis has no sharded patterns.
+    if (this.sharded) return Promise.reject(new StoreUnsupportedError('Patterns are not available with sharded pub/sub (pubsub.sharded: true on a Cluster): Redis has no sharded patterns, and sharded messages never reach PSUBSCRIBE'));
     return this.subscriber.psubscribe(pattern, listener);
   }
 
   async close(): Promise<void> {
     this.rateLimits.flush();
+    await this.streams.close();
     await this.subscriber.close();
     this.stopLogging();
     if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
+    this.state.close();
   }
 }
 

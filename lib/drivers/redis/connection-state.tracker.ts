@@ -1,0 +1,58 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { StoreConnectionState } from '../store-driver.interface.js';
+
+const STATUS_EVENTS = ['ready', 'connect', 'close', 'reconnecting', 'end'] as const;
+
+/**
+ * One state for the connections a driver depends on (the command client and, once opened, the
+ * subscriber): `connected` while all are ready, `reconnecting` while any is not (first connect
+ * included), `closed` once the driver is closed or a client has ended for good.
+ */
+export class ConnectionStateTracker {
+  private readonly clients: Array<Redis | Cluster> = [];
+  private readonly listeners = new Set<(state: StoreConnectionState) => void>();
+  private readonly detachers: Array<() => void> = [];
+  private current: StoreConnectionState = 'reconnecting';
+  private closed = false;
+
+  /** Follows `client`'s status from now on. */
+  track(client: Redis | Cluster): void {
+    this.clients.push(client);
+    const update = () => this.update();
+    for (const event of STATUS_EVENTS) client.on(event, update);
+    this.detachers.push(() => {
+      for (const event of STATUS_EVENTS) client.off(event, update);
+    });
+    this.update();
+  }
+
+  state(): StoreConnectionState {
+    return this.current;
+  }
+
+  /** Calls `listener` on every change; returns a function that removes it. */
+  onChange(listener: (state: StoreConnectionState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reports `closed` and stops following the clients. */
+  close(): void {
+    this.closed = true;
+    this.update();
+    for (const detach of this.detachers.splice(0)) detach();
+    this.listeners.clear();
+  }
+
+  private compute(): StoreConnectionState {
+    if (this.closed || this.clients.some((client) => client.status === 'end')) return 'closed';
+    return this.clients.every((client) => client.status === 'ready') ? 'connected' : 'reconnecting';
+  }
+
+  private update(): void {
+    const next = this.compute();
+    if (next === this.current) return;
+    this.current = next;
+    for (const listener of this.listeners) listener(next);
+  }
+}

@@ -1,0 +1,62 @@
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
+import { StoreValidationError, describe } from '../errors/store.errors.js';
+import { StoreService } from '../store.service.js';
+import type { OnChannelMetadata } from './on-channel.decorator.js';
+import { ON_CHANNEL_METADATA } from './pubsub.constants.js';
+import type { StoreMessageHandler, StoreSubscriptionTarget } from './store-pubsub.js';
+
+/**
+ * Subscribes every provider method marked `@OnChannel` once the application has booted (every
+ * subscription confirmed before `app.init()` / `listen()` resolves, so no message published after
+ * start-up is missed) and unsubscribes them when it shuts down.
+ */
+@Injectable()
+export class OnChannelExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('OnChannel');
+  private unsubscribes: Array<() => Promise<void>> = [];
+
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(StoreService) private readonly store: StoreService,
+  ) {}
+
+  /** Nest hook: subscribes every `@OnChannel` method. */
+  async onApplicationBootstrap(): Promise<void> {
+    const subscriptions = this.discovery.getProviders().flatMap((wrapper) => this.listenersOf(wrapper));
+    this.unsubscribes = await Promise.all(subscriptions.map(({ target, handler }) => this.store.subscribe(target, handler)));
+  }
+
+  /** Nest hook: unsubscribes them, before the store closes its connections. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const unsubscribes = this.unsubscribes.splice(0);
+    await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
+  }
+
+  private listenersOf(wrapper: InstanceWrapper): Array<{ target: StoreSubscriptionTarget; handler: StoreMessageHandler<unknown> }> {
+    const instance: unknown = wrapper.instance;
+    if (instance === null || typeof instance !== 'object' || wrapper.isAlias) return [];
+    const prototype = Object.getPrototypeOf(instance) as object | null;
+    return this.scanner.getAllMethodNames(prototype).flatMap((methodName) => {
+      const method = (instance as Record<string, unknown>)[methodName];
+      if (typeof method !== 'function') return [];
+      const targets = this.reflector.get<OnChannelMetadata | undefined>(ON_CHANNEL_METADATA, method);
+      if (!targets) return [];
+      const where = `${instance.constructor.name}.${methodName}`;
+      if (!wrapper.isDependencyTreeStatic()) {
+        this.logger.warn(`${where}: request-scoped or transient providers are not subscribed; @OnChannel ignored`);
+        return [];
+      }
+      return targets.map((target) => ({ target: checked(target, where), handler: (message: unknown, channel: string) => method.call(instance, message, channel) as void | Promise<void> }));
+    });
+  }
+}
+
+function checked(target: unknown, where: string): StoreSubscriptionTarget {
+  const valid = typeof target === 'string' || (typeof target === 'object' && target !== null && typeof (target as { pattern?: unknown }).pattern === 'string');
+  if (!valid) throw new StoreValidationError(`@OnChannel on ${where}: expected a channel name or { pattern }, got ${describe(target)}`);
+  return target as StoreSubscriptionTarget;
+}

@@ -1,0 +1,3 @@
+import { describeChannelContract } from './channels.contract.js';
+
+describeChannelContract('memory driver', () => ({ driver: 'memory' }));

@@ -1,0 +1,3 @@
+import { describeStreamsContract } from './streams.contract.js';
+
+describeStreamsContract('memory driver', () => ({ driver: 'memory' }));
