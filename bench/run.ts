@@ -19,7 +19,7 @@ import { redisServerVersion, startRedisTarget, type StartedRedis } from './lib/r
 import { keyValues, line } from './lib/report.js';
 import { packageVersion } from './lib/versions.js';
 
-/** Suite name → suite. Later suites (rate limit, pub/sub, HTTP) are added here. */
+/** Suite name → suite (`node .build/bench/run.js <name>...`; none: all of them). */
 const SUITES: Record<string, Suite> = {
   core: coreSuite,
   cache: cacheSuite,
