@@ -49,11 +49,6 @@ export class ChannelBridge {
     });
   }
 
-  /** Resolves once the subscription behind `id` is in place (or was refused); at once when there is none. */
-  async ready(id: string): Promise<void> {
-    await this.shared.get(id)?.ready;
-  }
-
   /** Completes every observer and drops every subscription (the store is closing). */
   async close(): Promise<void> {
     this.closed = true;

@@ -31,11 +31,6 @@ export class SharedSubscription<T> {
     );
   }
 
-  /** Resolves once the server subscription is in place (or refused). */
-  get ready(): Promise<void> {
-    return this.unsubscribe.then(() => undefined);
-  }
-
   add(observer: Subscriber<T>): void {
     this.cancelLinger();
     this.observers.add(observer);

@@ -85,12 +85,6 @@ export class StorePubSub {
     );
   }
 
-  /** Resolves once the server subscription behind `channel(name)` / `pattern(glob)` is in place. */
-  ready(target: StoreSubscriptionTarget): Promise<void> {
-    const id = typeof target === 'string' ? `c:${this.keys.channel(target)}` : `p:${this.keys.channelPattern(target.pattern)}`;
-    return this.context.channels.ready(id);
-  }
-
   private decode<T>(channel: string, raw: string): T | typeof SKIP {
     try {
       return this.entries.deserialize<T>(channel, raw);
