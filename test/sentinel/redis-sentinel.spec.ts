@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { describeStoreContract } from '../contract/store.contract.js';
+import { describeChannelContract } from '../pubsub/channels.contract.js';
 import { StoreFixtures, waitFor } from '../contract/store-fixture.js';
 import { startSentinelGroup, type SentinelHandle } from '../harness/redis-servers.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
@@ -15,6 +16,7 @@ describe('Redis Sentinel', () => {
   afterAll(() => group.stop());
 
   describeStoreContract('Redis via Sentinel', connection);
+  describeChannelContract('Redis via Sentinel', connection);
 
   describe('failover', () => {
     const fixtures = new StoreFixtures(connection);
