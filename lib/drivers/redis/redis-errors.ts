@@ -11,6 +11,13 @@ export function toStoreError(error: unknown, operation: string): StoreError {
   return new StoreConnectionError(operation, error);
 }
 
+/** A rejection handler that turns an ioredis failure into a typed store error. */
+export function fail(operation: string): (error: unknown) => never {
+  return (error) => {
+    throw toStoreError(error, operation);
+  };
+}
+
 function isReplyError(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
   return !/^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN)/.test(error.message);

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../stream-driver.interface.js';
 import { parseAutoClaim, parseDeliveryCount, parseEntries, parseReadGroup } from './redis-stream-replies.js';
-import { toStoreError } from './redis-errors.js';
+import { fail, toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
 import { RENEW_PENDING } from './stream-scripts.js';
 
@@ -116,13 +116,7 @@ class RedisStreamReader implements StreamReader {
  * frozen server still drops the connection and the read loop retries.
  */
 function duplicate(client: Redis | Cluster, socketTimeout: number): Redis | Cluster {
-  if (isCluster(client)) return client.duplicate([], { redisOptions: { socketTimeout, commandTimeout: undefined } });
+  // Cluster: redisOptions is replaced as a whole, so carry the original's (auth, TLS, ...) over.
+  if (isCluster(client)) return client.duplicate([], { redisOptions: { ...client.options.redisOptions, socketTimeout, commandTimeout: undefined } });
   return client.duplicate({ socketTimeout, commandTimeout: undefined });
-}
-
-/** A rejection handler that turns an ioredis failure into a typed store error. */
-function fail(operation: string): (error: unknown) => never {
-  return (error) => {
-    throw toStoreError(error, operation);
-  };
 }

@@ -15,7 +15,7 @@ import type {
 import { ConnectionStateTracker } from './connection-state.tracker.js';
 import { logConnectionState } from './connection-logger.js';
 import { StoreUnsupportedError } from '../../errors/store.errors.js';
-import { toStoreError } from './redis-errors.js';
+import { fail, toStoreError } from './redis-errors.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisStreams } from './redis-streams.js';
@@ -161,12 +161,6 @@ export class RedisDriver implements StoreDriver {
   }
 }
 
-/** A rejection handler that turns an ioredis failure into a typed store error. */
-function fail(operation: string): (error: unknown) => never {
-  return (error) => {
-    throw toStoreError(error, operation);
-  };
-}
 
 // Hot-path handlers, made once rather than per call.
 const failGet = fail('get');
