@@ -2,6 +2,8 @@ import type { Logger } from '@nestjs/common';
 
 /** How often (at most) one channel's unreadable messages are logged. */
 const LOG_INTERVAL_MS = 10_000;
+/** Channels tracked at most: a pattern can match any number of channels, and junk must not grow memory. */
+const MAX_CHANNELS = 10_000;
 
 /**
  * Counts messages that could not be deserialized (published by some other client, or by an app
@@ -16,6 +18,7 @@ export class MalformedMessages {
 
   /** Records one unreadable message on `channel` (the user-facing name). */
   record(channel: string, reason: string, now = Date.now()): void {
+    if (!this.counts.has(channel) && this.counts.size >= MAX_CHANNELS) this.forgetOldest();
     this.counts.set(channel, (this.counts.get(channel) ?? 0) + 1);
     const last = this.logged.get(channel);
     if (last && now - last.at < LOG_INTERVAL_MS) {
@@ -27,7 +30,13 @@ export class MalformedMessages {
     this.logger.warn(`Skipped a message on channel "${channel}" that could not be deserialized: ${reason}${more}`);
   }
 
-  /** Unreadable messages skipped on `channel` so far. */
+  private forgetOldest(): void {
+    const oldest = this.counts.keys().next().value!;
+    this.counts.delete(oldest);
+    this.logged.delete(oldest);
+  }
+
+  /** Unreadable messages skipped on `channel` so far (channels beyond the 10,000 most recent are forgotten). */
   count(channel: string): number {
     return this.counts.get(channel) ?? 0;
   }
