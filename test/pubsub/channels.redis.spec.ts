@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
@@ -89,6 +91,7 @@ describe('channel() across a Redis restart', () => {
       await store.publish('news', 'before');
       await waitFor(() => withoutProbes(news.values).includes('before'), 5_000, 'the message before the restart');
 
+      const warnings = jest.spyOn(Logger.prototype, 'warn');
       await server.kill();
       await waitFor(() => states.slice(statesBefore).includes('reconnecting'), 10_000, 'connectionState$ to report reconnecting');
       await server.restart();
@@ -109,6 +112,42 @@ describe('channel() across a Redis restart', () => {
         expect(observer.completed).toBe(false);
       }
       expect(states.slice(statesBefore - 1)).toEqual(['connected', 'reconnecting', 'connected']);
+      // Every registered subscription was issued again and found in place (no "holds N of M").
+      expect(warnings.mock.calls.filter(([line]) => /Re-subscribing|subscriber holds/.test(String(line)))).toEqual([]);
+      warnings.mockRestore();
+      news.subscription.unsubscribe();
+      orders.subscription.unsubscribe();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('channel() when the client does not re-subscribe by itself (autoResubscribe: false)', () => {
+  let server: RedisServerHandle;
+
+  beforeAll(async () => {
+    server = await startStandalone();
+  });
+  afterAll(() => server.stop());
+
+  it('the store issues every subscription again after a reconnect, so the same Observables keep receiving', async () => {
+    const options: StoreModuleOptions = { redis: { host: HOST, port: server.port, autoResubscribe: false }, commandTimeout: 500 };
+    const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false });
+    try {
+      const store = app.get(StoreService);
+      const news = record(store.channel<string>('news'));
+      const orders = record(store.pattern<string>('orders.*'));
+      await untilLive(store, 'news', () => news.values.length > 0);
+      await untilLive(store, 'orders.probe', () => orders.values.length > 0);
+      const ordersBefore = orders.values.length;
+      await server.kill();
+      await server.restart();
+      await waitFor(async () => (await numsub(server.port, 'c:news')) === 1, 10_000, 'the SUBSCRIBE issued again');
+      await untilLive(store, 'orders.probe', () => orders.values.length > ordersBefore);
+      await store.publish('news', 'after');
+      await waitFor(() => withoutProbes(news.values).includes('after'), 10_000, 'the message after the restart');
+      expect(news.errors).toEqual([]);
       news.subscription.unsubscribe();
       orders.subscription.unsubscribe();
     } finally {

@@ -130,10 +130,24 @@ export class RedisSubscriber {
       ...channels.map((channel) => this.subscribeChannel(connection, channel)),
       ...(patterns.length > 0 ? [connection.psubscribe(...patterns)] : []),
     ];
-    const failures = (await Promise.allSettled(issued)).filter((result) => result.status === 'rejected');
+    const results = await Promise.allSettled(issued);
+    const failures = results.filter((result) => result.status === 'rejected');
     if (failures.length > 0) {
       const reason = (failures[0] as PromiseRejectedResult).reason as unknown;
       this.logger.warn(`Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ${reason instanceof Error ? reason.message : String(reason)}`);
+      return;
     }
+    this.verify(results, channels.length + patterns.length);
+  }
+
+  /**
+   * Each (P)SUBSCRIBE reply carries how many subscriptions the connection now holds, so the last
+   * one tells whether every registered subscription is in place. (Sharded replies count per shard,
+   * so they are not compared.)
+   */
+  private verify(results: Array<PromiseSettledResult<unknown>>, expected: number): void {
+    if (this.sharded || expected === 0) return;
+    const held = Math.max(...results.map((result) => (result.status === 'fulfilled' ? Number(result.value) : 0)));
+    if (held < expected) this.logger.warn(`After a reconnect the subscriber holds ${held} of ${expected} subscriptions`);
   }
 }
