@@ -9,11 +9,14 @@ interface BlockedEntry {
 /**
  * Keys known to be refused until some time, per policy, so a flood from one blocked client costs
  * no store round trips. This lookup is the whole cost of such a check, so it is two plain `Map`
- * reads, with no key string built. Bounded per policy: when full, the oldest remembered refusal is
- * dropped (they expire in that order too, give or take); an entry is dropped once its time passes.
+ * reads, with no key string built. Bounded per policy (and to 1,000 policies): when full, the
+ * oldest remembered refusal is dropped (they expire in that order too, give or take); an entry is
+ * dropped once its time passes. Forgetting a refusal only costs a store round trip.
  */
 export class BlockedKeys {
   private readonly scopes = new Map<string, Map<string, BlockedEntry>>();
+  /** Bound on remembered policies, in case policy names are built from input. */
+  private static readonly MAX_SCOPES = 1_000;
 
   constructor(private readonly maxEntriesPerScope: number) {}
 
@@ -21,6 +24,7 @@ export class BlockedKeys {
   remember(scope: string, key: string, ms: number, resetAt: number, now = Date.now()): void {
     let entries = this.scopes.get(scope);
     if (entries === undefined) {
+      if (this.scopes.size >= BlockedKeys.MAX_SCOPES) this.scopes.delete(this.scopes.keys().next().value!);
       entries = new Map();
       this.scopes.set(scope, entries);
     }
