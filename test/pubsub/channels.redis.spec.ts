@@ -26,6 +26,27 @@ const numsub = async (port: number, channel: string): Promise<number> => {
   return Number(reply[1]);
 };
 
+/** A private redis-server for the enclosing describe block (started before its tests, stopped after). */
+function privateServer(setup?: (server: RedisServerHandle) => Promise<unknown>): () => RedisServerHandle {
+  let server: RedisServerHandle;
+  beforeAll(async () => {
+    server = await startStandalone();
+    await setup?.(server);
+  });
+  afterAll(() => server.stop());
+  return () => server;
+}
+
+/** Boots a store app with `options`, runs `test` on its StoreService, and closes the app. */
+async function withStore(options: StoreModuleOptions, test: (store: StoreService) => Promise<void>): Promise<void> {
+  const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false });
+  try {
+    await test(app.get(StoreService));
+  } finally {
+    await app.close();
+  }
+}
+
 const standalonePort = () => Number(new URL(harnessInfo().standaloneUrl).port);
 
 describe('channel() on Redis standalone: foreign publishers and reference counting', () => {
@@ -69,17 +90,11 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
 });
 
 describe('channel() across a Redis restart', () => {
-  let server: RedisServerHandle;
-
-  beforeAll(async () => {
-    server = await startStandalone();
-  });
-  afterAll(() => server.stop());
+  const serverOf = privateServer();
 
   it('keeps the same Observables receiving after Redis comes back; connectionState$ shows the gap', async () => {
-    const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: server.url, commandTimeout: 500 }), { logger: false });
-    try {
-      const store = app.get(StoreService);
+    const server = serverOf();
+    await withStore({ redis: server.url, commandTimeout: 500 }, async (store) => {
       const states: StoreConnectionState[] = [];
       const stateObserver = record(store.connectionState$, (state) => states.push(state));
       await waitFor(() => states.at(-1) === 'connected', 5_000, 'connected at start');
@@ -117,25 +132,16 @@ describe('channel() across a Redis restart', () => {
       warnings.mockRestore();
       news.subscription.unsubscribe();
       orders.subscription.unsubscribe();
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
 
 describe('channel() when the client does not re-subscribe by itself (autoResubscribe: false)', () => {
-  let server: RedisServerHandle;
-
-  beforeAll(async () => {
-    server = await startStandalone();
-  });
-  afterAll(() => server.stop());
+  const serverOf = privateServer();
 
   it('the store issues every subscription again after a reconnect, so the same Observables keep receiving', async () => {
-    const options: StoreModuleOptions = { redis: { host: HOST, port: server.port, autoResubscribe: false }, commandTimeout: 500 };
-    const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false });
-    try {
-      const store = app.get(StoreService);
+    const server = serverOf();
+    await withStore({ redis: { host: HOST, port: server.port, autoResubscribe: false }, commandTimeout: 500 }, async (store) => {
       const news = record(store.channel<string>('news'));
       const orders = record(store.pattern<string>('orders.*'));
       await untilLive(store, 'news', () => news.values.length > 0);
@@ -150,27 +156,18 @@ describe('channel() when the client does not re-subscribe by itself (autoResubsc
       expect(news.errors).toEqual([]);
       news.subscription.unsubscribe();
       orders.subscription.unsubscribe();
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
 
 describe('channel() when Redis refuses a SUBSCRIBE (ACL)', () => {
-  let server: RedisServerHandle;
-
-  beforeAll(async () => {
-    server = await startStandalone();
-    // A user who may use the store's channels "allowed:*" only (the store's channels are "c:<name>").
-    await redisCommand(server.port, ['ACL', 'SETUSER', 'limited', 'on', '>secret', 'resetchannels', '&c:allowed:*', '~*', '+@all']);
-  });
-  afterAll(() => server.stop());
+  // A user who may use the store's channels "allowed:*" only (the store's channels are "c:<name>").
+  const serverOf = privateServer((server) =>
+    redisCommand(server.port, ['ACL', 'SETUSER', 'limited', 'on', '>secret', 'resetchannels', '&c:allowed:*', '~*', '+@all']),
+  );
 
   it('errors only the refused Observable; others on the same connection keep working', async () => {
-    const options: StoreModuleOptions = { redis: { host: HOST, port: server.port, username: 'limited', password: 'secret' } };
-    const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false });
-    try {
-      const store = app.get(StoreService);
+    await withStore({ redis: { host: HOST, port: serverOf().port, username: 'limited', password: 'secret' } }, async (store) => {
       const allowed = record(store.channel<string>('allowed:news'));
       const refused = record(store.channel<string>('forbidden'));
       await waitFor(() => refused.errors.length === 1, 5_000, 'the refusal');
@@ -184,9 +181,7 @@ describe('channel() when Redis refuses a SUBSCRIBE (ACL)', () => {
       const again = record(store.channel<string>('forbidden'));
       await waitFor(() => again.errors.length === 1, 5_000, 'the second refusal');
       allowed.subscription.unsubscribe();
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
 
