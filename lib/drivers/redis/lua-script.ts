@@ -14,13 +14,10 @@ export class LuaScript {
   }
 
   /** Runs the script on `client` with `keys` and `args` (auto-pipelined when the client does). */
-  async run(client: Redis | Cluster, keys: string[], args: Array<string | number>): Promise<unknown> {
-    try {
-      return await client.evalsha(this.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!isNoScript(error)) throw error;
-      return client.eval(this.source, keys.length, ...keys, ...args);
-    }
+  run(client: Redis | Cluster, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.evaluate((name, script) =>
+      name === 'evalsha' ? client.evalsha(script, keys.length, ...keys, ...args) : client.eval(script, keys.length, ...keys, ...args),
+    );
   }
 
   /**
@@ -28,12 +25,17 @@ export class LuaScript {
    * turn: for a call that already holds many commands' worth of work, so Redis starts on it while
    * the app is still preparing the next.
    */
-  async runNow(client: Redis | Cluster, keys: string[], args: Array<string | number>): Promise<unknown> {
+  runNow(client: Redis | Cluster, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return this.evaluate((name, script) => send(client, name, script, keys, args));
+  }
+
+  /** By SHA first; with the body when the server does not have it (NOSCRIPT). */
+  private async evaluate(call: (name: 'evalsha' | 'eval', script: string) => Promise<unknown>): Promise<unknown> {
     try {
-      return await send(client, 'evalsha', this.sha, keys, args);
+      return await call('evalsha', this.sha);
     } catch (error) {
       if (!isNoScript(error)) throw error;
-      return send(client, 'eval', this.source, keys, args);
+      return call('eval', this.source);
     }
   }
 }
