@@ -161,7 +161,6 @@ export class RedisDriver implements StoreDriver {
   }
 }
 
-
 // Hot-path handlers, made once rather than per call.
 const failGet = fail('get');
 const failSet = fail('set');
