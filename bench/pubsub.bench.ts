@@ -6,7 +6,7 @@
  * the core suite's value) from one separate ioredis publisher (`new Redis(url)`), and deserializes
  * them: nestjs-store with its default JSON serializer, raw ioredis with `JSON.parse` in its
  * `message` listener. nestjs-store is `StoreModule.forRoot({ redis, keyPrefix })`; the publisher
- * publishes on its Redis channel `{keyPrefix}c:{name}`; the first message of every case goes
+ * publishes on its Redis channel `{keyPrefix}{name}`; the first message of every case goes
  * through the system's own publish (`store.publish` / `PUBLISH`) instead.
  *
  * 1. Throughput, one observer: messages per second received. The publisher sends pipelined
@@ -79,7 +79,7 @@ export async function pubsubSuite(ctx: BenchContext): Promise<void> {
   heading('pubsub: channel() throughput, fan-out to 1,000 observers, publish-to-observer latency');
   line(`message: ${MESSAGE_BYTES}-byte JSON ({ seq, t, payload }), deserialized by every system; one separate publisher, new Redis(url); ` +
     `warm-up ${measure.warmupMs / 1000} s, ${measure.rounds} rounds of ${measure.durationMs / 1000} s, median; rounds interleaved across systems`);
-  line(`nestjs-store: StoreModule.forRoot({ redis, keyPrefix: '${KEY_PREFIX}' }), store.channel<T>(name) (publisher sends to '${KEY_PREFIX}c:<name>'); ` +
+  line(`nestjs-store: StoreModule.forRoot({ redis, keyPrefix: '${KEY_PREFIX}' }), store.channel<T>(name) (publisher sends to '${KEY_PREFIX}<name>'); ` +
     `raw ioredis: its own new Redis(url), subscribe(channel), on('message') with JSON.parse`);
 
   const publisher = new Redis(url);
@@ -98,7 +98,7 @@ export async function pubsubSuite(ctx: BenchContext): Promise<void> {
 /** The single-observer pair of throughput and latency, on channels named after `part`. */
 function singleObserverPair(url: string, store: StoreService, publisher: Redis, part: string): Receiver[] {
   return [
-    storeReceiver(NAMES.store, store, KEY_PREFIX, part, 1, 'one channel()'),
+    storeReceiver(NAMES.store, store, part, 1, 'one channel()'),
     rawReceiver(NAMES.raw, url, publisher, `${RAW_CHANNEL_PREFIX}${part}`, 1, 'listener each'),
   ];
 }
@@ -141,8 +141,8 @@ async function fanOutPart(url: string, store: StoreService, publisher: Redis, me
     `the 1-listener row parses once and calls ${observers} callbacks (a hand-written fan-out, for reference)`);
   process.stderr.write(`pubsub: fan-out to ${FAN_OUT.observers} observers\n`);
   const receivers = [
-    storeReceiver(NAMES.storeShared, store, KEY_PREFIX, 'fanout-shared', FAN_OUT.observers, 'one channel()'),
-    storeReceiver(NAMES.storeEach, store, KEY_PREFIX, 'fanout-each', FAN_OUT.observers, 'channel() each'),
+    storeReceiver(NAMES.storeShared, store, 'fanout-shared', FAN_OUT.observers, 'one channel()'),
+    storeReceiver(NAMES.storeEach, store, 'fanout-each', FAN_OUT.observers, 'channel() each'),
     rawReceiver(NAMES.rawEach, url, publisher, `${RAW_CHANNEL_PREFIX}fanout-each`, FAN_OUT.observers, 'listener each'),
     rawReceiver(NAMES.rawOnce, url, publisher, `${RAW_CHANNEL_PREFIX}fanout-once`, FAN_OUT.observers, 'one listener'),
   ];

@@ -34,7 +34,7 @@ import {
 import { commandsPerChecks, formatCommandCount } from './rate-limit/redis-commands.js';
 
 const KEY_PREFIX = 'bench:rl:';
-/** nestjs-store puts its state under `{keyPrefix}rl:{…}`, throttler-storage-redis under `{<key>:<name>}:…`. */
+/** nestjs-store puts its state under `{keyPrefix}__nestjs_store__:rl:{…}`, throttler-storage-redis under `{<key>:<name>}:…`. */
 const CLEANUP_PATTERN = `*${KEY_PREFIX}`;
 const DEFAULT_ROUND_SECONDS = 2;
 

@@ -27,6 +27,7 @@ export {
   StoreUnsupportedError,
   StoreValidationError,
   StoreValueTooLargeError,
+  StoreWrongTypeError,
 } from './errors/store.errors.js';
 
 // cache decorators

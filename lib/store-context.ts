@@ -31,7 +31,7 @@ export interface StoreContext {
 export function createStoreContext(driver: StoreDriver, options: ResolvedStoreOptions): StoreContext {
   const logger = new Logger('StoreService');
   const l1 = options.l1 ? new L1Tier(options.l1.maxEntries, options.l1.ttlMs) : null;
-  const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix).internalChannel('l1'), l1, logger) : null;
+  const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix, options.internalSegment).internalChannel('bus:l1'), l1, logger) : null;
   const channels = new ChannelBridge(driver, options.pubsub.lingerMs);
   const malformed = new MalformedMessages(logger);
   return { driver, options, logger, flights: new Map(), refreshes: new Map(), l1, bus, fallbacks: 0, channels, malformed };

@@ -1,14 +1,20 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Observable } from 'rxjs';
 import { CacheAside, isStale, type CacheCall } from './cache/cache-aside.js';
-import { hasHeader } from './cache/cache-entry.codec.js';
 import type { CacheLookup, StoreCacheOptions } from './cache/cache-options.interface.js';
 import { resolveCacheOptions } from './cache/cache-options.resolver.js';
 import { EntryStore, type StoredValue } from './cache/entry-store.js';
 import { optionalTtlToMs, ttlToMs, type Ttl } from './common/ttl.js';
 import { assertFunction, assertKey, assertKeys, assertName, assertSafeInteger, assertTags } from './common/validation.js';
-import { rawValue, type RawEntry, type StoreConnectionState } from './drivers/store-driver.interface.js';
-import { StoreSerializationError, StoreUnsupportedError, StoreValidationError, describe } from './errors/store.errors.js';
+import { rawValue, type RawEntry, type RawHash, type StoreConnectionState } from './drivers/store-driver.interface.js';
+import {
+  StoreCommandError,
+  StoreSerializationError,
+  StoreUnsupportedError,
+  StoreValidationError,
+  StoreWrongTypeError,
+  describe,
+} from './errors/store.errors.js';
 import { KeySpace } from './keys/key-space.js';
 import { StorePubSub, type StoreMessageHandler, type StorePatternMessage, type StoreSubscriptionTarget } from './pubsub/store-pubsub.js';
 import { appendToStream, openStream, replayFrom } from './pubsub/streams/store-streams.js';
@@ -62,7 +68,7 @@ export class StoreService {
 
   /** The root store over a context (the module does this). */
   static fromContext(context: StoreContext): StoreService {
-    return new StoreService(context, new KeySpace(context.options.keyPrefix));
+    return new StoreService(context, new KeySpace(context.options.keyPrefix, context.options.internalSegment));
   }
 
   /** The raw ioredis client (standalone, Sentinel or Cluster), for what this API does not cover. Throws on the memory driver. */
@@ -90,7 +96,7 @@ export class StoreService {
     if (inL1) return Promise.resolve(inL1.value as T);
     const generation = l1?.generation ?? 0;
     // The hottest path: decoding rides on the command's promise (no async wrapper, no extra hop).
-    return this.context.driver.get(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)));
+    return this.context.driver.read(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)), 'string');
   }
 
   /** Writes a value, replacing any previous one. Rejects unstorable values and bad options before writing. */
@@ -101,8 +107,8 @@ export class StoreService {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (write.tagKeys.length === 0 && !this.context.l1) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
-    return this.writeWithHeader(write);
+    if (write.tagKeys.length === 0 && !this.context.bus) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
+    return this.writeAnnounced(write);
   }
 
   /** Deletes one key or many; resolves to how many existed. */
@@ -117,27 +123,26 @@ export class StoreService {
 
   /** Whether a live value is stored at `key` (tag-invalidated and expired entries count as absent). */
   async has(key: string): Promise<boolean> {
-    const raw = await this.context.driver.get(this.dataKey(key), rawValue);
+    const raw = await this.context.driver.read(this.dataKey(key), rawValue, 'string');
     if (raw === null) return false;
-    if (!hasHeader(raw)) return true;
-    const stored = await this.entries.read(key, raw).catch((error: unknown) => {
-      // A value is there even if this serializer cannot read it.
-      if (error instanceof StoreSerializationError) return { value: undefined, meta: null };
-      throw error;
-    });
-    return stored !== null && !isStale(stored.meta, Date.now());
+    const stored = await this.liveEntry(key, raw);
+    return stored !== null;
   }
 
-  /** Atomically adds `by` (default 1) to the integer at `key` (missing counts as 0); keeps the key's TTL. */
+  /**
+   * Atomically adds `by` (default 1) to the integer at `key` (missing counts as 0); keeps the key's
+   * TTL. Works on a plain integer however it was written; an entry with tags or freshness is a
+   * `StoreWrongTypeError`, a non-integer a `StoreCommandError`.
+   */
   async increment(key: string, by = 1): Promise<number> {
     assertSafeInteger(by, 'increment amount');
-    return this.context.driver.incrBy(this.dataKey(key), by);
+    return this.incrBy(key, by, 'increment');
   }
 
-  /** Atomically subtracts `by` (default 1) from the integer at `key`; keeps the key's TTL. */
+  /** Atomically subtracts `by` (default 1) from the integer at `key`; keeps the key's TTL (as `increment`). */
   async decrement(key: string, by = 1): Promise<number> {
     assertSafeInteger(by, 'decrement amount');
-    return this.context.driver.incrBy(this.dataKey(key), -by);
+    return this.incrBy(key, -by, 'decrement');
   }
 
   /** Sets the TTL of an existing key; `false` when the key does not exist. */
@@ -148,11 +153,20 @@ export class StoreService {
     return existed;
   }
 
-  /** Remaining time to live in seconds (millisecond precision); `-1` when the key never expires; `null` when missing. */
+  /**
+   * Remaining time to live in seconds (millisecond precision); `-1` when the key never expires;
+   * `null` when `get` would answer `null`: missing, invalidated by a tag, or past its freshness.
+   * For an entry with a grace period, the time left until it stops being fresh.
+   */
   async ttl(key: string): Promise<number | null> {
-    const ms = await this.context.driver.pttl(this.dataKey(key));
-    if (ms === -2) return null;
-    return ms === -1 ? -1 : ms / 1000;
+    const fullKey = this.dataKey(key);
+    const [ms, raw] = await Promise.all([this.context.driver.pttl(fullKey), this.context.driver.read(fullKey, rawValue, 'string')]);
+    if (ms === -2 || raw === null) return null;
+    const stored = await this.liveEntry(key, raw);
+    if (stored === null) return null;
+    const freshUntil = stored.meta?.f;
+    const leftMs = freshUntil === undefined ? ms : Math.min(ms === -1 ? Infinity : ms, freshUntil - Date.now());
+    return leftMs === -1 ? -1 : leftMs / 1000;
   }
 
   /** Reads many values at once (one round trip; split per key on a Cluster); `null` for each miss. */
@@ -227,7 +241,7 @@ export class StoreService {
   async deleteByPattern(pattern: string): Promise<number> {
     assertName(pattern, 'pattern', this.context.options.maxKeyLength);
     const redisPattern = this.keys.dataPattern(pattern);
-    const deleted = await this.context.driver.deleteByPattern(redisPattern);
+    const deleted = await this.context.driver.deleteByPattern(redisPattern, this.keys.internalBase);
     this.context.bus?.patternDeleted(redisPattern);
     return deleted;
   }
@@ -332,6 +346,20 @@ export class StoreService {
     return new StoreService(this.context, this.keys.child(name));
   }
 
+  /**
+   * The Redis key this store (or namespace) uses for `key`: `keyPrefix`, the namespace segments,
+   * then `key`. For commands sent through `client` (Lua, HSET on the same key). Validates like `get`.
+   */
+  redisKey(key: string): string {
+    return this.dataKey(key);
+  }
+
+  /** The Redis channel this store (or namespace) uses for the channel `name` (as `publish` and `channel` do). */
+  redisChannel(name: string): string {
+    assertName(name, 'channel', this.context.options.maxKeyLength);
+    return this.keys.channel(name);
+  }
+
   private cacheCall<T>(key: string, loader: () => T | Promise<T>, options: StoreCacheOptions | undefined): CacheCall<T> {
     const fullKey = this.dataKey(key);
     assertFunction(loader, 'loader');
@@ -339,9 +367,9 @@ export class StoreService {
     return { key, fullKey, lockKey: this.keys.lock(key), loader, options: resolved };
   }
 
-  /** Plain values decode synchronously; entries with a header are checked (tags, freshness) and may go to L1. */
-  private decode<T>(key: string, fullKey: string, raw: string, generation: number): T | null | Promise<T | null> {
-    if (!hasHeader(raw)) return this.entries.deserialize<T>(key, raw);
+  /** Plain values decode synchronously; entries are checked (tags, freshness) and may go to L1. */
+  private decode<T>(key: string, fullKey: string, raw: string | RawHash, generation: number): T | null | Promise<T | null> {
+    if (typeof raw === 'string') return this.entries.deserialize<T>(key, raw);
     return this.entries.read<T>(key, raw).then((stored) => {
       if (stored === null || isStale(stored.meta, Date.now())) return null;
       this.keepInL1(fullKey, stored, generation);
@@ -356,16 +384,42 @@ export class StoreService {
     this.context.l1.set(fullKey, { value: stored.value, tagKeys, freshUntil: meta.f, delta: meta.d }, generation);
   }
 
-  private async writeWithHeader(write: PreparedWrite): Promise<void> {
-    await this.context.driver.set(write.fullKey, await this.stored(write), write.ttlMs);
+  /** A write that needs tag stamps or an L1 announcement. */
+  private async writeAnnounced(write: PreparedWrite): Promise<void> {
+    const stored = await this.stored(write);
+    const driver = this.context.driver;
+    await (typeof stored === 'string' ? driver.set(write.fullKey, stored, write.ttlMs) : driver.setHash(write.fullKey, stored, write.ttlMs));
     this.context.bus?.keysChanged([write.fullKey]);
   }
 
-  /** The stored form of a write: bare payload, or with tag stamps and (with L1) its expiry. */
-  private async stored(write: PreparedWrite): Promise<string> {
-    if (write.tagKeys.length === 0 && !this.context.l1) return write.payload;
+  /** The stored form of a write: the serializer's output as it is, or an entry hash with tag stamps and freshness. */
+  private async stored(write: PreparedWrite): Promise<string | RawHash> {
+    if (write.tagKeys.length === 0) return write.payload;
     const stamps = await this.entries.stamps(write.tagKeys, write.ttlMs);
     return this.entries.encode(write.payload, stamps, write.ttlMs === undefined ? {} : { f: Date.now() + write.ttlMs });
+  }
+
+  /**
+   * What `get` would serve of a stored value, with its metadata: `null` when invalidated or stale.
+   * A value this serializer cannot read still counts as present.
+   */
+  private async liveEntry(key: string, raw: string | RawHash): Promise<StoredValue<unknown> | null> {
+    if (typeof raw === 'string') return { value: raw, meta: null };
+    const stored = await this.entries.read(key, raw).catch((error: unknown) => {
+      if (error instanceof StoreSerializationError) return { value: undefined, meta: null };
+      throw error;
+    });
+    return stored === null || isStale(stored.meta, Date.now()) ? null : stored;
+  }
+
+  private async incrBy(key: string, by: number, operation: string): Promise<number> {
+    const fullKey = this.dataKey(key);
+    try {
+      return await this.context.driver.incrBy(fullKey, by);
+    } catch (error) {
+      if (!(error instanceof StoreCommandError) || !String(error.message).includes('WRONGTYPE')) throw error;
+      throw new StoreWrongTypeError(key, operation, 'it holds a Redis hash (an entry written with tags or by getOrSet) or another non-string type; counters are plain values, written without tags');
+    }
   }
 
   private prepare(key: string, value: unknown, options: StoreSetOptions | undefined): PreparedWrite {

@@ -14,7 +14,6 @@
 import { Redis } from 'ioredis';
 import type { Observable, Subscription } from 'rxjs';
 import type { StoreService } from '../../lib/index.js';
-import { KeySpace } from '../../lib/keys/key-space.js';
 import { messageJson, messageOf, type BenchMessage, type DeliverySink } from './delivery.js';
 
 export interface Receiver {
@@ -36,12 +35,12 @@ export type StoreObservers = 'one channel()' | 'channel() each';
  * nestjs-store: `observers` subscriptions to `store.channel(name)`, either all on one Observable
  * (`one channel()`) or each on its own `store.channel(name)` (`channel() each`).
  */
-export function storeReceiver(name: string, store: StoreService, keyPrefix: string, channel: string, observers: number, shape: StoreObservers): Receiver {
+export function storeReceiver(name: string, store: StoreService, channel: string, observers: number, shape: StoreObservers): Receiver {
   const subscriptions: Subscription[] = [];
   return {
     name,
     observers,
-    redisChannel: new KeySpace(keyPrefix).channel(channel),
+    redisChannel: store.redisChannel(channel),
     attach: async (sink) => {
       const shared = store.channel<BenchMessage>(channel);
       for (let i = 0; i < observers; i++) {

@@ -1,5 +1,5 @@
 import { StoreLoaderTimeoutError, StoreSerializationError } from '../errors/store.errors.js';
-import { rawValue } from '../drivers/store-driver.interface.js';
+import { rawValue, type RawHash } from '../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
 import type { CacheLookup } from './cache-options.interface.js';
 import type { EntryMeta } from './cache-entry.codec.js';
@@ -72,7 +72,7 @@ export class CacheAside {
 
   private async resolve<T>(call: CacheCall<T>): Promise<CacheLookup<T>> {
     const generation = this.context.l1?.generation ?? 0;
-    const raw = await this.entries.cachePath('getOrSet', () => this.context.driver.get(call.fullKey, rawValue));
+    const raw = await this.entries.cachePath('getOrSet', () => this.context.driver.read(call.fullKey, rawValue, 'hash'));
     // Redis is away: answer from the loader, and do not try to lock or write.
     if (raw === undefined) return { value: await call.loader(), status: 'miss' };
     const stored = raw === null ? null : await this.readStored<T>(call, raw);
@@ -147,7 +147,7 @@ export class CacheAside {
     const driver = this.context.driver;
     for (let delay = POLL_START_MS; Date.now() < deadline; delay = Math.min(delay * 2, POLL_MAX_MS)) {
       await sleep(delay);
-      const [lock, raw] = await Promise.all([driver.get(call.lockKey, rawValue), driver.get(call.fullKey, rawValue)]).catch(() => [null, null]);
+      const [lock, raw] = await Promise.all([driver.get(call.lockKey, rawValue), driver.read(call.fullKey, rawValue, 'hash')]).catch(() => [null, null]);
       const stored = raw ? await this.readStored<T>(call, raw) : null;
       if (stored && !isStale(stored.meta, Date.now())) return { value: stored.value, status: 'hit' };
       if (lock === null) return null;
@@ -169,7 +169,7 @@ export class CacheAside {
     const meta: EntryMeta = { d: now - started };
     if (ttlMs !== undefined) meta.f = now + ttlMs;
     const stored = this.entries.encode(this.entries.payload(call.key, value), stamps, meta);
-    const written = await this.entries.cachePath('getOrSet', () => this.context.driver.set(call.fullKey, stored, storedTtlMs).then(() => true));
+    const written = await this.entries.cachePath('getOrSet', () => this.context.driver.setHash(call.fullKey, stored, storedTtlMs).then(() => true));
     if (written) this.announceWrite(call, { value, meta: { ...meta, s: stamps } }, generation);
     return value;
   }
@@ -189,7 +189,7 @@ export class CacheAside {
   }
 
   /** Reads a stored entry; an unreadable one is logged and recomputed; Redis failures count as a miss. */
-  private async readStored<T>(call: CacheCall<T>, raw: string): Promise<StoredValue<T> | null> {
+  private async readStored<T>(call: CacheCall<T>, raw: string | RawHash): Promise<StoredValue<T> | null> {
     try {
       return (await this.entries.cachePath('getOrSet', () => this.entries.read<T>(call.key, raw))) ?? null;
     } catch (error) {

@@ -1,18 +1,28 @@
+import type { RawHash } from '../drivers/store-driver.interface.js';
+
 /**
- * Entries that need metadata are stored as `\x01{json header}\x01{payload}`. The header holds the
- * tag stamps (tag key → version token when the value was computed), the time the value stops being
- * fresh (`f`, epoch ms; after it, within the grace period, it is stale) and how long it took to
- * compute (`d`, ms, for early refresh). An entry is served only while every tag still has its
- * stamped version, so invalidating a tag is one atomic single-key write (Cluster-safe).
- * Plain entries are the bare payload, so they stay readable by (and writable from) any other Redis
- * client. JSON never starts with `\x01`.
+ * An entry that needs metadata (tags, freshness) is a Redis hash, so the value stays readable by
+ * any client (`HGET key v`) and the metadata sits beside it rather than framed into it:
+ *
+ * | field       | holds                                                                  |
+ * |-------------|------------------------------------------------------------------------|
+ * | `v`         | the serializer's output (JSON by default)                              |
+ * | `f`         | fresh until (epoch ms); after it, within the grace period, it is stale |
+ * | `d`         | how long the loader took (ms), for early refresh                       |
+ * | `t:<tagkey>`| the version token of the tag key when the value was computed           |
+ *
+ * The entry is served only while every tag key still holds its stamped token, so invalidating a tag
+ * is one atomic single-key write (Cluster-safe). A value without metadata is a plain Redis string.
  */
-const MARK = '\u0001';
+export const VALUE_FIELD = 'v';
+const FRESH_FIELD = 'f';
+const DURATION_FIELD = 'd';
+const TAG_FIELD = 't:';
 
 /** Tag key → version token, as stamped on an entry. */
 export type TagStamps = Array<[tagKey: string, token: string]>;
 
-/** What an entry's header may carry. */
+/** What an entry carries beside its value. */
 export interface EntryMeta {
   /** Tag stamps. */
   s?: TagStamps;
@@ -22,34 +32,39 @@ export interface EntryMeta {
   d?: number;
 }
 
-/** A stored entry split into its payload and metadata (`meta` is null for plain entries). */
+/** An entry hash split into its payload and metadata. */
 export interface DecodedEntry {
   payload: string;
-  meta: EntryMeta | null;
+  meta: EntryMeta;
 }
 
-/** Whether a stored string carries a header. Cheap enough for the hot read path. */
-export function hasHeader(raw: string): boolean {
-  return raw.charCodeAt(0) === 1;
+/** The hash fields of an entry. */
+export function encodeEntry(payload: string, meta: EntryMeta): RawHash {
+  const fields: RawHash = { [VALUE_FIELD]: payload };
+  if (meta.f !== undefined) fields[FRESH_FIELD] = String(meta.f);
+  if (meta.d !== undefined) fields[DURATION_FIELD] = String(meta.d);
+  for (const [tagKey, token] of meta.s ?? []) fields[TAG_FIELD + tagKey] = token;
+  return fields;
 }
 
-/** Prefixes `payload` with a header; `null` meta stores the bare payload. */
-export function encodeEntry(payload: string, meta: EntryMeta | null): string {
-  return meta === null ? payload : `${MARK}${JSON.stringify(meta)}${MARK}${payload}`;
-}
-
-/** Splits a stored string; returns `null` when the header is damaged (treated as a miss). */
-export function decodeEntry(raw: string): DecodedEntry | null {
-  if (!hasHeader(raw)) return { payload: raw, meta: null };
-  const end = raw.indexOf(MARK, 1);
-  if (end === -1) return null;
-  try {
-    const meta = JSON.parse(raw.slice(1, end)) as EntryMeta;
-    if (meta === null || typeof meta !== 'object' || (meta.s !== undefined && !Array.isArray(meta.s))) return null;
-    return { payload: raw.slice(end + 1), meta };
-  } catch {
-    return null;
+/**
+ * Reads an entry hash; `undefined` when the hash has no value field (not an entry), `null` when
+ * its metadata is damaged (treated as a miss).
+ */
+export function decodeEntry(fields: RawHash): DecodedEntry | null | undefined {
+  const payload = fields[VALUE_FIELD];
+  if (payload === undefined) return undefined;
+  const meta: EntryMeta = {};
+  for (const field in fields) {
+    if (field === VALUE_FIELD) continue;
+    if (field.startsWith(TAG_FIELD)) (meta.s ??= []).push([field.slice(TAG_FIELD.length), fields[field]]);
+    else if (field === FRESH_FIELD || field === DURATION_FIELD) {
+      const number = Number(fields[field]);
+      if (!Number.isFinite(number)) return null;
+      meta[field] = number;
+    }
   }
+  return { payload, meta };
 }
 
 /** A fresh, unique token (tag versions, lock ownership): time-ordered for readability, random for uniqueness. */

@@ -5,10 +5,11 @@ import {
   StoreValueTooLargeError,
   describe,
 } from '../errors/store.errors.js';
+import type { RawHash } from '../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
-import { decodeEntry, encodeEntry, hasHeader, type EntryMeta, type TagStamps } from './cache-entry.codec.js';
+import { VALUE_FIELD, decodeEntry, encodeEntry, type EntryMeta, type TagStamps } from './cache-entry.codec.js';
 
-/** A value read back from the store, with its header (null for plain entries). */
+/** A value read back from the store, with its metadata (null for plain values). */
 export interface StoredValue<T> {
   value: T;
   meta: EntryMeta | null;
@@ -56,16 +57,18 @@ export class EntryStore {
     }
   }
 
-  /** Decodes a stored string: plain values synchronously; entries with a header after their tags are checked. */
-  decode<T>(key: string, raw: string): T | null | Promise<T | null> {
-    if (!hasHeader(raw)) return this.deserialize<T>(key, raw);
-    return this.read<T>(key, raw).then((stored) => (stored === null ? null : stored.value));
-  }
-
-  /** Decodes a stored string with its header; `null` when its tags were invalidated or its header is damaged. */
-  async read<T>(key: string, raw: string): Promise<StoredValue<T> | null> {
+  /**
+   * Reads what a key holds: a plain value (a string) as it is; an entry (a hash) with its metadata,
+   * `null` when one of its tags was invalidated or its metadata is damaged. A hash that is not an
+   * entry is a `StoreSerializationError` naming the key.
+   */
+  async read<T>(key: string, raw: string | RawHash): Promise<StoredValue<T> | null> {
+    if (typeof raw === 'string') return { value: this.deserialize<T>(key, raw), meta: null };
     const entry = decodeEntry(raw);
-    if (!entry || !(await this.tagsCurrent(entry.meta?.s))) return null;
+    if (entry === undefined) {
+      throw new StoreSerializationError(key, 'deserialize', `it holds a Redis hash without the field "${VALUE_FIELD}", not a nestjs-store entry`);
+    }
+    if (entry === null || !(await this.tagsCurrent(entry.meta.s))) return null;
     return { value: this.deserialize<T>(key, entry.payload), meta: entry.meta };
   }
 
@@ -83,13 +86,9 @@ export class EntryStore {
     return tagKeys.map((tagKey, i) => [tagKey, tokens[i]]);
   }
 
-  /** The stored form of a payload with its stamps and metadata (bare payload when there is none and no L1). */
-  encode(payload: string, stamps: TagStamps, meta: Omit<EntryMeta, 's'> = {}): string {
-    const header: EntryMeta = { ...meta };
-    if (stamps.length > 0) header.s = stamps;
-    // With L1, every entry written by this library carries a header: that marks it as safe to keep in process.
-    const plain = Object.keys(header).length === 0 && this.context.l1 === null;
-    return encodeEntry(payload, plain ? null : header);
+  /** The entry hash of a payload with its stamps and metadata. */
+  encode(payload: string, stamps: TagStamps, meta: Omit<EntryMeta, 's'> = {}): RawHash {
+    return encodeEntry(payload, stamps.length > 0 ? { ...meta, s: stamps } : meta);
   }
 
   /**

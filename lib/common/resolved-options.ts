@@ -3,11 +3,16 @@ import type { StoreModuleOptions } from '../interfaces/store-options.interface.j
 import { JsonSerializer } from '../serialization/json.serializer.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import { ttlToMs } from './ttl.js';
+import { segmentProblem } from './validation.js';
+
+/** The segment after `keyPrefix` under which the library keeps its own state, unless configured. */
+export const DEFAULT_INTERNAL_SEGMENT = '__nestjs_store__';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedStoreOptions {
   driver: 'redis' | 'memory';
   keyPrefix: string;
+  internalSegment: string;
   defaultTtlMs: number | undefined;
   serializer: StoreSerializer;
   maxValueSize: number;
@@ -31,6 +36,7 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
   return {
     driver,
     keyPrefix: resolveKeyPrefix(options.keyPrefix),
+    internalSegment: resolveInternalSegment(options.internalSegment),
     defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl, 'defaultTtl'),
     serializer: resolveSerializer(options.serializer),
     maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', 1_048_576),
@@ -67,6 +73,13 @@ function resolveKeyPrefix(prefix: unknown): string {
     );
   }
   return prefix;
+}
+
+function resolveInternalSegment(segment: unknown): string {
+  if (segment === undefined) return DEFAULT_INTERNAL_SEGMENT;
+  const problem = segmentProblem(segment);
+  if (problem !== null) throw new StoreConfigurationError(`options.internalSegment ${describe(segment)} ${problem}`);
+  return segment as string;
 }
 
 function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {

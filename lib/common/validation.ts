@@ -41,3 +41,17 @@ export function assertSafeInteger(value: unknown, what: string): asserts value i
 export function assertFunction(value: unknown, what: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== 'function') throw new StoreValidationError(`Invalid ${what} ${describe(value)}: must be a function`);
 }
+
+/** Characters a name segment (a namespace, the internal segment) may not hold: the separator, hash-tag braces, glob characters. */
+const SEGMENT_UNSAFE = /[:{}*?[\]\\]/;
+
+/**
+ * Why `name` cannot be one segment of a Redis name (a namespace, the internal segment), or `null`
+ * when it can: a non-empty, well-formed string without `:`, braces or glob characters.
+ */
+export function segmentProblem(name: unknown): string | null {
+  if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
+  if (SEGMENT_UNSAFE.test(name)) return 'must not contain ":", "{", "}" or glob characters (* ? [ ] \\)';
+  if (!name.isWellFormed()) return 'must not contain a lone surrogate (it has no UTF-8 form)';
+  return null;
+}

@@ -14,10 +14,16 @@ export type StoreConnectionState = 'connected' | 'reconnecting' | 'closed';
 /** Removes a subscription; resolves once the server has been told (when it was the last listener). */
 export type Unsubscribe = () => Promise<void>;
 
-/** One write of `mset`: full key, stored string, optional TTL in ms. */
+/** The fields of a Redis hash. */
+export type RawHash = Record<string, string>;
+
+/** What a key holds: a string, the fields of a hash, or `null` when it is missing. */
+export type RawValue = string | RawHash | null;
+
+/** One write of `mset`: full key, a string (SET) or the fields of a hash (replacing the key), optional TTL in ms. */
 export interface RawEntry {
   key: string;
-  value: string;
+  value: string | RawHash;
   ttlMs?: number;
 }
 
@@ -74,8 +80,17 @@ export interface StoreDriver {
    * Errors thrown by `decode` reject as they are; store failures reject as typed store errors.
    */
   get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R>;
-  mget(keys: string[]): Promise<Array<string | null>>;
+  /**
+   * Reads a key holding a string or a hash and hands it to `decode` (a hash as its fields, `null`
+   * when missing). `expect` names the type to ask for first; the other costs a second command.
+   * A key of another type rejects with `StoreCommandError` (WRONGTYPE).
+   */
+  read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>, expect: 'string' | 'hash'): Promise<R>;
+  /** Reads many keys, each a string, a hash (its fields) or `null`; split per key on a Cluster. */
+  mget(keys: string[]): Promise<RawValue[]>;
   set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Replaces whatever `key` holds with a hash of `fields`, atomically, expiring after `ttlMs` (none when undefined). */
+  setHash(key: string, fields: RawHash, ttlMs?: number): Promise<void>;
   mset(entries: RawEntry[]): Promise<void>;
   /** Deletes keys; resolves to how many existed. */
   delete(keys: string[]): Promise<number>;
@@ -85,8 +100,11 @@ export interface StoreDriver {
   pexpire(key: string, ttlMs: number): Promise<boolean>;
   /** Remaining TTL in ms; -1 without expiry; -2 when missing (Redis PTTL). */
   pttl(key: string): Promise<number>;
-  /** Deletes every key matching a Redis glob (SCAN on every master, batched UNLINK); resolves to the count. */
-  deleteByPattern(pattern: string): Promise<number>;
+  /**
+   * Deletes every key matching a Redis glob (SCAN on every master, batched UNLINK), except keys
+   * starting with `keep`; resolves to the count.
+   */
+  deleteByPattern(pattern: string, keep: string): Promise<number>;
 
   /**
    * Returns each tag's current version token, creating missing tags with a fresh token, and makes
@@ -133,5 +151,5 @@ export interface StoreDriver {
   close(): Promise<void>;
 }
 
-/** A `get` decoder that keeps the stored string as it is. */
-export const rawValue = (raw: string | null): string | null => raw;
+/** A `get` / `read` decoder that keeps what is stored as it is. */
+export const rawValue = <T>(raw: T): T => raw;

@@ -88,6 +88,20 @@ export class StoreCommandError extends StoreError {
   }
 }
 
+/**
+ * A key holds something the operation cannot work on: `increment` on an entry with tags or
+ * freshness (a Redis hash), or on a key of another Redis type. Nothing was written.
+ */
+export class StoreWrongTypeError extends StoreError {
+  /** The key, as the caller named it. */
+  readonly key: string;
+
+  constructor(key: string, operation: string, reason: string) {
+    super('STORE_WRONG_TYPE', `Cannot ${operation} key "${key}": ${reason}`);
+    this.key = key;
+  }
+}
+
 /** A loader did not finish within `hardTimeout`. It keeps running and its result is still cached. */
 export class StoreLoaderTimeoutError extends StoreError {
   /** The key being loaded. */

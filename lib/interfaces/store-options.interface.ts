@@ -61,8 +61,19 @@ export interface StoreModuleOptions {
   redis?: StoreRedisConnection;
   /** `'memory'` selects the embedded driver (explicit: never a silent fallback). Default `'redis'`. */
   driver?: 'redis' | 'memory';
-  /** Prepended to every key, tag, channel and pattern (e.g. `'myapp:'`). No `{}` hash tags, no glob characters. Default `''`. */
+  /**
+   * Prepended to every Redis name the store uses (e.g. `'myapp:'`): key `K` is the Redis key
+   * `myapp:K`, channel `C` the Redis channel `myapp:C`, stream `S` the key `myapp:S`. No `{}` hash
+   * tags, no glob characters. Default `''`.
+   */
   keyPrefix?: string;
+  /**
+   * The segment after `keyPrefix` under which the library keeps its own state (tag versions, load
+   * leases, rate-limit state, the L1 bus channel): `{keyPrefix}{internalSegment}:…`. Keys, channels,
+   * streams and namespaces that would name it are rejected. One segment: no `:`, braces or glob
+   * characters. Default `'__nestjs_store__'`.
+   */
+  internalSegment?: string;
   /** TTL for writes that name none: seconds, or a duration such as `'5m'`. Default: no expiry. */
   defaultTtl?: Ttl;
   /** How values become stored strings and back. Default: JSON. */

@@ -50,6 +50,7 @@ export class StorePubSub {
     if (typeof target === 'object' && target !== null) {
       const redisPattern = this.patternOf(target.pattern);
       return this.context.driver.psubscribe(redisPattern, (raw, redisChannel) => {
+        if (this.keys.isInternal(redisChannel)) return;
         const channel = this.keys.channelName(redisChannel);
         const message = this.decode<T>(channel, raw);
         if (message !== SKIP) onMessage(message, channel);
@@ -78,6 +79,8 @@ export class StorePubSub {
       `p:${redisPattern}`,
       (listener) => this.context.driver.psubscribe(redisPattern, listener),
       (raw, redisChannel) => {
+        // A root pattern such as `*` also matches the library's own channels: never hand those out.
+        if (this.keys.isInternal(redisChannel)) return SKIP;
         const channel = this.keys.channelName(redisChannel);
         const message = this.decode<T>(channel, raw);
         return message === SKIP ? SKIP : { channel, message };

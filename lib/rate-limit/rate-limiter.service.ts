@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { assertKey } from '../common/validation.js';
 import type { RawRateLimitReply } from '../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../errors/store.errors.js';
+import { KeySpace } from '../keys/key-space.js';
 import type { StoreContext } from '../store-context.js';
 import { BlockedKeys } from './algorithms/blocked-keys.js';
 import { RateLimitStateKeys } from './algorithms/rate-limit-state.js';
@@ -43,7 +44,7 @@ export class RateLimiterService {
     private readonly context: StoreContext,
     defaults: RateLimiterDefaults = {},
   ) {
-    this.keys = new RateLimitStateKeys(context.options.keyPrefix);
+    this.keys = new RateLimitStateKeys(new KeySpace(context.options.keyPrefix, context.options.internalSegment).rateLimitBase);
     this.blocked = new BlockedKeys(defaults.maxBlockedKeys ?? 10_000);
     this.defaultFailure = defaults.failure ?? 'open';
   }

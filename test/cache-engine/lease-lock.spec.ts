@@ -11,7 +11,7 @@ describe.each([
 
   it('is exclusive, renews its lease while held, and is released only by its owner', async () => {
     const { driver, prefix } = await fixtures.open();
-    const key = `${prefix}l:report`;
+    const key = `${prefix}__nestjs_store__:l:report`;
     const lock = await LeaseLock.acquire(driver, key, 150);
     expect(lock).not.toBeNull();
     expect(await LeaseLock.acquire(driver, key, 150)).toBeNull();

@@ -86,7 +86,7 @@ describe('L1 tier (Redis)', () => {
     const [store] = await instances.open(1, { redis: harnessInfo().standaloneUrl, keyPrefix, l1: { maxEntries: 100, ttl: '1m' } });
     await store.getOrSet('l1-hit', () => 'v1', { ttl: 60 });
     const raw = new Redis(harnessInfo().standaloneUrl);
-    await raw.del(`${keyPrefix}k:l1-hit`);
+    await raw.del(`${keyPrefix}l1-hit`);
     await raw.quit();
     expect(await store.getOrSetWithStatus('l1-hit', () => 'reloaded', { ttl: 60 })).toEqual({ value: 'v1', status: 'hit' });
     expect(await store.get('l1-hit')).toBe('v1');
@@ -127,7 +127,7 @@ describe('L1 tier (Redis)', () => {
     const server = await startStandalone();
     try {
       const [store] = await instances.open(1, { redis: server.url, l1: true, commandTimeout: 500 });
-      await store.set('cached', 'before');
+      await store.getOrSet('cached', () => 'before');
       expect(await store.get('cached')).toBe('before');
       await server.kill();
       // While Redis is away, L1 still answers.

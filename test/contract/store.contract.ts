@@ -378,10 +378,10 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       it('keeps a tag alive at least as long as the entries stamped with it', async () => {
         await store.set('tag-life-short', 1, { ttl: 1, tags: ['tag-life'] });
         await store.set('tag-life-long', 2, { ttl: 3600, tags: ['tag-life'] });
-        const tagTtl = await fixture.driver.pttl(`${fixture.prefix}t:tag-life`);
-        expect(tagTtl).toBeGreaterThan(3_590_000);
+        const tagKey = `${fixture.prefix}__nestjs_store__:t:tag-life`;
+        expect(await fixture.driver.pttl(tagKey)).toBeGreaterThan(3_590_000);
         await store.set('tag-life-forever', 3, { tags: ['tag-life'] });
-        expect(await fixture.driver.pttl(`${fixture.prefix}t:tag-life`)).toBe(-1);
+        expect(await fixture.driver.pttl(tagKey)).toBe(-1);
       });
 
       it.each([[['']], ['users'], [[1]]])('rejects the tags %p and writes nothing', async (tags) => {
@@ -417,30 +417,40 @@ export function describeStoreContract(driverName: string, connection: () => Stor
     });
 
     describe('namespaces', () => {
-      it('scopes keys, tags and patterns: no key string reaches another namespace', async () => {
-        const tenantA = store.namespace('tenant:a');
-        const tenantAB = store.namespace('tenant');
+      it('scopes keys: a namespace is the segment `name:`, and siblings never meet', async () => {
+        const tenantA = store.namespace('tenant-a');
+        const tenantB = store.namespace('tenant-b');
         await tenantA.set('profile', 'A');
-        await tenantAB.set('a:profile', 'AB');
+        await tenantB.set('profile', 'B');
         await store.set('profile', 'root');
         expect(await tenantA.get('profile')).toBe('A');
-        expect(await tenantAB.get('a:profile')).toBe('AB');
+        expect(await tenantB.get('profile')).toBe('B');
         expect(await store.get('profile')).toBe('root');
-        expect(await store.get('ns:tenant%3Aa:k:profile')).toBeNull();
-        expect(await tenantAB.get('ns:tenant%3Aa:k:profile')).toBeNull();
+        // The parent names its namespaces' keys, as a folder names its sub-folders.
+        expect(await store.get('tenant-a:profile')).toBe('A');
+        for (const probe of ['../tenant-b:profile', ':tenant-b:profile', 'tenant-b:profile', '*']) {
+          expect(await tenantA.get(probe)).toBeNull();
+        }
       });
 
-      it('nests, and a namespace cannot escape with separators, globs or encoded names', async () => {
-        const child = store.namespace('parent').namespace('child');
-        await child.set('secret', 's');
+      it('nests, and a child cannot reach its parent or a sibling', async () => {
         const parent = store.namespace('parent');
-        for (const probe of ['ns:child:k:secret', 'child:secret', '../child/secret', 'k:secret']) {
-          expect(await parent.get(probe)).toBeNull();
-        }
-        expect(await parent.deleteByPattern('*')).toBe(0);
-        expect(await store.namespace('parent%3Achild').get('secret')).toBeNull();
-        expect(await child.get('secret')).toBe('s');
+        const child = parent.namespace('child');
+        await child.set('secret', 's');
+        await parent.set('own', 'p');
+        await store.namespace('sibling').set('secret', 'x');
+        expect(await parent.get('child:secret')).toBe('s');
+        expect(await child.deleteByPattern('*')).toBe(1);
+        expect(await parent.get('own')).toBe('p');
+        expect(await store.namespace('sibling').get('secret')).toBe('x');
       });
+
+      it.each([['tenant:a'], ['a*'], ['a?b'], ['[a]'], ['a\\b'], ['{t}'], ['__nestjs_store__'], ['\uD800']])(
+        'rejects the namespace name %p with StoreValidationError',
+        (name) => {
+          expect(() => store.namespace(name)).toThrow(StoreValidationError);
+        },
+      );
 
       it('keeps tags apart between namespaces', async () => {
         const a = store.namespace('tags-a');
@@ -572,15 +582,20 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       });
 
       it('reports a foreign value that is not valid JSON as StoreSerializationError naming the key', async () => {
-        await fixture.driver.set(`${fixture.prefix}k:foreign`, 'plain text, not JSON');
+        await fixture.driver.set(`${fixture.prefix}foreign`, 'plain text, not JSON');
         const error = await store.get('foreign').catch((e: unknown) => e);
         expect(error).toBeInstanceOf(StoreSerializationError);
         expect(error).toMatchObject({ key: 'foreign', direction: 'deserialize' });
       });
 
-      it('treats a damaged tag header as a miss', async () => {
-        await fixture.driver.set(`${fixture.prefix}k:damaged`, '\u0001[not-json');
+      it('treats an entry with damaged metadata as a miss', async () => {
+        await fixture.driver.setHash(`${fixture.prefix}damaged`, { v: '1', f: 'not-a-number' });
         expect(await store.get('damaged')).toBeNull();
+      });
+
+      it('reports a foreign hash that is not an entry as StoreSerializationError naming the key', async () => {
+        await fixture.driver.setHash(`${fixture.prefix}foreign-hash`, { name: 'not an entry' });
+        await expect(store.get('foreign-hash')).rejects.toMatchObject({ name: 'StoreSerializationError', key: 'foreign-hash' });
       });
     });
 
@@ -617,7 +632,7 @@ export function describeStoreContract(driverName: string, connection: () => Stor
     describe('driver: pattern subscriptions (Redis glob rules)', () => {
       it('delivers messages of matching channels only, with the channel name', async () => {
         const seen: string[] = [];
-        const base = `${fixture.prefix}c:`;
+        const base = fixture.prefix;
         const off = await fixture.driver.psubscribe(`${base}orders.[ab]?`, (message, channel) => {
           seen.push(`${channel.slice(base.length)}=${message}`);
         });

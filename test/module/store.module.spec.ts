@@ -72,7 +72,7 @@ describe('StoreModule', () => {
     const app = await open(AppModule);
     const store = app.get(StoreService);
     await store.set('async-factory', 1);
-    expect(await store.client.get('cfg:k:async-factory')).toBe('1');
+    expect(await store.client.get('cfg:async-factory')).toBe('1');
     await store.delete('async-factory');
   });
 
@@ -143,8 +143,8 @@ describe('StoreModule', () => {
       await expect(Promise.all(inFlight)).resolves.toHaveLength(50);
       expect(store.client.status).toBe('end');
       const check = new Redis(harnessInfo().standaloneUrl);
-      expect(await check.get('shutdown:k:inflight:49')).toBe('49');
-      await check.del(...Array.from({ length: 50 }, (_, i) => `shutdown:k:inflight:${i}`));
+      expect(await check.get('shutdown:inflight:49')).toBe('49');
+      await check.del(...Array.from({ length: 50 }, (_, i) => `shutdown:inflight:${i}`));
       await check.quit();
     });
 
@@ -158,8 +158,8 @@ describe('StoreModule', () => {
       await store.set('k', 1);
       await app.close();
       expect(client.status).toBe('ready');
-      expect(await client.get('adopted:k:k')).toBe('1');
-      await client.del('adopted:k:k');
+      expect(await client.get('adopted:k')).toBe('1');
+      await client.del('adopted:k');
       await client.quit();
     });
   });
@@ -173,8 +173,8 @@ describe('StoreModule', () => {
     const off = await store.subscribe('events', () => undefined);
     const probe = new Redis(harnessInfo().standaloneUrl);
     const [, keys] = await probe.scan('0', 'MATCH', 'scoped:*', 'COUNT', 1000);
-    expect(keys.sort()).toEqual(['scoped:k:count', 'scoped:k:item', 'scoped:t:group']);
-    expect(await probe.pubsub('CHANNELS', 'scoped:*')).toEqual(['scoped:c:events']);
+    expect(keys.sort()).toEqual(['scoped:__nestjs_store__:t:group', 'scoped:count', 'scoped:item']);
+    expect(await probe.pubsub('CHANNELS', 'scoped:*')).toEqual(['scoped:events']);
     await off();
     await probe.del(...keys);
     await probe.quit();

@@ -99,8 +99,8 @@ export function describeChannelContract(driverName: string, connection: () => St
       const observer = record(store.channel<string>('foreign'));
       await untilLive(store, 'foreign', () => observer.values.length > 0);
       const skippedBefore = store.skippedMessages('foreign');
-      await fixture.driver.publish(`${fixture.prefix}c:foreign`, '{not json');
-      await fixture.driver.publish(`${fixture.prefix}c:foreign`, '');
+      await fixture.driver.publish(`${fixture.prefix}foreign`, '{not json');
+      await fixture.driver.publish(`${fixture.prefix}foreign`, '');
       await store.publish('foreign', 'after');
       await waitFor(() => withoutProbes(observer.values).length === 1, 5_000, 'the valid message');
       expect(withoutProbes(observer.values)).toEqual(['after']);

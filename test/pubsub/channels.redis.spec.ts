@@ -57,9 +57,9 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
     const { store, prefix } = await fixtures.open();
     const observer = record(store.channel<{ price: number }>('ticker'));
     await untilLive(store, 'ticker', () => observer.values.length > 0);
-    expect(await redisCliPublish(standalonePort(), `${prefix}c:ticker`, '{"price":42}')).toBe('1');
-    expect(await redisCliPublish(standalonePort(), `${prefix}c:ticker`, 'plain text, not JSON')).toBe('1');
-    expect(await redisCliPublish(standalonePort(), `${prefix}c:ticker`, '{"price":43}')).toBe('1');
+    expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, '{"price":42}')).toBe('1');
+    expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, 'plain text, not JSON')).toBe('1');
+    expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, '{"price":43}')).toBe('1');
     await waitFor(() => withoutProbes(observer.values).length === 2, 5_000, 'both JSON messages');
     expect(withoutProbes(observer.values)).toEqual([{ price: 42 }, { price: 43 }]);
     expect(store.skippedMessages('ticker')).toBe(1);
@@ -69,13 +69,13 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
 
   it('PUBSUB NUMSUB is 0 before, 1 with any number of observers (across channel() calls), 0 after the linger', async () => {
     const { store, prefix } = await fixtures.open({ pubsub: { lingerMs: 100 } });
-    const channel = `${prefix}c:counted`;
+    const channel = `${prefix}counted`;
     expect(await numsub(standalonePort(), channel)).toBe(0);
     const observers = Array.from({ length: 10 }, (_, i) => record(i % 2 === 0 ? store.channel('counted') : store.namespace('other').channel('elsewhere')));
     const counted = observers.filter((_, i) => i % 2 === 0);
     await untilLive(store, 'counted', () => counted.every((o) => o.values.length > 0));
     expect(await numsub(standalonePort(), channel)).toBe(1);
-    expect(await numsub(standalonePort(), `${prefix}ns:other:c:elsewhere`)).toBe(1);
+    expect(await numsub(standalonePort(), `${prefix}other:elsewhere`)).toBe(1);
 
     // Leaving and coming back within the linger sends no UNSUBSCRIBE/SUBSCRIBE pair.
     for (const observer of counted) observer.subscription.unsubscribe();
@@ -85,7 +85,7 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
     returning.subscription.unsubscribe();
     for (const observer of observers) observer.subscription.unsubscribe();
     await waitFor(async () => (await numsub(standalonePort(), channel)) === 0, 5_000, 'UNSUBSCRIBE after the linger');
-    expect(await numsub(standalonePort(), `${prefix}ns:other:c:elsewhere`)).toBe(0);
+    expect(await numsub(standalonePort(), `${prefix}other:elsewhere`)).toBe(0);
   });
 });
 
@@ -115,9 +115,9 @@ describe('channel() across a Redis restart', () => {
       // Re-subscribed (by ioredis and re-issued by the subscriber): a new publisher reaches the same Observables.
       const publisher = new Redis(server.url);
       try {
-        await waitFor(async () => (await numsub(server.port, 'c:news')) === 1, 10_000, 'the SUBSCRIBE to be back');
-        await publisher.publish('c:news', JSON.stringify('after'));
-        await publisher.publish('c:orders.eu', JSON.stringify('order after'));
+        await waitFor(async () => (await numsub(server.port, 'news')) === 1, 10_000, 'the SUBSCRIBE to be back');
+        await publisher.publish('news', JSON.stringify('after'));
+        await publisher.publish('orders.eu', JSON.stringify('order after'));
       } finally {
         publisher.disconnect();
       }
@@ -149,7 +149,7 @@ describe('channel() when the client does not re-subscribe by itself (autoResubsc
       const ordersBefore = orders.values.length;
       await server.kill();
       await server.restart();
-      await waitFor(async () => (await numsub(server.port, 'c:news')) === 1, 10_000, 'the SUBSCRIBE issued again');
+      await waitFor(async () => (await numsub(server.port, 'news')) === 1, 10_000, 'the SUBSCRIBE issued again');
       await untilLive(store, 'orders.probe', () => orders.values.length > ordersBefore);
       await store.publish('news', 'after');
       await waitFor(() => withoutProbes(news.values).includes('after'), 10_000, 'the message after the restart');
@@ -161,9 +161,9 @@ describe('channel() when the client does not re-subscribe by itself (autoResubsc
 });
 
 describe('channel() when Redis refuses a SUBSCRIBE (ACL)', () => {
-  // A user who may use the store's channels "allowed:*" only (the store's channels are "c:<name>").
+  // A user who may use the channels "allowed:*" only (the store's channels are the names it is given).
   const serverOf = privateServer((server) =>
-    redisCommand(server.port, ['ACL', 'SETUSER', 'limited', 'on', '>secret', 'resetchannels', '&c:allowed:*', '~*', '+@all']),
+    redisCommand(server.port, ['ACL', 'SETUSER', 'limited', 'on', '>secret', 'resetchannels', '&allowed:*', '~*', '+@all']),
   );
 
   it('errors only the refused Observable; others on the same connection keep working', async () => {
@@ -199,8 +199,8 @@ describe('channel() on Redis Cluster: classic and sharded pub/sub', () => {
     const { store, prefix } = await fixtures.open();
     const observers = Array.from({ length: 5 }, () => record(store.channel<number>('classic')));
     await untilLive(store, 'classic', () => observers.every((o) => o.values.length > 0));
-    expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}c:classic`])).toBe(1);
-    expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}c:classic`])).toBe(0);
+    expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}classic`])).toBe(1);
+    expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}classic`])).toBe(0);
     for (let i = 0; i < 50; i++) await store.publish('classic', i);
     await waitFor(() => observers.every((o) => withoutProbes(o.values).length === 50), 5_000, '50 messages each');
     for (const observer of observers) expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -211,8 +211,8 @@ describe('channel() on Redis Cluster: classic and sharded pub/sub', () => {
     const { store, prefix } = await fixtures.open({ pubsub: { sharded: true } });
     const observers = Array.from({ length: 5 }, () => record(store.channel<number>('sharded')));
     await untilLive(store, 'sharded', () => observers.every((o) => o.values.length > 0));
-    expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}c:sharded`])).toBe(1);
-    expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}c:sharded`])).toBe(0);
+    expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}sharded`])).toBe(1);
+    expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}sharded`])).toBe(0);
     for (let i = 0; i < 50; i++) expect(await store.publish('sharded', i)).toBe(1);
     await waitFor(() => observers.every((o) => withoutProbes(o.values).length === 50), 5_000, '50 messages each');
     for (const observer of observers) expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));

@@ -93,7 +93,7 @@ describe('@OnChannel subscriptions end with the app', () => {
     const app = await NestFactory.create(appModule({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }), { logger: false });
     await app.init();
     const port = Number(new URL(harnessInfo().standaloneUrl).port);
-    const numsub = async () => Number(((await redisCommand(port, ['PUBSUB', 'NUMSUB', `${prefix}c:user-events`])) as [string, number])[1]);
+    const numsub = async () => Number(((await redisCommand(port, ['PUBSUB', 'NUMSUB', `${prefix}user-events`])) as [string, number])[1]);
     expect(await numsub()).toBe(1);
     await app.close();
     await waitFor(async () => (await numsub()) === 0, 5_000, 'the UNSUBSCRIBE');

@@ -55,13 +55,13 @@ export function describeStreamsContract(driverName: string, connection: () => St
 
     /** Messages of `group` delivered and not acknowledged (XPENDING), on Redis. */
     async function pendingCount(name: string, group: string, on = fixture): Promise<number> {
-      const summary = (await on.store.client.call('xpending', `${on.prefix}x:${name}`, group)) as unknown[];
+      const summary = (await on.store.client.call('xpending', `${on.prefix}${name}`, group)) as unknown[];
       return Number(summary[0]);
     }
 
     /** Appends an entry as another client would: raw fields, no serializer. */
     async function appendRaw(name: string, fields: string[]): Promise<void> {
-      const key = `${fixture.prefix}x:${name}`;
+      const key = `${fixture.prefix}${name}`;
       if (traits.redis) await store.client.call('xadd', key, '*', ...fields);
       else await fixture.driver.streams.add(key, fields, undefined);
     }

@@ -51,14 +51,14 @@ describe('durable streams: a consumer process killed with SIGKILL mid-batch', ()
   });
 
   const pending = async (): Promise<number> => {
-    const summary = (await fixture.store.client.call('xpending', `${fixture.prefix}x:orders`, 'workers')) as unknown[];
+    const summary = (await fixture.store.client.call('xpending', `${fixture.prefix}orders`, 'workers')) as unknown[];
     return Number(summary[0]);
   };
 
   it('its unacknowledged messages go to another consumer; nothing is lost, nothing was acknowledged unhandled', async () => {
     const { store } = fixture;
     // The group exists before anything is appended, so the child (starting from '$') reads m0-m3.
-    await store.client.call('xgroup', 'create', `${fixture.prefix}x:orders`, 'workers', '$', 'mkstream');
+    await store.client.call('xgroup', 'create', `${fixture.prefix}orders`, 'workers', '$', 'mkstream');
     for (const message of ['m0', 'm1', 'm2', 'm3']) await store.append('orders', message);
 
     const handledByA: string[] = [];

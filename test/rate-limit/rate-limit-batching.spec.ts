@@ -28,7 +28,7 @@ describe.each([
   it('a check that fails in the store fails alone; the checks made with it are answered', async () => {
     const bad = `bad-${randomUUID()}`;
     // A foreign value where the policy keeps its state: that check's script step gets WRONGTYPE.
-    await fixture.driver.set(`${fixture.prefix}rl:{default:${bad}}:fw`, 'not a hash');
+    await fixture.driver.set(`${fixture.prefix}__nestjs_store__:rl:{default:${bad}}:fw`, 'not a hash');
     const good = Array.from({ length: 5 }, (_, i) => `good-${i}-${randomUUID()}`);
     const [failed, ...answered] = await Promise.allSettled([
       fixture.limiter.consume(bad, policy),

@@ -43,7 +43,7 @@ describe('RateLimiterService when Redis is unreachable', () => {
     expect(result).toMatchObject({ allowed: true, remaining: 6 });
     expect(RateLimiterService.isUnavailable(result)).toBe(false);
     // A key of the wrong type is a server-side refusal: it is thrown, not failed open.
-    await context.driver.set('rl:{default:wrong-type}:tb', 'not a hash');
+    await context.driver.set('__nestjs_store__:rl:{default:wrong-type}:tb', 'not a hash');
     await expect(limiter.consume('wrong-type', policy())).rejects.toBeInstanceOf(StoreCommandError);
   });
 

@@ -38,7 +38,7 @@ describe('Redis Sentinel', () => {
           async () => {
             const value = `v${++attempt}`;
             const written = await store.set('after-failover', value).then(() => true, () => false);
-            return written && (await promoted.get(`${prefix}k:after-failover`)) === JSON.stringify(value);
+            return written && (await promoted.get(`${prefix}after-failover`)) === JSON.stringify(value);
           },
           20_000,
           'a write to land on the new master',

@@ -1,9 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import type { RawHash } from '../store-driver.interface.js';
 
-/** One stored string and when it expires (epoch ms; 0 = never). */
+/** One stored string (or hash: `fields`, with `value` unused) and when it expires (epoch ms; 0 = never). */
 export interface MemoryEntry {
   value: string;
   expiresAt: number;
+  fields?: RawHash;
 }
 
 /**
@@ -31,6 +33,13 @@ export class MemoryKeyspace {
   write(key: string, value: string, ttlMs?: number): MemoryEntry {
     const entry = { value, expiresAt: ttlMs === undefined ? 0 : Date.now() + ttlMs };
     this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** Stores a hash of `fields`, replacing any entry, as `write` does for a string. */
+  writeHash(key: string, fields: RawHash, ttlMs?: number): MemoryEntry {
+    const entry = this.write(key, '', ttlMs);
+    entry.fields = { ...fields };
     return entry;
   }
 

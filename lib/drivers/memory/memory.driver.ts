@@ -7,13 +7,15 @@ import type {
   RateLimitArgs,
   RateLimitKeys,
   RawEntry,
+  RawHash,
   RawMessageListener,
   RawRateLimitReply,
+  RawValue,
   StoreConnectionState,
   StoreDriver,
   Unsubscribe,
 } from '../store-driver.interface.js';
-import { MemoryKeyspace } from './memory-keyspace.js';
+import { MemoryKeyspace, type MemoryEntry } from './memory-keyspace.js';
 import { MemoryPubSub } from './memory-pubsub.js';
 import { MemoryStreams } from './memory-streams.js';
 import { memoryRateLimit } from './memory-rate-limit.js';
@@ -41,19 +43,30 @@ export class MemoryDriver implements StoreDriver {
   }
 
   async get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
-    return decode(this.keyspace.read(key)?.value ?? null);
+    return decode(stringOf(this.keyspace.read(key), 'get'));
   }
 
-  async mget(keys: string[]): Promise<Array<string | null>> {
-    return keys.map((key) => this.keyspace.read(key)?.value ?? null);
+  async read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>): Promise<R> {
+    return decode(valueOf(this.keyspace.read(key)));
+  }
+
+  async mget(keys: string[]): Promise<RawValue[]> {
+    return keys.map((key) => valueOf(this.keyspace.read(key)));
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     this.keyspace.write(key, value, ttlMs);
   }
 
+  async setHash(key: string, fields: RawHash, ttlMs?: number): Promise<void> {
+    this.keyspace.writeHash(key, fields, ttlMs);
+  }
+
   async mset(entries: RawEntry[]): Promise<void> {
-    for (const entry of entries) this.keyspace.write(entry.key, entry.value, entry.ttlMs);
+    for (const { key, value, ttlMs } of entries) {
+      if (typeof value === 'string') this.keyspace.write(key, value, ttlMs);
+      else this.keyspace.writeHash(key, value, ttlMs);
+    }
   }
 
   async delete(keys: string[]): Promise<number> {
@@ -62,6 +75,7 @@ export class MemoryDriver implements StoreDriver {
 
   async incrBy(key: string, by: number): Promise<number> {
     const entry = this.keyspace.read(key);
+    stringOf(entry, 'increment');
     const current = entry ? Number(entry.value) : 0;
     const next = current + by;
     if ((entry && !REDIS_INTEGER.test(entry.value)) || !Number.isSafeInteger(next)) {
@@ -86,9 +100,9 @@ export class MemoryDriver implements StoreDriver {
     return entry.expiresAt === 0 ? -1 : entry.expiresAt - now;
   }
 
-  async deleteByPattern(pattern: string): Promise<number> {
+  async deleteByPattern(pattern: string, keep: string): Promise<number> {
     const matches = globToRegExp(pattern);
-    return this.keyspace.keys().filter((key) => matches.test(key) && this.keyspace.remove(key)).length;
+    return this.keyspace.keys().filter((key) => !key.startsWith(keep) && matches.test(key) && this.keyspace.remove(key)).length;
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
@@ -102,7 +116,7 @@ export class MemoryDriver implements StoreDriver {
   }
 
   async readTags(tagKeys: string[]): Promise<Array<string | null>> {
-    return this.mget(tagKeys);
+    return tagKeys.map((tagKey) => stringOf(this.keyspace.read(tagKey), 'tag'));
   }
 
   async bumpTags(tagKeys: string[]): Promise<void> {
@@ -170,3 +184,15 @@ export class MemoryDriver implements StoreDriver {
     this.keyspace.clear();
   }
 }
+
+/** The string an entry holds (`null` when missing); a hash is refused as Redis refuses it (WRONGTYPE). */
+function stringOf(entry: MemoryEntry | undefined, operation: string): string | null {
+  if (entry?.fields) throw new StoreCommandError(operation, new Error(WRONGTYPE));
+  return entry?.value ?? null;
+}
+
+function valueOf(entry: MemoryEntry | undefined): RawValue {
+  return entry === undefined ? null : (entry.fields ?? entry.value);
+}
+
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';

@@ -22,3 +22,8 @@ function isReplyError(error: unknown): boolean {
   if (!(error instanceof Error) || error.name !== 'ReplyError') return false;
   return !/^(CLUSTERDOWN|LOADING|MASTERDOWN|READONLY|TRYAGAIN)/.test(error.message);
 }
+
+/** Whether Redis refused a command because the key holds another type (WRONGTYPE). */
+export function isWrongType(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+}

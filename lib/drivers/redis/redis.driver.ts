@@ -2,20 +2,24 @@ import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { newToken } from '../../cache/cache-entry.codec.js';
 import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
-import type {
-  RateLimitArgs,
-  RateLimitKeys,
-  RawEntry,
-  RawMessageListener,
-  RawRateLimitReply,
-  StoreConnectionState,
-  StoreDriver,
-  Unsubscribe,
+import {
+  rawValue,
+  type RateLimitArgs,
+  type RateLimitKeys,
+  type RawEntry,
+  type RawHash,
+  type RawValue,
+  type RawMessageListener,
+  type RawRateLimitReply,
+  type StoreConnectionState,
+  type StoreDriver,
+  type Unsubscribe,
 } from '../store-driver.interface.js';
 import { ConnectionStateTracker } from './connection-state.tracker.js';
 import { logConnectionState } from './connection-logger.js';
 import { StoreUnsupportedError } from '../../errors/store.errors.js';
-import { fail, toStoreError } from './redis-errors.js';
+import { fail, isWrongType, toStoreError } from './redis-errors.js';
+import { REPLACE_HASH } from './hash-scripts.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisStreams } from './redis-streams.js';
@@ -58,9 +62,24 @@ export class RedisDriver implements StoreDriver {
     return this.client.get(key).then(decode, failGet);
   }
 
-  mget(keys: string[]): Promise<Array<string | null>> {
-    const reply = this.cluster ? Promise.all(keys.map((key) => this.client.get(key))) : this.client.mget(keys);
-    return reply.catch(fail('mget'));
+  read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>, expect: 'string' | 'hash'): Promise<R> {
+    if (expect === 'hash') {
+      return this.client.hgetall(key).then(
+        (fields) => decode(hashOrNull(fields)),
+        (error: unknown) => (isWrongType(error) ? this.client.get(key).then(decode, failGet) : failGet(error)),
+      );
+    }
+    return this.client.get(key).then(decode, (error: unknown) => (isWrongType(error) ? this.hash(key).then(decode) : failGet(error)));
+  }
+
+  async mget(keys: string[]): Promise<RawValue[]> {
+    if (this.cluster) return Promise.all(keys.map((key) => this.read(key, rawValue, 'string')));
+    const values: RawValue[] = await this.client.mget(keys).catch(fail('mget'));
+    // MGET answers nil for a hash as for a missing key: ask those again as hashes (one more round trip, misses only).
+    await Promise.all(values.map(async (value, i) => {
+      if (value === null) values[i] = await this.hash(keys[i]);
+    }));
+    return values;
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
@@ -68,9 +87,17 @@ export class RedisDriver implements StoreDriver {
     return reply.then(ignoreReply, failSet);
   }
 
+  async setHash(key: string, fields: RawHash, ttlMs?: number): Promise<void> {
+    const args: string[] = [];
+    for (const [field, value] of Object.entries(fields)) args.push(field, value);
+    await REPLACE_HASH.run(this.client, [key], [ttlMs ?? 0, ...args]).catch(failSet);
+  }
+
   async mset(entries: RawEntry[]): Promise<void> {
-    // Concurrent SETs share one auto-pipelined write (per node on a Cluster) and may span slots.
-    await Promise.all(entries.map((entry) => this.set(entry.key, entry.value, entry.ttlMs)));
+    // Concurrent writes share one auto-pipelined write (per node on a Cluster) and may span slots.
+    await Promise.all(
+      entries.map((entry) => (typeof entry.value === 'string' ? this.set(entry.key, entry.value, entry.ttlMs) : this.setHash(entry.key, entry.value, entry.ttlMs))),
+    );
   }
 
   async delete(keys: string[]): Promise<number> {
@@ -91,8 +118,8 @@ export class RedisDriver implements StoreDriver {
     return this.client.pttl(key).catch(fail('ttl'));
   }
 
-  deleteByPattern(pattern: string): Promise<number> {
-    return deleteByPattern(this.client, pattern).catch(fail('deleteByPattern'));
+  deleteByPattern(pattern: string, keep: string): Promise<number> {
+    return deleteByPattern(this.client, pattern, keep).catch(fail('deleteByPattern'));
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
@@ -101,7 +128,8 @@ export class RedisDriver implements StoreDriver {
   }
 
   readTags(tagKeys: string[]): Promise<Array<string | null>> {
-    return this.mget(tagKeys);
+    const reply = this.cluster ? Promise.all(tagKeys.map((tagKey) => this.client.get(tagKey))) : this.client.mget(tagKeys);
+    return reply.catch(fail('tag'));
   }
 
   async bumpTags(tagKeys: string[]): Promise<void> {
@@ -159,6 +187,15 @@ export class RedisDriver implements StoreDriver {
     if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
     this.state.close();
   }
+
+  private hash(key: string): Promise<RawHash | null> {
+    return this.client.hgetall(key).then(hashOrNull, failGet);
+  }
+}
+
+/** HGETALL answers an empty hash for a missing key. */
+function hashOrNull(fields: RawHash): RawHash | null {
+  return Object.keys(fields).length === 0 ? null : fields;
 }
 
 // Hot-path handlers, made once rather than per call.

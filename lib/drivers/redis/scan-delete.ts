@@ -5,20 +5,22 @@ import { isCluster, masters } from './redis-topology.js';
 const BATCH = 500;
 
 /**
- * Deletes every key matching `pattern`: SCAN (never KEYS) on every master, UNLINK in batches.
+ * Deletes every key matching `pattern` except those starting with `keep`: SCAN (never KEYS) on
+ * every master, UNLINK in batches.
  * On a Cluster, one node's keys span many slots, so each key is unlinked on its own (pipelined).
  */
-export async function deleteByPattern(client: Redis | Cluster, pattern: string): Promise<number> {
-  const counts = await Promise.all(masters(client).map((node) => deleteOnNode(node, pattern, isCluster(client))));
+export async function deleteByPattern(client: Redis | Cluster, pattern: string, keep: string): Promise<number> {
+  const counts = await Promise.all(masters(client).map((node) => deleteOnNode(node, pattern, keep, isCluster(client))));
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
-async function deleteOnNode(node: Redis, pattern: string, perKey: boolean): Promise<number> {
+async function deleteOnNode(node: Redis, pattern: string, keep: string, perKey: boolean): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH);
+    const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH);
     cursor = next;
+    const keys = found.filter((key) => !key.startsWith(keep));
     if (keys.length > 0) deleted += perKey ? await unlinkEach(node, keys) : await node.unlink(...keys);
   } while (cursor !== '0');
   return deleted;

@@ -3,19 +3,20 @@ import type { RateLimitAlgorithm } from '../rate-limit.interfaces.js';
 import { RATE_LIMIT_ALGORITHMS } from './rate-limit-algorithms.js';
 
 /**
- * Where rate-limit state lives: `{keyPrefix}rl:{<name>:<key>}:<algo>` and the block key
- * `{keyPrefix}rl:{<name>:<key>}:b`. Outside every namespace (`k:`, `t:`, `ns:`…), so no cache key
- * can reach it. The hash tag `{…}` comes after the global prefix (which never contains braces), so
- * both keys of one check share a slot on a Cluster. The policy name is percent-encoded (no `:`), and
- * the suffixes contain no `}`, so different (name, key, algorithm) triples never share a key.
+ * Where rate-limit state lives: `{keyPrefix}{internalSegment}:rl:{<name>:<key>}:<algo>` and the
+ * block key `…rl:{<name>:<key>}:b`. In the internal space, so no user key can reach it. The hash
+ * tag `{…}` is the first brace (the prefix and the segment hold none), so both keys of one check
+ * share a slot on a Cluster. The policy name is percent-encoded (no `:`), and the suffixes contain
+ * no `}`, so different (name, key, algorithm) triples never share a key.
  */
 export class RateLimitStateKeys {
   private readonly base: string;
   /** `{base}{encoded name}:` per policy name: names come from code and are few, keys are not. */
   private readonly heads = new Map<string, string>();
 
-  constructor(keyPrefix: string) {
-    this.base = `${keyPrefix}rl:{`;
+  /** `base`: everything before the hash tag opens, ending with `{` (`KeySpace.rateLimitBase`). */
+  constructor(base: string) {
+    this.base = base;
   }
 
   /** The state and block keys of one policy name, caller key and algorithm. */
