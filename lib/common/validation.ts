@@ -5,7 +5,11 @@ export function assertKey(key: unknown, maxLength: number): asserts key is strin
   if (typeof key !== 'string') throw new StoreInvalidKeyError(key, 'a key must be a string');
   if (key.length === 0) throw new StoreInvalidKeyError(key, 'a key must not be empty');
   if (key.length > maxLength) throw new StoreInvalidKeyError(key, `longer than ${maxLength} characters (maxKeyLength)`);
+  if (!key.isWellFormed()) throw new StoreInvalidKeyError(key, LONE_SURROGATE);
 }
+
+/** Why a string with a lone surrogate is refused: on the wire it would silently become another name. */
+const LONE_SURROGATE = 'contains a lone surrogate, which has no UTF-8 form (Redis would receive another name)';
 
 /** Throws unless `keys` is a non-empty array of valid keys. */
 export function assertKeys(keys: unknown, maxLength: number): asserts keys is string[] {
@@ -21,6 +25,7 @@ export function assertName(value: unknown, what: string, maxLength: number): ass
   if (value.length > maxLength) {
     throw new StoreValidationError(`Invalid ${what} ${describe(value)}: longer than ${maxLength} characters`, 'STORE_INVALID_NAME');
   }
+  if (!value.isWellFormed()) throw new StoreValidationError(`Invalid ${what} ${describe(value)}: ${LONE_SURROGATE}`, 'STORE_INVALID_NAME');
 }
 
 /** Throws unless `tags` is undefined or an array of non-empty strings. */
@@ -52,6 +57,6 @@ const SEGMENT_UNSAFE = /[:{}*?[\]\\]/;
 export function segmentProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0) return 'must be a non-empty string';
   if (SEGMENT_UNSAFE.test(name)) return 'must not contain ":", "{", "}" or glob characters (* ? [ ] \\)';
-  if (!name.isWellFormed()) return 'must not contain a lone surrogate (it has no UTF-8 form)';
+  if (!name.isWellFormed()) return `must not be a name that ${LONE_SURROGATE}`;
   return null;
 }

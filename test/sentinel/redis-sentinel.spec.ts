@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Redis } from 'ioredis';
 import { describeStoreContract } from '../contract/store.contract.js';
 import { describeChannelContract } from '../pubsub/channels.contract.js';
+import { redisForeignClient } from '../contract/foreign-client.js';
+import { describeRedisNamesContract } from '../contract/redis-names.contract.js';
 import { StoreFixtures, waitFor } from '../contract/store-fixture.js';
 import { startSentinelGroup, type SentinelHandle } from '../harness/redis-servers.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
@@ -17,6 +19,9 @@ describe('Redis Sentinel', () => {
 
   describeStoreContract('Redis via Sentinel', connection);
   describeChannelContract('Redis via Sentinel', connection);
+  describeRedisNamesContract('Redis via Sentinel', connection, () =>
+    redisForeignClient(new Redis({ sentinels: group.sentinels, name: group.name }), group.master.port),
+  );
 
   describe('failover', () => {
     const fixtures = new StoreFixtures(connection);
