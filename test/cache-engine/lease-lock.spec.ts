@@ -1,6 +1,13 @@
 import { LeaseLock } from '../../lib/cache/lease-lock.js';
 import { harnessInfo } from '../harness/harness-info.js';
-import { StoreFixtures, sleep } from '../contract/store-fixture.js';
+import { StoreFixtures } from '../contract/store-fixture.js';
+import { sleepUntil, timed } from '../harness/timing.js';
+
+/**
+ * The lease of the locks below. Renewed every third of it, so the lock survives event-loop stalls
+ * of up to about two thirds of it: long enough for a busy CI machine.
+ */
+const LEASE_MS = 300;
 
 describe.each([
   ['memory', () => ({ driver: 'memory' as const })],
@@ -12,16 +19,18 @@ describe.each([
   it('is exclusive, renews its lease while held, and is released only by its owner', async () => {
     const { driver, prefix } = await fixtures.open();
     const key = `${prefix}__nestjs_store__:l:report`;
-    const lock = await LeaseLock.acquire(driver, key, 150);
+    const acquired = await timed(() => LeaseLock.acquire(driver, key, LEASE_MS));
+    const lock = acquired.value;
     expect(lock).not.toBeNull();
-    expect(await LeaseLock.acquire(driver, key, 150)).toBeNull();
-    // Held three leases long: the renewal keeps it.
-    await sleep(450);
+    expect(await LeaseLock.acquire(driver, key, LEASE_MS)).toBeNull();
+    // Unrenewed, the first lease ends by acquired.after + LEASE_MS; held half a lease longer than
+    // that (by the clock), the lock is still there: the renewal keeps it.
+    await sleepUntil(acquired.after + LEASE_MS + LEASE_MS / 2);
     expect(await driver.pttl(key)).toBeGreaterThan(0);
-    expect(await LeaseLock.acquire(driver, key, 150)).toBeNull();
+    expect(await LeaseLock.acquire(driver, key, LEASE_MS)).toBeNull();
     await lock!.release();
     expect(await driver.pttl(key)).toBe(-2);
-    const next = await LeaseLock.acquire(driver, key, 150);
+    const next = await LeaseLock.acquire(driver, key, LEASE_MS);
     expect(next).not.toBeNull();
     // A holder whose lease was taken over cannot release the new owner's lock.
     await driver.delete([key]);

@@ -1,12 +1,15 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
+import { jest } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
+import { LeaseLock } from '../../lib/cache/lease-lock.js';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
-import { sleep, waitFor } from '../contract/store-fixture.js';
+import { waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 import { startStandalone } from '../harness/redis-servers.js';
+import { sleepUntil, timed } from '../harness/timing.js';
 
 /** Several app instances on one Redis, as in a deployment with replicas. */
 class Instances {
@@ -25,18 +28,39 @@ class Instances {
   }
 }
 
-const prefix = () => `multi:${randomUUID().slice(0, 8)}:`;
+const prefix = () => testKeyPrefix('multi');
+
+/**
+ * Counts the lease-lock acquisitions that found the lock already held (calling through), so a
+ * loader can hold on until another instance is observably waiting for it, however slow the machine.
+ */
+function countLockRefusals(): { readonly refused: number } {
+  const acquire = LeaseLock.acquire.bind(LeaseLock);
+  const counter = { refused: 0 };
+  jest.spyOn(LeaseLock, 'acquire').mockImplementation(async (...args) => {
+    const lock = await acquire(...args);
+    if (lock === null) counter.refused += 1;
+    return lock;
+  });
+  return counter;
+}
 
 describe('getOrSet across instances (Redis)', () => {
   const instances = new Instances();
-  afterEach(() => instances.closeAll());
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await instances.closeAll();
+  });
 
   it('500 concurrent misses spread over two instances call the loader exactly once', async () => {
     const [a, b] = await instances.open(2, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix() });
+    const lock = countLockRefusals();
     let calls = 0;
     const loader = async () => {
       calls += 1;
-      await sleep(100);
+      // Still loading when the other instance finds the lock taken (each instance single-flights
+      // its 250 calls, so that is one refusal): from then on it waits for this value.
+      await waitFor(() => lock.refused >= 1, 10_000, 'the other instance to find the load lock taken');
       return { report: 'expensive' };
     };
     const results = await Promise.all(
@@ -48,12 +72,17 @@ describe('getOrSet across instances (Redis)', () => {
 
   it('when the loading instance fails, a waiting instance loads instead', async () => {
     const [a, b] = await instances.open(2, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix() });
+    const lock = countLockRefusals();
+    let aStarted = false;
     const failing = async () => {
-      await sleep(80);
+      aStarted = true;
+      // Fails only once b is waiting for this load (b found the lock taken).
+      await waitFor(() => lock.refused >= 1, 10_000, 'b to find the load lock taken');
       throw new Error('holder failed');
     };
     const first = a.getOrSet('takeover', failing, { ttl: 60 });
-    await sleep(20);
+    // a's loader runs only once a holds the load lock.
+    await waitFor(() => aStarted, 10_000, "a's loader to start (a holds the lock)");
     let bCalls = 0;
     const second = b.getOrSet('takeover', async () => {
       bCalls += 1;
@@ -69,7 +98,8 @@ describe('getOrSet across instances (Redis)', () => {
     let calls = 0;
     const loader = async () => {
       calls += 1;
-      await sleep(50);
+      // Neither load finishes before both have started: b cannot pick up a's value instead.
+      await waitFor(() => calls >= 2, 10_000, 'both instances to call the loader');
       return 1;
     };
     await Promise.all([a.getOrSet('nolock', loader, { lock: false }), b.getOrSet('nolock', loader, { lock: false })]);
@@ -95,8 +125,12 @@ describe('L1 tier (Redis)', () => {
 
   it('never keeps a value past its TTL', async () => {
     const [store] = await instances.open(1, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix(), l1: true });
-    await store.getOrSet('l1-ttl', () => 'v1', { ttl: '100ms' });
-    await sleep(150);
+    // Written (to Redis and L1, with its 100 ms TTL) before getOrSet resolved, at `written.after` at the latest.
+    const written = await timed(() => store.getOrSet('l1-ttl', () => 'v1', { ttl: '100ms' }));
+    expect(written.value).toBe('v1');
+    // Past the TTL by measurement (+2 ms: Redis expires a key the ms after its PX runs out, and
+    // lru-cache counts on performance.now(), not Date.now()).
+    await sleepUntil(written.after + 100 + 2);
     expect(await store.getOrSet('l1-ttl', () => 'v2', { ttl: '100ms' })).toBe('v2');
   });
 

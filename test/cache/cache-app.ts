@@ -1,11 +1,11 @@
 /** For the cache decorator specs: real Nest HTTP apps on Express or Fastify with StoreModule. */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 
 export type Platform = 'express' | 'fastify';
 
@@ -26,9 +26,9 @@ export interface CacheAppOptions {
   store?: StoreModuleOptions;
 }
 
-/** Redis standalone from the harness, under a key prefix of its own. */
+/** Redis standalone from the harness, under a key prefix of its own (under the run's prefix). */
 export function redisStore(overrides: Partial<StoreModuleOptions> = {}): StoreModuleOptions {
-  return { redis: harnessInfo().standaloneUrl, keyPrefix: `test-cache:${randomUUID().slice(0, 8)}:`, ...overrides };
+  return { redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('cache'), ...overrides };
 }
 
 /** Boots an app with StoreModule (which wires the decorators itself) and the given controllers and providers. */

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cacheable, CacheEvict, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 import { called, calls, count } from './cache-test.controllers.js';
 
 @Injectable()
@@ -74,7 +74,7 @@ class UsersService {
 }
 
 const SETUPS: Array<[string, () => StoreModuleOptions]> = [
-  ['Redis', () => ({ redis: harnessInfo().standaloneUrl, keyPrefix: `test-cache-method:${randomUUID().slice(0, 8)}:` })],
+  ['Redis', () => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('cache-method') })],
   ['memory', () => ({ driver: 'memory' })],
 ];
 

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
 import { STORE_DRIVER } from '../../lib/store.constants.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 
 /** A booted store: the service, its driver (for writing raw values like a foreign client would) and the app. */
 export interface StoreFixture {
@@ -21,9 +21,12 @@ export class StoreFixtures {
 
   constructor(private readonly connection: () => StoreModuleOptions) {}
 
-  /** A fresh store under its own key prefix, so suites sharing a server never see each other's keys. */
+  /**
+   * A fresh store under its own key prefix, so suites sharing a server never see each other's keys
+   * (under the run's prefix, which global-teardown clears from a REDIS_URL server).
+   */
   async open(overrides: Partial<StoreModuleOptions> = {}): Promise<StoreFixture> {
-    const prefix = `test:${randomUUID().slice(0, 8)}:`;
+    const prefix = testKeyPrefix();
     const app = await NestFactory.createApplicationContext(
       StoreModule.forRoot({ ...this.connection(), keyPrefix: prefix, ...overrides }),
       { logger: false },

@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreConnectionError, StoreModule, StoreService } from '../../lib/index.js';
 import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
-import { sleep, waitFor } from '../contract/store-fixture.js';
+import { waitFor } from '../contract/store-fixture.js';
 
 const COMMAND_TIMEOUT_MS = 500;
 
@@ -56,6 +56,11 @@ describe('Redis restarted while the app runs', () => {
       received.push(message);
     });
     await store.set('before', 'outage');
+    let pubsubState = '';
+    const states = store.connectionState$.subscribe((state) => (pubsubState = state));
+    let reconnectAttempts = 0;
+    const countAttempt = () => (reconnectAttempts += 1);
+    store.client.on('reconnecting', countAttempt);
     await server.kill();
 
     for (const command of [() => store.get('before'), () => store.set('during', 1), () => store.increment('n'), () => store.publish('alerts', 'x')]) {
@@ -68,17 +73,26 @@ describe('Redis restarted while the app runs', () => {
     // A cache path keeps answering from the loader instead of failing.
     expect(await store.getOrSet('cached', () => 'from-loader', { tags: ['t'] })).toBe('from-loader');
 
-    await sleep(300);
+    // Redis comes back only once the outage has been noticed everywhere: pub/sub is reconnecting
+    // (so resuming the subscription below is a real re-subscribe) and the command client has failed
+    // to reconnect at least once (so it recovers from its retry loop, not from a first attempt).
+    try {
+      await waitFor(() => pubsubState === 'reconnecting' && reconnectAttempts >= 2, 15_000, 'the clients to notice the outage');
+    } finally {
+      states.unsubscribe();
+      store.client.off('reconnecting', countAttempt);
+    }
     await server.restart();
     await waitFor(() => store.set('after', 'restart').then(() => true, () => false), 15_000, 'writes to succeed again');
     expect(await store.get('after')).toBe('restart');
 
     // ioredis re-subscribes after the reconnect: messages published afterwards reach the same handler.
+    // Published again on every poll until one arrives (one published before the re-subscription is lost).
     await waitFor(
       async () => {
-        await store.publish('alerts', 'back');
-        await sleep(50);
-        return received.includes('back');
+        if (received.includes('back')) return true;
+        await store.publish('alerts', 'back').catch(() => undefined);
+        return false;
       },
       15_000,
       'the subscription to resume',

@@ -5,7 +5,11 @@
  * With REDIS_URL set, that server is the standalone and none is started; the Cluster is still
  * started when redis-server is available (otherwise `clusterNodes` is null and the Cluster suites
  * fail with the install message).
+ *
+ * Also picks this run's key prefix `test:<run id>:` (see key-prefix.ts): every key a spec writes
+ * to the standalone server is under it, and global-teardown deletes it all from a REDIS_URL server.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -26,10 +30,11 @@ const requireTs = createRequire(import.meta.url);
 
 export default async function globalSetup(_globalConfig?: unknown, projectConfig?: { rootDir?: string }): Promise<void> {
   const harness = requireTs('./redis-servers.ts') as Harness;
-  const { HARNESS_ENV } = requireTs('./harness-state.ts') as HarnessState;
+  const { HARNESS_ENV, RUN_KEY_PREFIX_ENV } = requireTs('./harness-state.ts') as HarnessState;
   const rootDir = projectConfig?.rootDir ?? process.cwd();
   const file = join(rootDir, '.tmp', 'harness.json');
   const envUrl = process.env['REDIS_URL'];
+  const runKeyPrefix = `test:${randomBytes(6).toString('hex')}:`;
 
   let standalone: RedisServerHandle | null = null;
   let cluster: ClusterHandle | null = null;
@@ -50,6 +55,7 @@ export default async function globalSetup(_globalConfig?: unknown, projectConfig
     standaloneUrl: standalone?.url ?? envUrl ?? '',
     clusterNodes: cluster ? cluster.nodes : null,
     pids: [...(standalone ? [standalone.pid] : []), ...(cluster ? cluster.servers.map((s) => s.pid) : [])],
+    runKeyPrefix,
   };
   const json = JSON.stringify(info, null, 2);
   mkdirSync(dirname(file), { recursive: true });
@@ -57,5 +63,6 @@ export default async function globalSetup(_globalConfig?: unknown, projectConfig
   // Workers start after globalSetup and inherit this, so a second `npm test` running at the same
   // time in this checkout (which rewrites .tmp/harness.json) cannot redirect this run's specs.
   process.env[HARNESS_ENV] = json;
-  globalThis.__STORE_HARNESS__ = { standalone, cluster, file, json };
+  process.env[RUN_KEY_PREFIX_ENV] = runKeyPrefix;
+  globalThis.__STORE_HARNESS__ = { standalone, cluster, file, json, runKeyPrefix };
 }

@@ -12,6 +12,8 @@ export interface HarnessFile {
   clusterNodes: HostPort[] | null;
   /** Pids of the processes the harness started (empty when nothing was started). */
   pids: number[];
+  /** What every key prefix of this run starts with (see test/harness/key-prefix.ts). */
+  runKeyPrefix: string;
 }
 
 /** What global-setup hands to global-teardown (same process, see jest.config.js). */
@@ -21,10 +23,22 @@ export interface HarnessGlobal {
   file: string;
   /** The JSON written to `file`, so teardown deletes the file only while it is still this run's. */
   json: string;
+  /** This run's key prefix: with REDIS_URL, teardown deletes every key under it from that server. */
+  runKeyPrefix: string;
 }
 
 /** Environment variable through which global-setup hands the same JSON to the test workers. */
 export const HARNESS_ENV = 'STORE_HARNESS_INFO';
+
+/**
+ * Environment variable through which global-setup hands the run's key prefix (`test:<run id>:`) to
+ * the test workers: every key prefix a spec builds (test/harness/key-prefix.ts) starts with it, so
+ * teardown can delete everything the run wrote to a REDIS_URL server, and only that.
+ */
+export const RUN_KEY_PREFIX_ENV = 'STORE_TEST_RUN_KEY_PREFIX';
+
+/** The shape of a run key prefix; teardown deletes nothing under a prefix that does not match it. */
+export const RUN_KEY_PREFIX_PATTERN = /^test:[0-9a-f]{12}:$/;
 
 declare global {
   // eslint-disable-next-line no-var

@@ -4,6 +4,7 @@
  */
 import { Cluster, Redis } from 'ioredis';
 import { clusterNodes, harnessInfo } from './harness-info.js';
+import { testKeyPrefix } from './key-prefix.js';
 import { redisCommand, startSentinelGroup, startStandalone, stopAll } from './redis-servers.js';
 
 afterAll(async () => {
@@ -16,8 +17,10 @@ describe('test harness', () => {
     try {
       await client.connect();
       expect(await client.ping()).toBe('PONG');
-      await client.set('harness:standalone', 'ok', 'EX', 30);
-      expect(await client.get('harness:standalone')).toBe('ok');
+      // Under the run's prefix: with REDIS_URL this is someone else's server (global-teardown clears it).
+      const key = `${testKeyPrefix('harness')}standalone`;
+      await client.set(key, 'ok', 'EX', 30);
+      expect(await client.get(key)).toBe('ok');
     } finally {
       await client.quit();
     }

@@ -10,11 +10,18 @@ import {
   type StoreModuleOptions,
 } from '../../lib/index.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 
 const CONFIG = Symbol('CONFIG');
 
+/** Prefixes of the stores below that use the standalone server: under the run's prefix (see key-prefix.ts). */
+const CFG_PREFIX = testKeyPrefix('cfg');
+const SHUTDOWN_PREFIX = testKeyPrefix('shutdown');
+const ADOPTED_PREFIX = testKeyPrefix('adopted');
+const SCOPED_PREFIX = testKeyPrefix('scoped');
+
 /** Stands in for an app's config module: something forRootAsync imports and injects. */
-@Module({ providers: [{ provide: CONFIG, useValue: { prefix: 'cfg:' } }], exports: [CONFIG] })
+@Module({ providers: [{ provide: CONFIG, useValue: { prefix: CFG_PREFIX } }], exports: [CONFIG] })
 class ConfigModule {}
 
 @Injectable()
@@ -72,7 +79,7 @@ describe('StoreModule', () => {
     const app = await open(AppModule);
     const store = app.get(StoreService);
     await store.set('async-factory', 1);
-    expect(await store.client.get('cfg:async-factory')).toBe('1');
+    expect(await store.client.get(`${CFG_PREFIX}async-factory`)).toBe('1');
     await store.delete('async-factory');
   });
 
@@ -133,7 +140,7 @@ describe('StoreModule', () => {
 
   describe('shutdown', () => {
     it('quits the clients it created, after in-flight commands finish', async () => {
-      @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: 'shutdown:' })] })
+      @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SHUTDOWN_PREFIX })] })
       class AppModule {}
       const app = await boot(AppModule);
       const store = app.get(StoreService);
@@ -143,14 +150,14 @@ describe('StoreModule', () => {
       await expect(Promise.all(inFlight)).resolves.toHaveLength(50);
       expect(store.client.status).toBe('end');
       const check = new Redis(harnessInfo().standaloneUrl);
-      expect(await check.get('shutdown:inflight:49')).toBe('49');
-      await check.del(...Array.from({ length: 50 }, (_, i) => `shutdown:inflight:${i}`));
+      expect(await check.get(`${SHUTDOWN_PREFIX}inflight:49`)).toBe('49');
+      await check.del(...Array.from({ length: 50 }, (_, i) => `${SHUTDOWN_PREFIX}inflight:${i}`));
       await check.quit();
     });
 
     it('never closes a client passed in with { client }', async () => {
       const client = new Redis(harnessInfo().standaloneUrl);
-      @Module({ imports: [StoreModule.forRoot({ redis: { client }, keyPrefix: 'adopted:' })] })
+      @Module({ imports: [StoreModule.forRoot({ redis: { client }, keyPrefix: ADOPTED_PREFIX })] })
       class AppModule {}
       const app = await boot(AppModule);
       const store = app.get(StoreService);
@@ -158,23 +165,30 @@ describe('StoreModule', () => {
       await store.set('k', 1);
       await app.close();
       expect(client.status).toBe('ready');
-      expect(await client.get('adopted:k')).toBe('1');
-      await client.del('adopted:k');
+      expect(await client.get(`${ADOPTED_PREFIX}k`)).toBe('1');
+      await client.del(`${ADOPTED_PREFIX}k`);
       await client.quit();
     });
   });
 
   it('applies keyPrefix to keys, tags and channels alike', async () => {
-    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: 'scoped:' })] })
+    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SCOPED_PREFIX })] })
     class AppModule {}
     const store = (await open(AppModule)).get(StoreService);
     await store.set('item', 1, { tags: ['group'] });
     await store.increment('count');
     const off = await store.subscribe('events', () => undefined);
     const probe = new Redis(harnessInfo().standaloneUrl);
-    const [, keys] = await probe.scan('0', 'MATCH', 'scoped:*', 'COUNT', 1000);
-    expect(keys.sort()).toEqual(['scoped:__nestjs_store__:t:group', 'scoped:count', 'scoped:item']);
-    expect(await probe.pubsub('CHANNELS', 'scoped:*')).toEqual(['scoped:events']);
+    // A whole SCAN (not one page): a long-lived REDIS_URL server may hold many other keys.
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, page] = await probe.scan(cursor, 'MATCH', `${SCOPED_PREFIX}*`, 'COUNT', 1000);
+      keys.push(...page);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(keys.sort()).toEqual([`${SCOPED_PREFIX}__nestjs_store__:t:group`, `${SCOPED_PREFIX}count`, `${SCOPED_PREFIX}item`]);
+    expect(await probe.pubsub('CHANNELS', `${SCOPED_PREFIX}*`)).toEqual([`${SCOPED_PREFIX}events`]);
     await off();
     await probe.del(...keys);
     await probe.quit();

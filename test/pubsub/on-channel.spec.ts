@@ -6,6 +6,7 @@ import { StoreValidationError } from '../../lib/errors/store.errors.js';
 import { sleep, waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../harness/harness-info.js';
 import { redisCommand } from '../harness/redis-servers.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 
 interface UserEvent {
   id: number;
@@ -47,7 +48,7 @@ function appModule(store: StoreModuleOptions) {
 
 describe.each([
   ['memory driver', (): StoreModuleOptions => ({ driver: 'memory' })],
-  ['Redis standalone', (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: `on-channel-${Date.now()}:` })],
+  ['Redis standalone', (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('on-channel') })],
 ])('@OnChannel in a Nest app (%s)', (_name, options) => {
   let app: INestApplication;
   let store: StoreService;
@@ -89,7 +90,7 @@ describe.each([
 
 describe('@OnChannel subscriptions end with the app', () => {
   it('unsubscribes at shutdown (PUBSUB NUMSUB drops to 0)', async () => {
-    const prefix = `on-channel-shutdown-${Date.now()}:`;
+    const prefix = testKeyPrefix('on-channel-shutdown');
     const app = await NestFactory.create(appModule({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }), { logger: false });
     await app.init();
     const port = Number(new URL(harnessInfo().standaloneUrl).port);

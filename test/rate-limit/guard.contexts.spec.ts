@@ -13,6 +13,10 @@ import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js
 import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
 import { startWsApp } from '../harness/ws-app.js';
 import { globalRateLimitGuard, memoryStore } from './rate-limit-app.js';
+import { clearOfWindowEdge } from '../harness/timing.js';
+
+// Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
+beforeEach(() => clearOfWindowEdge());
 
 @WebSocketGateway({ path: '/ws' })
 class LimitedGateway {

@@ -3,6 +3,10 @@ import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
 import { PLATFORMS, read, startRateLimitApp, statuses, type RateLimitApp } from './rate-limit-app.js';
+import { clearOfWindowEdge } from '../harness/timing.js';
+
+// Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
+beforeEach(() => clearOfWindowEdge());
 
 @Controller('g')
 class GlobalController {

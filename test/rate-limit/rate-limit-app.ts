@@ -1,12 +1,12 @@
 /** For the rate-limit specs: real Nest apps (Express or Fastify) with StoreModule, RateLimiterService and RateLimitGuard. */
 import 'reflect-metadata';
-import { randomUUID } from 'node:crypto';
 import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../../lib/index.js';
 import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: Platform[] = ['express', 'fastify'];
@@ -14,10 +14,10 @@ export const PLATFORMS: Platform[] = ['express', 'fastify'];
 /** The memory driver. */
 export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
 
-/** Redis standalone from the harness, under a key prefix of its own. */
-export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: `test-rl:${randomUUID().slice(0, 8)}:` });
+/** Redis standalone from the harness, under a key prefix of its own (under the run's prefix). */
+export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('rl') });
 /** The harness's Redis Cluster, under a fresh key prefix. */
-export const clusterStore = (): StoreModuleOptions => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: `test-rl:${randomUUID().slice(0, 8)}:` });
+export const clusterStore = (): StoreModuleOptions => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: testKeyPrefix('rl') });
 
 /**
  * The rate-limit providers, as the test module adds them until StoreModule provides them itself:

@@ -1,4 +1,5 @@
 import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import type { RateLimitPolicy } from '../../lib/rate-limit/rate-limit.interfaces.js';
 import { ALGORITHMS, LimiterFixtures, uniqueKey } from './algorithms.suite.js';
@@ -17,7 +18,7 @@ describe.each<[string, () => StoreModuleOptions]>([
   afterAll(() => fixtures.closeAll());
 
   it.each(ALGORITHMS)('%s admits exactly 100 of 1,000 concurrent requests from two instances', async (algorithm) => {
-    const prefix = `test:exact:${uniqueKey()}:`;
+    const prefix = testKeyPrefix('exact');
     const [a, b] = await Promise.all([fixtures.open({ keyPrefix: prefix }), fixtures.open({ keyPrefix: prefix })]);
     const policy: RateLimitPolicy = { limit: 100, window: '1d', algorithm };
     const key = uniqueKey();

@@ -1,15 +1,20 @@
-import { randomUUID } from 'node:crypto';
 import type { INestApplication } from '@nestjs/common';
 import { StoreService } from '../../lib/index.js';
 import { createSampleApp, type SampleConfig } from '../../sample/app.factory.js';
 import { UsersDatabase } from '../../sample/users/users.database.js';
 import { UsersService } from '../../sample/users/users.service.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { testKeyPrefix } from '../harness/key-prefix.js';
+import { clearOfWindowEdge } from '../harness/timing.js';
+
+// Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
+beforeEach(() => clearOfWindowEdge());
 
 /**
  * The sample app over real HTTP, once on the memory driver and once on the harness's Redis.
  * Each run writes under its own random key prefix, so it collides with nothing (not even a
- * previous run against a long-lived REDIS_URL), and deletes its keys at the end.
+ * previous run against a long-lived REDIS_URL), and deletes its keys at the end; what is left
+ * (tag keys, rate-limit state) is under the run's prefix, which global-teardown clears.
  */
 const runs: Array<{ driver: string; config: () => SampleConfig }> = [
   { driver: 'memory', config: () => ({ keyPrefix: prefix('memory') }) },
@@ -17,7 +22,7 @@ const runs: Array<{ driver: string; config: () => SampleConfig }> = [
 ];
 
 function prefix(driver: string): string {
-  return `sample-e2e:${driver}:${randomUUID().slice(0, 8)}:`;
+  return testKeyPrefix(`sample-e2e:${driver}`);
 }
 
 describe.each(runs)('sample app on $driver', ({ config }) => {
@@ -303,8 +308,11 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
   });
 });
 
-/** Polls `probe` until it returns something truthy (pub/sub delivery is asynchronous), or fails after 2 s. */
-async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 2_000): Promise<T> {
+/**
+ * Polls `probe` until it returns something truthy (pub/sub delivery is asynchronous), or fails after
+ * 10 s (a deadline for a busy machine; a passing probe returns as soon as it holds).
+ */
+async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
