@@ -16,7 +16,7 @@
  * Round length: BENCH_SECONDS when set, else 2 s (this suite has 19 cases; it stays under 3 min).
  */
 import { Redis } from 'ioredis';
-import type { RateLimitAlgorithm } from '../lib/index.js';
+import { MAX_SLIDING_LOG_LIMIT, type RateLimitAlgorithm, type RateLimitPolicy } from '../lib/index.js';
 import { YIELD_EVERY, yieldingOp } from './cache/yielding-op.js';
 import type { BenchContext } from './lib/context.js';
 import { measureAll, type BenchCase, type Measurement, type MeasureOptions } from './lib/measure.js';
@@ -37,6 +37,18 @@ const KEY_PREFIX = 'bench:rl:';
 /** nestjs-store puts its state under `{keyPrefix}__nestjs_store__:rl:{…}`, throttler-storage-redis under `{<key>:<name>}:…`. */
 const CLEANUP_PATTERN = `*${KEY_PREFIX}`;
 const DEFAULT_ROUND_SECONDS = 2;
+
+/**
+ * sliding-log keeps one entry per request, so its limit is bounded (MAX_SLIDING_LOG_LIMIT): it runs
+ * at that limit over a window short enough that nothing is refused, trimming as it goes.
+ */
+const SLIDING_LOG_OPEN_WINDOW = '2ms';
+
+/** The admitting policy of each algorithm. */
+function openPolicy(algorithm: RateLimitAlgorithm): RateLimitPolicy {
+  if (algorithm === 'sliding-log') return { limit: MAX_SLIDING_LOG_LIMIT, window: SLIDING_LOG_OPEN_WINDOW, algorithm };
+  return { limit: OPEN_LIMIT, window: OPEN_WINDOW_SECONDS, algorithm };
+}
 
 /** Scenario 1: nothing is refused during the run. */
 const OPEN_LIMIT = 1e9;
@@ -105,11 +117,12 @@ async function admittedPart(url: string, measure: MeasureOptions): Promise<void>
   line(`nestjs-store: consume(key, { limit: ${OPEN_LIMIT}, window: ${OPEN_WINDOW_SECONDS}, algorithm }) for each algorithm; ` +
     `rate-limiter-flexible: RateLimiterRedis({ points: ${OPEN_LIMIT}, duration: ${OPEN_WINDOW_SECONDS} }).consume(key); ` +
     `throttler-storage-redis: increment(key, ${OPEN_WINDOW_SECONDS * 1000}, ${OPEN_LIMIT}, ${OPEN_WINDOW_SECONDS * 1000}, 'default')`);
+  line(`nestjs-store sliding-log: { limit: ${MAX_SLIDING_LOG_LIMIT}, window: '${SLIDING_LOG_OPEN_WINDOW}' } (its limit is bounded; the log is trimmed on every check)`);
   line(`a) one key per system (every caller hits the same key); b) ${DISTINCT_KEYS.toLocaleString('en-US')} distinct keys per system, round-robin`);
 
   await withSystems(url, prefix, async ({ store, rlfClient, throttlerClient, commands }) => {
     const limiters: Limiter[] = [
-      ...ALGORITHMS.map((algorithm) => nestjsStoreLimiter(NAMES.store(algorithm), store.limiter, { limit: OPEN_LIMIT, window: OPEN_WINDOW_SECONDS, algorithm })),
+      ...ALGORITHMS.map((algorithm) => nestjsStoreLimiter(NAMES.store(algorithm), store.limiter, openPolicy(algorithm))),
       rateLimiterFlexible(NAMES.rlf, rlfClient, { points: OPEN_LIMIT, durationSeconds: OPEN_WINDOW_SECONDS, keyPrefix: `${prefix}rlf` }),
       throttlerStorageRedis(NAMES.throttler, throttlerClient, {
         limit: OPEN_LIMIT,

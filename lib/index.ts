@@ -50,6 +50,8 @@ export type {
 
 // rate limiting
 export { RateLimiterService, type RateLimiterDefaults } from './rate-limit/rate-limiter.service.js';
+export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/algorithms/resolved-policy.js';
+export { MAX_PLAIN_CALLER_KEY } from './rate-limit/algorithms/caller-key.js';
 export { RateLimit, type RateLimitMetadata } from './rate-limit/rate-limit.decorator.js';
 export { SkipRateLimit, type SkipRateLimitMetadata } from './rate-limit/skip-rate-limit.decorator.js';
 export { RateLimitGuard } from './rate-limit/rate-limit.guard.js';

@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
-import { assertKey } from '../common/validation.js';
 import type { RawRateLimitReply } from '../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../errors/store.errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import type { StoreContext } from '../store-context.js';
 import { BlockedKeys } from './algorithms/blocked-keys.js';
+import { callerKeyOf } from './algorithms/caller-key.js';
 import { RateLimitStateKeys } from './algorithms/rate-limit-state.js';
-import { assertRateLimitCost, resolveRateLimitPolicy, type ResolvedRateLimitPolicy } from './algorithms/resolved-policy.js';
+import { assertRateLimitCost, assertRateLimitCostFits, resolveRateLimitPolicy, type ResolvedRateLimitPolicy } from './algorithms/resolved-policy.js';
 import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
 
 /** Module-level defaults a `RateLimiterService` applies to policies that do not set their own. */
@@ -57,7 +57,9 @@ export class RateLimiterService {
   consume(key: string, policy: RateLimitPolicy, cost = 1): Promise<RateLimitResult> {
     try {
       assertRateLimitCost(cost);
-      return this.check(key, this.resolve(policy), cost);
+      const resolved = this.resolve(policy);
+      assertRateLimitCostFits(cost, resolved);
+      return this.check(key, resolved, cost);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -78,9 +80,9 @@ export class RateLimiterService {
    */
   async reset(key: string, policy: RateLimitPolicy): Promise<void> {
     const resolved = this.resolve(policy);
-    assertKey(key, this.context.options.maxKeyLength);
-    const keys = this.keys.of(resolved.name, key, resolved.algorithm);
-    this.blocked.forget(resolved.scope, key);
+    const callerKey = callerKeyOf(key);
+    const keys = this.keys.of(resolved.name, callerKey, resolved.algorithm);
+    this.blocked.forget(resolved.scope, callerKey);
     await this.context.driver.delete([keys.state, keys.block]);
   }
 
@@ -99,7 +101,7 @@ export class RateLimiterService {
   }
 
   private check(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
-    assertKey(key, this.context.options.maxKeyLength);
+    key = callerKeyOf(key);
     const known = this.blocked.lookup(policy.scope, key);
     // A remembered refusal answers in this tick, without a round trip.
     if (known) return Promise.resolve(refusal(policy.limit, known.resetAt, known.leftMs));

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { Cluster, type Redis } from 'ioredis';
 import { RateLimiterService, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreInvalidKeyError, StoreInvalidTtlError, StoreValidationError } from '../../lib/errors/store.errors.js';
 import type { RateLimitAlgorithm, RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
@@ -61,6 +62,21 @@ export async function nextWindowStart(windowMs: number): Promise<number> {
 }
 
 export const uniqueKey = () => `client-${randomUUID()}`;
+
+/** Every key matching `pattern` on every master (SCAN). */
+async function scanAll(client: Redis | Cluster, pattern: string): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  const found: string[] = [];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
+}
 
 async function consumeMany(limiter: RateLimiterService, key: string, policy: RateLimitPolicy, times: number, cost = 1) {
   const results: RateLimitResult[] = [];
@@ -141,10 +157,24 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
         expect((await limiter.consume(key, p, 1)).allowed).toBe(false);
       });
 
-      it('refuses a cost above the limit without counting it', async () => {
+      it('rejects a cost above the limit (it could never be admitted) without counting it', async () => {
         const key = uniqueKey();
-        expect((await limiter.consume(key, policy(), 6)).allowed).toBe(false);
-        expect(await limiter.consume(key, policy())).toMatchObject({ allowed: true, remaining: 4 });
+        await expect(limiter.consume(key, policy(), 6)).rejects.toBeInstanceOf(StoreValidationError);
+        expect(await limiter.consume(key, policy(), 5)).toMatchObject({ allowed: true, remaining: 0 });
+      });
+
+      it('counts a caller key of any length (a 5,000-character API key) under its hash, never failing', async () => {
+        const long = `${uniqueKey()}:${'k'.repeat(5_000)}`;
+        expect((await consumeMany(limiter, long, policy(), 6)).map((r) => r.allowed)).toEqual([true, true, true, true, true, false]);
+        expect((await limiter.peek(`${long}x`, policy())).remaining).toBe(5);
+        await limiter.reset(long, policy());
+        expect((await limiter.peek(long, policy())).remaining).toBe(5);
+        if (fixture.driver.kind === 'redis') {
+          await limiter.consume(long, policy());
+          const keys = await scanAll(fixture.store.client, `${fixture.prefix}*`);
+          expect(keys.length).toBeGreaterThan(0);
+          for (const redisKey of keys) expect(redisKey.length).toBeLessThan(400);
+        }
       });
 
       it('peek reports without consuming', async () => {
@@ -215,6 +245,11 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
           ['negative cost', () => limiter.consume(key, policy(), -1), StoreValidationError],
           ['fractional cost', () => limiter.consume(key, policy(), 0.5), StoreValidationError],
           ['NaN cost', () => limiter.consume(key, policy(), Number.NaN), StoreValidationError],
+          ['cost above the limit', () => limiter.consume(key, policy(), 6), StoreValidationError],
+          ['lone surrogate key', () => limiter.consume('a\uD800', policy()), StoreInvalidKeyError],
+          ...(algorithm === 'sliding-log'
+            ? [['sliding-log limit over 1,000', () => limiter.consume(key, policy({ limit: 1_001 })), StoreValidationError] as [string, () => Promise<unknown>, typeof StoreValidationError]]
+            : []),
           ['null policy', () => limiter.consume(key, null as unknown as RateLimitPolicy), StoreValidationError],
           ['peek with empty key', () => limiter.peek('', policy()), StoreInvalidKeyError],
           ['reset with empty key', () => limiter.reset('', policy()), StoreInvalidKeyError],

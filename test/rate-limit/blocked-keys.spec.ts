@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { BlockedKeys } from '../../lib/rate-limit/algorithms/blocked-keys.js';
 
 describe('BlockedKeys (refusals remembered in process)', () => {
@@ -21,5 +22,18 @@ describe('BlockedKeys (refusals remembered in process)', () => {
     expect(blocked.lookup('policy-0', 'k', 1)).toBeUndefined();
     expect(blocked.lookup('policy-1', 'k', 1)).toBeDefined();
     expect(blocked.lookup('policy-1000', 'k', 1)).toBeDefined();
+  });
+
+  it('keeps time on the monotonic clock: a wall-clock step back or forward changes no remembered refusal', () => {
+    const blocked = new BlockedKeys(10);
+    blocked.remember('p', 'k', 1_000, 0);
+    const wallClock = Date.now();
+    const back = jest.spyOn(Date, 'now').mockReturnValue(wallClock - 60_000);
+    const afterStepBack = blocked.lookup('p', 'k');
+    back.mockReturnValue(wallClock + 60_000);
+    const afterStepForward = blocked.lookup('p', 'k');
+    back.mockRestore();
+    expect(afterStepBack?.leftMs).toBeLessThanOrEqual(1_000);
+    expect(afterStepForward?.leftMs).toBeGreaterThan(0);
   });
 });

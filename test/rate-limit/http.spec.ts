@@ -104,6 +104,12 @@ describe.each(SUITES)('@RateLimit on HTTP (%s)', (_label, platform, store) => {
     expect(await statuses(app, '/limited/by-header', 3)).toEqual([200, 200, 200]);
   });
 
+  it('counts a 3 KB key (a long API key header) like any other: 200 then 429, never a 500', async () => {
+    const longKey = 'k'.repeat(3_000);
+    expect(await statuses(app, '/limited/by-header', 2, { headers: { 'x-api-key': longKey } })).toEqual([200, 429]);
+    expect(await statuses(app, '/limited/by-header', 1, { headers: { 'x-api-key': `${longKey}2` } })).toEqual([200]);
+  });
+
   it('applies a controller @RateLimit to its handlers; a handler @RateLimit of the same name replaces it', async () => {
     expect(await statuses(app, '/ctl/inherits', 3)).toEqual([200, 200, 429]);
     expect(await statuses(app, '/ctl/overrides', 5)).toEqual([200, 200, 200, 200, 429]);

@@ -1,13 +1,16 @@
+import { performance } from 'node:perf_hooks';
+
 /** A refusal remembered in process. */
 interface BlockedEntry {
-  /** Local clock (ms) until which every check of the key is refused. */
+  /** Monotonic clock (ms, `performance.now()`) until which every check of the key is refused. */
   until: number;
   /** The refusal's `resetAt` (epoch ms). */
   resetAt: number;
 }
 
 /**
- * Keys known to be refused until some time, per policy, so a flood from one blocked client costs
+ * Keys known to be refused until some time (on the monotonic clock: a wall-clock step never
+ * lengthens or shortens a remembered refusal), per policy, so a flood from one blocked client costs
  * no store round trips. This lookup is the whole cost of such a check, so it is two plain `Map`
  * reads, with no key string built. Bounded per policy (and to 1,000 policies): when full, the
  * oldest remembered refusal is dropped (they expire in that order too, give or take); an entry is
@@ -21,7 +24,7 @@ export class BlockedKeys {
   constructor(private readonly maxEntriesPerScope: number) {}
 
   /** Remembers that `key` is refused under `scope` (a policy) for the next `ms` milliseconds. */
-  remember(scope: string, key: string, ms: number, resetAt: number, now = Date.now()): void {
+  remember(scope: string, key: string, ms: number, resetAt: number, now = performance.now()): void {
     let entries = this.scopes.get(scope);
     if (entries === undefined) {
       if (this.scopes.size >= BlockedKeys.MAX_SCOPES) this.scopes.delete(this.scopes.keys().next().value!);
@@ -34,7 +37,7 @@ export class BlockedKeys {
   }
 
   /** The refusal still in force for `key` under `scope`: ms left and `resetAt`; undefined when none. */
-  lookup(scope: string, key: string, now = Date.now()): { leftMs: number; resetAt: number } | undefined {
+  lookup(scope: string, key: string, now = performance.now()): { leftMs: number; resetAt: number } | undefined {
     const entries = this.scopes.get(scope);
     const entry = entries?.get(key);
     if (entry === undefined) return undefined;

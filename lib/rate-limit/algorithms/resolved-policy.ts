@@ -52,7 +52,26 @@ export function resolveRateLimitPolicy(
   if (failure !== 'open' && failure !== 'closed') {
     throw new StoreValidationError(`Invalid failure policy ${describe(failure)} in policy "${name}": expected 'open' or 'closed'`);
   }
+  if (algorithm === 'sliding-log' && limit > MAX_SLIDING_LOG_LIMIT) {
+    throw new StoreValidationError(
+      `Rate limit ${limit} in policy "${name}" is too large for 'sliding-log' (at most ${MAX_SLIDING_LOG_LIMIT}): it keeps one entry per request, ` +
+        "so one check's time in Redis grows with the limit; use 'sliding-window' for large limits",
+    );
+  }
   return { name, limit, windowMs, algorithm, blockMs, failure, scope: `${algorithm}:${name}` };
+}
+
+/**
+ * The largest `limit` of a `sliding-log` policy: it stores one sorted-set member per counted unit,
+ * so this bounds both its memory per key and the Redis time of one check (a few ms at most).
+ */
+export const MAX_SLIDING_LOG_LIMIT = 1_000;
+
+/** Throws unless `cost` is at most the policy's limit (a larger cost could never be admitted). */
+export function assertRateLimitCostFits(cost: number, policy: ResolvedRateLimitPolicy): void {
+  if (cost > policy.limit) {
+    throw new StoreValidationError(`Invalid rate limit cost ${cost} for policy "${policy.name}": must be at most its limit (${policy.limit})`);
+  }
 }
 
 /** Throws unless `cost` is a non-negative safe integer. */
