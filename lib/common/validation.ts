@@ -25,7 +25,8 @@ export function assertName(value: unknown, what: string, maxLength: number): ass
   if (value.length > maxLength) {
     throw new StoreValidationError(`Invalid ${what} ${describe(value)}: longer than ${maxLength} characters`, 'STORE_INVALID_NAME');
   }
-  if (!value.isWellFormed()) throw new StoreValidationError(`Invalid ${what} ${describe(value)}: ${LONE_SURROGATE}`, 'STORE_INVALID_NAME');
+  // Not well-formed Unicode is a key error wherever the name ends up in Redis (as keys do).
+  if (!value.isWellFormed()) throw new StoreInvalidKeyError(value, `this ${what} name ${LONE_SURROGATE}`);
 }
 
 /** Throws unless `tags` is undefined or an array of non-empty strings. */

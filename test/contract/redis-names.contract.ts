@@ -146,9 +146,15 @@ export function describeRedisNamesContract(
         }
       });
 
-      it('refuses a key with a lone surrogate, which would reach Redis as another key', async () => {
+      it('refuses a key, tag, channel, stream or namespace with a lone surrogate (it would reach Redis as another name) with StoreInvalidKeyError', async () => {
         await expect(store.set('a\uD800', 1)).rejects.toBeInstanceOf(StoreInvalidKeyError);
-        expect(() => store.channel('\uDC00')).toThrow(StoreValidationError);
+        for (const name of ['\uDC00', 'a\uD800b']) {
+          expect(() => store.channel(name)).toThrow(StoreInvalidKeyError);
+          expect(() => store.namespace(name)).toThrow(StoreInvalidKeyError);
+          await expect(store.append(name, 1)).rejects.toBeInstanceOf(StoreInvalidKeyError);
+          await expect(store.set('k', 1, { tags: [name] })).rejects.toBeInstanceOf(StoreInvalidKeyError);
+          await expect(store.publish(name, 1)).rejects.toBeInstanceOf(StoreInvalidKeyError);
+        }
       });
 
       it('redisKey and redisChannel return the names other clients use', () => {
