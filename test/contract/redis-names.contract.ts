@@ -1,6 +1,7 @@
 import { firstValueFrom, take, toArray } from 'rxjs';
 import {
   STREAM_MESSAGE_FIELD,
+  StoreCommandError,
   StoreInvalidKeyError,
   StoreValidationError,
   StoreWrongTypeError,
@@ -87,6 +88,22 @@ export function describeRedisNamesContract(
         expect(await foreign.get(`${prefix}counter`)).toBe('42');
         await store.set('counter-json', 7);
         expect(await store.decrement('counter-json', 2)).toBe(5);
+      });
+
+      it('refuses an increment whose result leaves the safe integer range, changing nothing', async () => {
+        await store.set('big', Number.MAX_SAFE_INTEGER - 1);
+        expect(await store.increment('big')).toBe(Number.MAX_SAFE_INTEGER);
+        const error = await store.increment('big').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreCommandError);
+        expect(String((error as Error).message)).toMatch(/safe integer range/);
+        expect(await foreign.get(`${prefix}big`)).toBe(String(Number.MAX_SAFE_INTEGER));
+        await store.set('small', -Number.MAX_SAFE_INTEGER);
+        await expect(store.decrement('small')).rejects.toBeInstanceOf(StoreCommandError);
+        expect(await store.get('small')).toBe(-Number.MAX_SAFE_INTEGER);
+        // A value past 2^53 written by another client is never read back rounded.
+        await foreign.set(`${prefix}beyond`, '9007199254740993');
+        await expect(store.increment('beyond')).rejects.toBeInstanceOf(StoreCommandError);
+        expect(await foreign.get(`${prefix}beyond`)).toBe('9007199254740993');
       });
 
       it('stores an entry with tags as a hash: the value under "v", the tag stamps beside it', async () => {

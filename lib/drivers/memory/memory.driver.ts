@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { globToRegExp } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
 import { newToken } from '../../cache/cache-entry.codec.js';
+import { UNSAFE_INTEGER_REPLY } from '../counter-range.js';
 import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
 import type {
   RateLimitArgs,
@@ -78,9 +79,10 @@ export class MemoryDriver implements StoreDriver {
     stringOf(entry, 'increment');
     const current = entry ? Number(entry.value) : 0;
     const next = current + by;
-    if ((entry && !REDIS_INTEGER.test(entry.value)) || !Number.isSafeInteger(next)) {
+    if (entry && !REDIS_INTEGER.test(entry.value)) {
       throw new StoreCommandError('increment', new Error('ERR value is not an integer or out of range'));
     }
+    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next)) throw new StoreCommandError('increment', new Error(UNSAFE_INTEGER_REPLY));
     // Updating in place keeps the entry's TTL, as INCRBY does.
     if (entry) entry.value = String(next);
     else this.keyspace.write(key, String(next));

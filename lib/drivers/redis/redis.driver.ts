@@ -19,6 +19,7 @@ import { ConnectionStateTracker } from './connection-state.tracker.js';
 import { logConnectionState } from './connection-logger.js';
 import { StoreUnsupportedError } from '../../errors/store.errors.js';
 import { fail, isWrongType, toStoreError } from './redis-errors.js';
+import { SAFE_INCRBY } from './counter-scripts.js';
 import { REPLACE_HASH } from './hash-scripts.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { RedisSubscriber } from './redis-subscriber.js';
@@ -107,7 +108,7 @@ export class RedisDriver implements StoreDriver {
   }
 
   incrBy(key: string, by: number): Promise<number> {
-    return this.client.incrby(key, by).catch(fail('increment'));
+    return SAFE_INCRBY.run(this.client, [key], [by]).then(Number, fail('increment'));
   }
 
   async pexpire(key: string, ttlMs: number): Promise<boolean> {
