@@ -1,5 +1,5 @@
 import { LRUCache } from 'lru-cache';
-import { globToRegExp } from '../common/glob.js';
+import { compileScanGlob } from '../common/glob.js';
 
 /** One value held in process, with what is needed to drop it or refresh it early. */
 export interface L1Entry {
@@ -64,8 +64,8 @@ export class L1Tier {
   /** Drops every key matching a Redis glob over full keys. */
   deletePattern(pattern: string): void {
     this.currentGeneration += 1;
-    const matches = globToRegExp(pattern);
-    for (const fullKey of [...this.entries.keys()]) if (matches.test(fullKey)) this.entries.delete(fullKey);
+    const matches = compileScanGlob(pattern);
+    for (const fullKey of [...this.entries.keys()]) if (matches(fullKey)) this.entries.delete(fullKey);
   }
 
   /** Drops everything (e.g. after the bus was disconnected and may have missed invalidations). */

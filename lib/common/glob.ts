@@ -1,5 +1,12 @@
+import { parseGlob } from './glob-program.js';
+import { runGlob } from './glob-run.js';
+import { utf8Scratch } from './utf8-scratch.js';
+
 /** Characters with a meaning in Redis glob patterns (SCAN MATCH, PSUBSCRIBE). */
 const GLOB_SPECIAL = /[*?[\]\\]/g;
+
+/** Whether a subject (a key or a channel) matches a compiled glob. */
+export type GlobMatcher = (subject: string) => boolean;
 
 /** Escapes `literal` so a Redis glob matches it exactly (used for prefixes before a user's pattern). */
 export function escapeGlob(literal: string): string {
@@ -7,50 +14,26 @@ export function escapeGlob(literal: string): string {
 }
 
 /**
- * Compiles a Redis glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`) to a RegExp with Redis's
- * semantics, so the memory driver matches exactly what SCAN MATCH / PSUBSCRIBE would.
+ * Compiles a Redis glob (`*`, `?`, `[abc]`, `[^a]`, `[a-z]`, `\x`) with the semantics of Redis
+ * 7.0's `stringmatchlen` (PSUBSCRIBE's matching): over UTF-8 bytes, in O(subject × pattern) time.
  */
-export function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i];
-    if (char === '*') source += '[\\s\\S]*';
-    else if (char === '?') source += '[\\s\\S]';
-    else if (char === '\\' && i + 1 < glob.length) source += escapeRegExp(glob[++i]);
-    else if (char === '[') {
-      const end = classEnd(glob, i);
-      if (end === -1) source += '\\[';
-      else {
-        source += characterClass(glob.slice(i + 1, end));
-        i = end;
-      }
-    } else source += escapeRegExp(char);
-  }
-  return new RegExp(`^${source}$`);
+export function compileGlob(pattern: string): GlobMatcher {
+  const program = parseGlob(new TextEncoder().encode(pattern));
+  return (subject) => {
+    const { bytes, length } = utf8Scratch(subject);
+    return runGlob(program, bytes, length);
+  };
 }
 
-function classEnd(glob: string, open: number): number {
-  for (let i = open + 1; i < glob.length; i++) {
-    if (glob[i] === '\\') i++;
-    else if (glob[i] === ']' && i > open + 1) return i;
-  }
-  return -1;
+/**
+ * Like `compileGlob`, for SCAN MATCH (and so `deleteByPattern`): SCAN treats exactly `*` as no
+ * pattern at all, so there it matches even the empty key, which `stringmatchlen` would not.
+ */
+export function compileScanGlob(pattern: string): GlobMatcher {
+  return pattern === '*' ? () => true : compileGlob(pattern);
 }
 
-function characterClass(body: string): string {
-  const negated = body.startsWith('^');
-  let out = '';
-  for (let i = negated ? 1 : 0; i < body.length; i++) {
-    const char = body[i] === '\\' && i + 1 < body.length ? body[++i] : body[i];
-    if (body[i + 1] === '-' && i + 2 < body.length) {
-      const [from, to] = [char, body[i + 2]].sort();
-      out += `${escapeRegExp(from)}-${escapeRegExp(to)}`;
-      i += 2;
-    } else out += escapeRegExp(char);
-  }
-  return `[${negated ? '^' : ''}${out}]`;
-}
-
-function escapeRegExp(char: string): string {
-  return char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+/** Whether `subject` matches the Redis glob `pattern` (see `compileGlob`; compile once for many subjects). */
+export function globMatch(pattern: string, subject: string): boolean {
+  return compileGlob(pattern)(subject);
 }

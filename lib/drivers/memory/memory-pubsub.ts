@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { globToRegExp } from '../../common/glob.js';
+import { compileGlob, type GlobMatcher } from '../../common/glob.js';
 import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
 import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
 
@@ -12,7 +12,7 @@ const NO_SERVER = { add: async () => undefined, remove: async () => undefined };
 export class MemoryPubSub {
   private readonly channels: SubscriptionRegistry;
   private readonly patterns: SubscriptionRegistry;
-  private readonly compiled = new Map<string, RegExp>();
+  private readonly compiled = new Map<string, GlobMatcher>();
 
   constructor(logger: Logger) {
     const onListenerError = logListenerError(logger);
@@ -21,7 +21,7 @@ export class MemoryPubSub {
   }
 
   publish(channel: string, message: string): number {
-    const patterns = this.patterns.names().filter((pattern) => this.regExp(pattern).test(channel));
+    const patterns = this.patterns.names().filter((pattern) => this.matcher(pattern)(channel));
     const receivers = (this.channels.has(channel) ? 1 : 0) + patterns.length;
     if (receivers > 0) {
       setImmediate(() => {
@@ -46,12 +46,12 @@ export class MemoryPubSub {
     this.compiled.clear();
   }
 
-  private regExp(pattern: string): RegExp {
-    let regExp = this.compiled.get(pattern);
-    if (!regExp) {
-      regExp = globToRegExp(pattern);
-      this.compiled.set(pattern, regExp);
+  private matcher(pattern: string): GlobMatcher {
+    let matcher = this.compiled.get(pattern);
+    if (!matcher) {
+      matcher = compileGlob(pattern);
+      this.compiled.set(pattern, matcher);
     }
-    return regExp;
+    return matcher;
   }
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { globToRegExp } from '../../common/glob.js';
+import { compileScanGlob } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
 import { newToken } from '../../cache/cache-entry.codec.js';
 import { UNSAFE_INTEGER_REPLY } from '../counter-range.js';
@@ -103,8 +103,8 @@ export class MemoryDriver implements StoreDriver {
   }
 
   async deleteByPattern(pattern: string, keep: string): Promise<number> {
-    const matches = globToRegExp(pattern);
-    return this.keyspace.keys().filter((key) => !key.startsWith(keep) && matches.test(key) && this.keyspace.remove(key)).length;
+    const matches = compileScanGlob(pattern);
+    return this.keyspace.keys().filter((key) => !key.startsWith(keep) && matches(key) && this.keyspace.remove(key)).length;
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
