@@ -1,4 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { EvictionRetries } from './cache/eviction-retries.js';
+import type { LeaseLock } from './cache/lease-lock.js';
+import { InFlight } from './common/in-flight.js';
 import { InvalidationBus } from './cache/invalidation-bus.js';
 import { L1Tier } from './cache/l1-tier.js';
 import type { ResolvedStoreOptions } from './common/resolved-options.js';
@@ -25,6 +28,12 @@ export interface StoreContext {
   channels: ChannelBridge;
   /** Messages skipped because they could not be deserialized, per channel. */
   malformed: MalformedMessages;
+  /** Writes of several steps under way (tagged `set`, `mset`): shutdown lets them finish. */
+  writes: InFlight;
+  /** Load leases this process holds: shutdown releases them, so other instances need not wait them out. */
+  leases: Set<LeaseLock>;
+  /** `@CacheEvict` work that failed while the store was unreachable, retried once it is back. */
+  evictions: EvictionRetries;
 }
 
 /** Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted. */
@@ -34,5 +43,20 @@ export function createStoreContext(driver: StoreDriver, options: ResolvedStoreOp
   const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix, options.internalSegment).internalChannel('bus:l1'), l1, logger) : null;
   const channels = new ChannelBridge(driver, options.pubsub.lingerMs);
   const malformed = new MalformedMessages(logger);
-  return { driver, options, logger, flights: new Map(), refreshes: new Map(), l1, bus, fallbacks: 0, channels, malformed };
+  const evictions = new EvictionRetries(driver, logger);
+  return {
+    driver,
+    options,
+    logger,
+    flights: new Map(),
+    refreshes: new Map(),
+    l1,
+    bus,
+    fallbacks: 0,
+    channels,
+    malformed,
+    writes: new InFlight(),
+    leases: new Set(),
+    evictions,
+  };
 }

@@ -1,15 +1,19 @@
-import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { StoreContext } from './store-context.js';
 import { STORE_CONTEXT } from './store.constants.js';
 
 /**
- * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and closes
- * the driver when it shuts down: after every provider's `onModuleDestroy` (which may still use the
- * store), in-flight commands finish first. Clients passed in by the user (`redis: { client }`) are
- * left open.
+ * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and shuts
+ * the store down in two steps:
+ * - before Nest closes the HTTP server, every channel, pattern and stream Observable completes, so
+ *   an open Server-Sent Events response ends instead of holding `app.close()` (and SIGTERM) forever;
+ * - once the server is closed, writes of several steps and cache loads under way get up to
+ *   `commandTimeout` to finish, load leases still held are released (no other instance waits one
+ *   out), and the driver closes after its in-flight commands. Clients passed in by the user
+ *   (`redis: { client }`) are left open.
  */
 @Injectable()
-export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
+export class StoreLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   constructor(@Inject(STORE_CONTEXT) private readonly context: StoreContext) {}
 
   /** Nest hook: subscribes the L1 bus, so no invalidation is missed once the app serves. */
@@ -17,10 +21,20 @@ export class StoreLifecycle implements OnModuleInit, OnApplicationShutdown {
     await this.context.bus?.start();
   }
 
-  /** Nest hook: closes what the module opened. */
-  async onApplicationShutdown(): Promise<void> {
+  /** Nest hook, before the HTTP server closes: completes the Observables that may hold responses open. */
+  async beforeApplicationShutdown(): Promise<void> {
     await this.context.channels.close();
-    await this.context.bus?.stop();
-    await this.context.driver.close();
+    await this.context.driver.streams.close();
+  }
+
+  /** Nest hook: lets work under way finish, releases leases, closes what the module opened. */
+  async onApplicationShutdown(): Promise<void> {
+    const { context } = this;
+    await context.channels.close();
+    await context.writes.settle(context.options.commandTimeout, [...context.flights.values(), ...context.refreshes.values()]);
+    await Promise.all([...context.leases].map((lease) => lease.release()));
+    context.evictions.close();
+    await context.bus?.stop();
+    await context.driver.close();
   }
 }

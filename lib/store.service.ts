@@ -108,7 +108,7 @@ export class StoreService {
       return Promise.reject(error);
     }
     if (write.tagKeys.length === 0 && !this.context.bus) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
-    return this.writeAnnounced(write);
+    return this.context.writes.track(this.writeAnnounced(write));
   }
 
   /** Deletes one key or many; resolves to how many existed. */
@@ -116,6 +116,8 @@ export class StoreService {
     const keys = typeof keyOrKeys === 'string' ? [keyOrKeys] : keyOrKeys;
     const fullKeys = this.dataKeys(keys);
     if (fullKeys.length === 0) return 0;
+    // Dropped locally first: should the store be unreachable, this instance serves no stale copy.
+    this.context.l1?.deleteKeys(fullKeys);
     const deleted = await this.context.driver.delete(fullKeys);
     this.context.bus?.keysChanged(fullKeys);
     return deleted;
@@ -186,11 +188,7 @@ export class StoreService {
       return this.prepare(entry.key, entry.value, entry);
     });
     if (writes.length === 0) return;
-    const raw: RawEntry[] = await Promise.all(
-      writes.map(async (write) => ({ key: write.fullKey, value: await this.stored(write), ttlMs: write.ttlMs })),
-    );
-    await this.context.driver.mset(raw);
-    this.context.bus?.keysChanged(raw.map((entry) => entry.key));
+    await this.context.writes.track(this.writeMany(writes));
   }
 
   /**
@@ -233,6 +231,7 @@ export class StoreService {
     if (!Array.isArray(tags)) throw new StoreValidationError(`invalidateTags expects an array of tags, got ${describe(tags)}`);
     const tagKeys = this.tagKeys(tags);
     if (tagKeys.length === 0) return;
+    this.context.l1?.deleteTags(tagKeys);
     await this.context.driver.bumpTags(tagKeys);
     this.context.bus?.tagsInvalidated(tagKeys);
   }
@@ -241,6 +240,7 @@ export class StoreService {
   async deleteByPattern(pattern: string): Promise<number> {
     assertName(pattern, 'pattern', this.context.options.maxKeyLength);
     const redisPattern = this.keys.dataPattern(pattern);
+    this.context.l1?.deletePattern(redisPattern);
     const deleted = await this.context.driver.deleteByPattern(redisPattern, this.keys.internalBase);
     this.context.bus?.patternDeleted(redisPattern);
     return deleted;
@@ -390,6 +390,14 @@ export class StoreService {
     const driver = this.context.driver;
     await (typeof stored === 'string' ? driver.set(write.fullKey, stored, write.ttlMs) : driver.setHash(write.fullKey, stored, write.ttlMs));
     this.context.bus?.keysChanged([write.fullKey]);
+  }
+
+  private async writeMany(writes: PreparedWrite[]): Promise<void> {
+    const raw: RawEntry[] = await Promise.all(
+      writes.map(async (write) => ({ key: write.fullKey, value: await this.stored(write), ttlMs: write.ttlMs })),
+    );
+    await this.context.driver.mset(raw);
+    this.context.bus?.keysChanged(raw.map((entry) => entry.key));
   }
 
   /** The stored form of a write: the serializer's output as it is, or an entry hash with tag stamps and freshness. */

@@ -109,7 +109,7 @@ export class CacheAside {
   }
 
   private async refreshUnderLock<T>(call: CacheCall<T>): Promise<{ value: T } | undefined> {
-    const lock = this.usesLock(call) ? await LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS) : null;
+    const lock = this.usesLock(call) ? await LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases) : null;
     if (this.usesLock(call) && !lock) return undefined;
     try {
       return { value: await this.compute(call) };
@@ -127,7 +127,7 @@ export class CacheAside {
     if (!this.usesLock(call)) return { value: await this.compute(call), status: 'miss' };
     const deadline = Date.now() + LOCK_WAIT_MS;
     while (Date.now() < deadline) {
-      const lock = await this.entries.cachePath('getOrSet', () => LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS));
+      const lock = await this.entries.cachePath('getOrSet', () => LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases));
       if (lock === undefined) return { value: await call.loader(), status: 'miss' };
       if (lock) {
         try {

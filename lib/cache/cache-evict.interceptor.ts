@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { concatMap, defer, from, type Observable } from 'rxjs';
+import type { StoreContext } from '../store-context.js';
+import { STORE_CONTEXT } from '../store.constants.js';
 import { StoreService } from '../store.service.js';
 import { CACHE_EVICT_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
 import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
@@ -19,6 +21,7 @@ export class CacheEvictInterceptor implements NestInterceptor {
 
   constructor(
     @Inject(StoreService) private readonly store: StoreService,
+    @Inject(STORE_CONTEXT) private readonly context: StoreContext,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Optional() @Inject(STORE_CACHE_DECORATOR_OPTIONS) private readonly defaults: StoreCacheDecoratorOptions = {},
   ) {}
@@ -27,7 +30,7 @@ export class CacheEvictInterceptor implements NestInterceptor {
     const options = this.reflector.getAllAndOverride<CacheEvictOptions | undefined>(CACHE_EVICT_METADATA, [context.getHandler(), context.getClass()]);
     if (!options || !claims.claim(context)) return next.handle();
     const { ctx, identity } = this.callOf(context, options);
-    const evict = () => runEviction(this.store, planEviction(options, ctx, identity, this.logger), this.logger);
+    const evict = () => runEviction(this.store, planEviction(options, ctx, identity, this.logger), this.logger, this.context.evictions);
     if (options.beforeInvocation) return defer(() => from(evict())).pipe(concatMap(() => next.handle()));
     return next.handle().pipe(concatMap(async (value: unknown) => {
       await evict();

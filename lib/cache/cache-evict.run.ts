@@ -1,5 +1,7 @@
 import type { Logger } from '@nestjs/common';
+import { StoreConnectionError } from '../errors/store.errors.js';
 import type { StoreService } from '../store.service.js';
+import type { EvictionRetries } from './eviction-retries.js';
 import { CACHE_KEY_PREFIX, USER_CACHE_KEY_PREFIX } from './cache.constants.js';
 import type { CacheEvictOptions, CacheKeyContext } from './cache-decorator-options.interface.js';
 import { fillPattern, fillTemplate, resolveKey } from './cache-key.resolver.js';
@@ -38,16 +40,24 @@ function built<S>(sources: readonly S[], build: (source: S) => string | undefine
   return out;
 }
 
-/** Runs an eviction. Store failures are logged, never thrown: the decorated call's outcome stands. */
-export async function runEviction(store: StoreService, plan: EvictionPlan, logger: Logger): Promise<void> {
-  const work: Array<Promise<unknown>> = [];
-  if (plan.keys.length > 0) work.push(store.delete(plan.keys));
-  if (plan.tags.length > 0) work.push(store.invalidateTags(plan.tags));
-  for (const pattern of plan.patterns) work.push(store.deleteByPattern(pattern));
-  const results = await Promise.allSettled(work);
-  for (const result of results) {
-    if (result.status === 'rejected') logger.error(`@CacheEvict failed: ${describeError(result.reason)}`);
-  }
+/**
+ * Runs an eviction. Store failures are logged, never thrown: the decorated call's outcome stands.
+ * Work that failed because the store was unreachable is kept in `retries` and run again once it
+ * answers (the local L1 copies are dropped at once by the store either way).
+ */
+export async function runEviction(store: StoreService, plan: EvictionPlan, logger: Logger, retries: EvictionRetries): Promise<void> {
+  const work: Array<() => Promise<unknown>> = [];
+  if (plan.keys.length > 0) work.push(() => store.delete(plan.keys));
+  if (plan.tags.length > 0) work.push(() => store.invalidateTags(plan.tags));
+  for (const pattern of plan.patterns) work.push(() => store.deleteByPattern(pattern));
+  const results = await Promise.allSettled(work.map((run) => run()));
+  results.forEach((result, i) => {
+    if (result.status === 'fulfilled') return;
+    if (result.reason instanceof StoreConnectionError) {
+      logger.warn(`@CacheEvict failed, retried once the store is back: ${describeError(result.reason)}`);
+      retries.add(work[i]);
+    } else logger.error(`@CacheEvict failed: ${describeError(result.reason)}`);
+  });
 }
 
 function describeError(error: unknown): string {

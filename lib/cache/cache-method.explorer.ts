@@ -6,6 +6,8 @@ import { CACHE_EVICT_METADATA, CACHEABLE_METADATA } from './cache.constants.js';
 import type { CacheEvictOptions } from './cache-decorator-options.interface.js';
 import { WRAPPED_METHOD, wrapProviderMethod, type ProviderMethod } from './cache-method.wrapper.js';
 import type { CacheableMetadata } from './cacheable.decorator.js';
+import type { StoreContext } from '../store-context.js';
+import { STORE_CONTEXT } from '../store.constants.js';
 
 /**
  * Finds methods of providers (not controllers: those use the interceptors) that carry
@@ -23,6 +25,7 @@ export class CacheMethodExplorer implements OnModuleInit {
     @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Inject(StoreService) private readonly store: StoreService,
+    @Inject(STORE_CONTEXT) private readonly context: StoreContext,
   ) {}
 
   onModuleInit(): void {
@@ -49,7 +52,7 @@ export class CacheMethodExplorer implements OnModuleInit {
       this.logger.warn(`${className}.${methodName}: request-scoped or transient providers are not wrapped; @Cacheable/@CacheEvict ignored`);
       return;
     }
-    const spec = { className, methodName, cacheable: cacheable || undefined, evict, store: this.store, logger: this.logger };
+    const spec = { className, methodName, cacheable: cacheable || undefined, evict, store: this.store, logger: this.logger, retries: this.context.evictions };
     instance[methodName] = wrapProviderMethod(method as ProviderMethod, spec);
   }
 }

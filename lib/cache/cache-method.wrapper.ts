@@ -3,6 +3,7 @@ import type { StoreService } from '../store.service.js';
 import { methodCallContext, methodParameterNames } from './cache-call-context.js';
 import type { CacheableOptions, CacheEvictOptions, CacheKeyContext } from './cache-decorator-options.interface.js';
 import { planEviction, runEviction } from './cache-evict.run.js';
+import type { EvictionRetries } from './eviction-retries.js';
 import { defaultMethodKey } from './cache-key.resolver.js';
 import { identityFor, planCacheable } from './cache-plan.js';
 import { runCached } from './cache-run.js';
@@ -22,6 +23,8 @@ export interface MethodCacheSpec {
   evict?: CacheEvictOptions;
   store: StoreService;
   logger: Logger;
+  /** Where evictions that could not reach the store wait to be retried. */
+  retries: EvictionRetries;
 }
 
 /**
@@ -62,7 +65,7 @@ async function cachedCall(invoke: () => Promise<unknown>, spec: MethodCacheSpec,
 
 function evict(spec: MethodCacheSpec, ctx: CacheKeyContext): Promise<void> {
   const options = spec.evict as CacheEvictOptions;
-  return runEviction(spec.store, planEviction(options, ctx, identityFor(options.scope, () => undefined), spec.logger), spec.logger);
+  return runEviction(spec.store, planEviction(options, ctx, identityFor(options.scope, () => undefined), spec.logger), spec.logger, spec.retries);
 }
 
 function probingWrapper(

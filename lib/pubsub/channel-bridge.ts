@@ -12,6 +12,8 @@ import { SharedSubscription, type RawSubscribe, type SKIP } from './shared-subsc
  */
 export class ChannelBridge {
   private readonly shared = new Map<string, SharedSubscription<unknown>>();
+  /** Observers of `connectionState$`, told `closed` when the store starts closing. */
+  private readonly stateObservers = new Set<() => void>();
   private closed = false;
 
   /** The driver's connection state, current value first; completes after `closed`. */
@@ -26,8 +28,15 @@ export class ChannelBridge {
         observer.next(state);
         if (state === 'closed') observer.complete();
       };
+      if (this.closed) return emit('closed');
       emit(driver.connectionState());
-      return driver.onConnectionState(emit);
+      const close = () => emit('closed');
+      this.stateObservers.add(close);
+      const stopListening = driver.onConnectionState(emit);
+      return () => {
+        this.stateObservers.delete(close);
+        stopListening();
+      };
     }).pipe(distinctUntilChanged());
   }
 
@@ -49,9 +58,10 @@ export class ChannelBridge {
     });
   }
 
-  /** Completes every observer and drops every subscription (the store is closing). */
+  /** Completes every observer (`connectionState$` after a last `closed`) and drops every subscription (the store is closing). */
   async close(): Promise<void> {
     this.closed = true;
+    for (const close of [...this.stateObservers]) close();
     const entries = [...this.shared.values()];
     this.shared.clear();
     for (const entry of entries) entry.complete();
