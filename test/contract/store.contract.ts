@@ -49,6 +49,31 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await store.get('roundtrip')).toEqual(value);
       });
 
+      it.each([
+        ['NaN', { n: Number.NaN }, 'value.n'],
+        ['Infinity', [1, Number.POSITIVE_INFINITY], 'value[1]'],
+        ['a Date', { at: new Date('2026-01-02T03:04:05Z') }, 'value.at'],
+        ['a Map', new Map([['k', 1]]), 'value'],
+        ['a Set', { seen: new Set([1]) }, 'value.seen'],
+        ['a class instance', new (class Point { x = 1 })(), 'value'],
+        ['undefined inside an object', { a: 1, b: undefined }, 'value.b'],
+        ['a function inside an array', [1, () => 2], 'value[1]'],
+      ])('refuses %s (JSON would read back something else) with StoreSerializationError naming where, writing nothing', async (_label, value, where) => {
+        const error = await store.set('lossy', value).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreSerializationError);
+        expect(String((error as Error).message)).toContain(where);
+        expect(await store.has('lossy')).toBe(false);
+        await expect(store.getOrSet('lossy', () => value)).rejects.toBeInstanceOf(StoreSerializationError);
+        expect(await store.has('lossy')).toBe(false);
+        await expect(store.publish('lossy', value)).rejects.toBeInstanceOf(StoreSerializationError);
+      });
+
+      it('stores what JSON gives back exactly, including null-prototype objects and nested arrays', async () => {
+        const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: [1, [2, { b: null }]], c: -5.25, d: 'x' });
+        await store.set('exact', bare);
+        expect(await store.get('exact')).toEqual({ a: [1, [2, { b: null }]], c: -5.25, d: 'x' });
+      });
+
       it('returns null for a missing key', async () => {
         expect(await store.get('never-written')).toBeNull();
       });
