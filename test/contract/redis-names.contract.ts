@@ -286,6 +286,59 @@ export function describeRedisNamesContract(
       });
     });
 
+    describe('hostile keys through every public method', () => {
+      /** Every public method that takes a key or a name, called with `name`. */
+      const calls = (target: StoreService, name: string): Array<[string, () => Promise<unknown>]> => [
+        ['set', () => target.set(name, 1)],
+        ['get', () => target.get(name)],
+        ['has', () => target.has(name)],
+        ['delete', () => target.delete(name)],
+        ['increment', () => target.increment(name)],
+        ['decrement', () => target.decrement(name)],
+        ['expire', () => target.expire(name, 60)],
+        ['ttl', () => target.ttl(name)],
+        ['mget', () => target.mget([name])],
+        ['mset', () => target.mset([{ key: name, value: 1 }])],
+        ['getOrSet', () => target.getOrSet(name, () => 1)],
+        ['set with the name as a tag', () => target.set('tagged-by-hostile', 1, { tags: [name] })],
+        ['invalidateTags', () => target.invalidateTags([name])],
+        ['deleteByPattern', () => target.deleteByPattern(name)],
+        ['publish', () => target.publish(name, 1)],
+        ['subscribe', async () => (await target.subscribe(name, () => undefined))()],
+        ['append', () => target.append(name, 1)],
+        ['redisKey', async () => target.redisKey(name)],
+        ['channel', async () => target.channel(name)],
+        ['namespace', async () => target.namespace(name)],
+      ];
+
+      it.each([
+        ['a 3 KB key (over maxKeyLength)', 'k'.repeat(3_000)],
+        ['a lone surrogate', 'a\uD800'],
+      ])('refuses %s in every method with a StoreValidationError, writing nothing', async (_label, name) => {
+        const { store: own, prefix: ownPrefix, foreign } = await openOther();
+        for (const [method, call] of calls(own, name)) {
+          const error = await call().then(() => null, (e: unknown) => e);
+          expect([method, error]).toEqual([method, expect.any(StoreValidationError)]);
+        }
+        if (foreign.keys) expect(await foreign.keys(`${ownPrefix}*`)).toEqual([]);
+      });
+
+      it.each([
+        ['NUL', 'a\u0000b'],
+        ['CRLF', 'a\r\nSET x y\r\n'],
+        ['spaces and quotes', 'a "b" \'c\''],
+      ])('takes a key holding %s as the bytes it is, in every method', async (_label, name) => {
+        const { store: own, prefix: ownPrefix, foreign } = await openOther();
+        for (const [method, call] of calls(own, name)) {
+          const outcome = await call().then(() => 'ok', (e: unknown) => e);
+          expect([method, outcome]).toEqual([method, 'ok']);
+        }
+        await own.set(name, { v: 1 });
+        expect(await foreign.get(`${ownPrefix}${name}`)).toBe('{"v":1}');
+        expect(await own.get(name)).toEqual({ v: 1 });
+      });
+    });
+
     describe('hostile names (fuzz)', () => {
       /** Characters that could break a layout: separators, braces, globs, escapes, surrogates, the internal segment. */
       const ALPHABET = [':', '{', '}', '*', '?', '[', ']', '\\', '^', '-', 'a', 'b', '%', '/', '\uD800', 'é', INTERNAL, `${INTERNAL}:`, 't:', 'l:'];
