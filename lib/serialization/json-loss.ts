@@ -6,10 +6,25 @@
  * `JSON.stringify`, which throws for them.
  */
 export function jsonLoss(value: unknown): string | null {
-  // The path is only turned into text when something is found: the walk runs on every write.
+  // This runs on every write: a lean check first; the place is worked out only when it fails.
+  if (roundTrips(value)) return null;
   const path: Array<string | number> = [];
   const loss = lossAt(value, path);
   return loss === null ? null : `${describePath(path)} ${loss}`;
+}
+
+/** Whether JSON gives `value` back as it is (the fast path of `jsonLoss`, same rules). */
+function roundTrips(value: unknown): boolean {
+  if (typeof value !== 'object') return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  if (value === null) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!roundTrips(value[i])) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) if (!roundTrips((value as Record<string, unknown>)[keys[i]])) return false;
+  return true;
 }
 
 function lossAt(value: unknown, path: Array<string | number>): string | null {
