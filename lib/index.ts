@@ -47,6 +47,8 @@ export type {
   CacheUserResolver,
   StoreCacheDecoratorOptions,
 } from './cache/cache-decorator-options.interface.js';
+export { isHttpCacheEntry, isHttpVarySpec, type HttpCacheEntry, type HttpHeaders, type HttpHeaderValue, type HttpVarySpec } from './cache/http/http-cache-entry.js';
+export { BUILT_IN_CREDENTIAL_HEADERS } from './cache/http/http-caller.js';
 
 // rate limiting
 export { RateLimiterService, type RateLimiterDefaults } from './rate-limit/rate-limiter.service.js';

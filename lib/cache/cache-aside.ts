@@ -4,6 +4,7 @@ import type { StoreContext } from '../store-context.js';
 import type { CacheLookup } from './cache-options.interface.js';
 import type { EntryMeta } from './cache-entry.codec.js';
 import { messageOf, type EntryStore, type StoredValue } from './entry-store.js';
+import { keyForLog } from './key-for-log.js';
 import { shouldRefreshEarly, type EarlyRefreshPolicy } from './freshness.js';
 import { LeaseLock } from './lease-lock.js';
 
@@ -103,7 +104,7 @@ export class CacheAside {
     if (!running) {
       running = this.refreshUnderLock(call).finally(() => refreshes.delete(call.fullKey));
       refreshes.set(call.fullKey, running);
-      running.catch((error: unknown) => this.context.logger.warn(`Refresh of "${call.key}" failed, stale value kept: ${messageOf(error)}`));
+      running.catch((error: unknown) => this.context.logger.warn(`Refresh of "${keyForLog(call.key)}" failed, stale value kept: ${messageOf(error)}`));
     }
     return running;
   }

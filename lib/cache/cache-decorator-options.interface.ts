@@ -22,7 +22,7 @@ export interface CacheKeyContext {
    * GraphQL: the resolver's args object.
    */
   named: ReadonlyArray<Readonly<Record<string, unknown>>>;
-  /** HTTP request method in upper case (`HEAD` is reported as `GET`: HEAD uses the GET entry). */
+  /** HTTP request method in upper case (`HEAD` is reported as `GET`: HEAD is answered from the GET entry). */
   httpMethod?: string;
   /** The raw HTTP request (Express `Request` or Fastify `FastifyRequest`); HTTP only. */
   request?: unknown;
@@ -34,8 +34,11 @@ export type CacheKeyFunction = (ctx: CacheKeyContext) => string | undefined;
 /** Resolves the identity of the caller from the HTTP request, for `scope: 'user'`. */
 export type CacheUserResolver = (request: unknown) => string | number | undefined | null;
 
-/** Who may share an entry. */
-export type CacheScope = 'shared' | 'user';
+/**
+ * Who may share an entry. `'shared'`: everyone whom nothing identifies; `'user'`: one entry per
+ * caller identity; `'public'`: everyone, credentials or not (an explicit opt-in).
+ */
+export type CacheScope = 'shared' | 'user' | 'public';
 
 /** Options of `@Cacheable`. Every option of `getOrSet` (`StoreCacheOptions`) is accepted as well. */
 export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
@@ -48,23 +51,40 @@ export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
    * sorted query; for provider methods: class, method and the (primitive) arguments; RPC,
    * WebSocket and GraphQL handlers without `key` are not cached. The key is stored under
    * `CACHE_KEY_PREFIX` (`'cache:'`).
+   *
+   * The default HTTP key is `http:<METHOD> <host><path>`, the path exactly as the router received
+   * it, followed by `?<hash>` of the sorted query: query values never appear in clear in Redis.
    */
   key?: string | CacheKeyFunction;
   /** Tags of the entry, templates like `key` (`['users', 'user:{id}']`); invalidate with `store.invalidateTags` or `@CacheEvict({ tags })`. */
   tags?: string[];
   /**
-   * `'shared'` (default): one entry for everyone, and HTTP requests carrying `Authorization` or
-   * `Cookie` are never served from or written to it (`X-Cache: BYPASS`). `'user'`: one entry per
-   * caller identity (see `user`); callers without an identity bypass the cache. HTTP and GraphQL only.
+   * `'shared'` (default): one entry for every caller whom nothing identifies. An HTTP request
+   * carrying a credential header (`Authorization`, `Proxy-Authorization`, `Cookie`, `X-Api-Key`,
+   * `credentialHeaders`), or with `req.user` set (or an identity from the `user` resolver), is
+   * never served from or written to it (`X-Cache: BYPASS`).
+   * `'user'`: one entry per caller identity (see `user`); callers without an identity bypass the
+   * cache. HTTP only: elsewhere such calls bypass the cache.
+   * `'public'`: one entry for everyone, credentials or not: use it only for responses that are the
+   * same whoever asks.
    */
   scope?: CacheScope;
+  /**
+   * More request headers that identify the caller (case-insensitive), added to the built-in ones
+   * (`Authorization`, `Proxy-Authorization`, `Cookie`, `X-Api-Key`) and to the module's
+   * `cache.credentialHeaders`. A request carrying one bypasses a `'shared'` entry.
+   */
+  credentialHeaders?: string[];
   /** Identity of the caller for `scope: 'user'`. Default: the module option, else `req.user.id ?? req.user.sub`. */
   user?: CacheUserResolver;
   /** Cache this call only when it returns `true` (evaluated before the cache is read). */
   condition?: (ctx: CacheKeyContext) => boolean;
   /** Do not store a result for which this returns `true` (it is still returned). */
   unless?: (result: unknown) => boolean;
-  /** HTTP methods cached, upper case. Default `['GET', 'HEAD']` (HEAD always shares the GET entry). */
+  /**
+   * HTTP methods cached, upper case. Default `['GET', 'HEAD']`. HEAD is answered from the GET entry
+   * when there is one and never fills it (a HEAD miss runs the handler, `X-Cache: BYPASS`).
+   */
   methods?: string[];
   /** Let a client's `Cache-Control: no-cache` skip the read (the entry is refreshed). Default: the module option, else `false`. */
   honorNoCache?: boolean;
@@ -80,7 +100,10 @@ export interface CacheEvictOptions {
   patterns?: string[];
   /** Delete every entry written by `@Cacheable` (shared and per-user) in this store. Default `false`. */
   all?: boolean;
-  /** `'user'`: `keys` name the caller's `scope: 'user'` entries (HTTP). Default `'shared'`. */
+  /**
+   * `'user'`: `keys` name the caller's `scope: 'user'` entries (HTTP). `'shared'` (default) and
+   * `'public'` name the one entry everyone shares.
+   */
   scope?: CacheScope;
   /** Identity of the caller for `scope: 'user'`; default as in `@Cacheable`. */
   user?: CacheUserResolver;
@@ -93,8 +116,17 @@ export interface CacheEvictOptions {
 
 /** Module-level options of the caching decorators, provided under `STORE_CACHE_DECORATOR_OPTIONS`. */
 export interface StoreCacheDecoratorOptions {
-  /** Default identity resolver for `scope: 'user'`. Default: `req.user.id ?? req.user.sub`. */
+  /**
+   * Default identity resolver for `scope: 'user'`. Default: `req.user.id ?? req.user.sub`. In
+   * `'shared'` scope, a request it finds an identity for bypasses the entry.
+   */
   user?: CacheUserResolver;
   /** Default of `honorNoCache`. Default `false`. */
   honorNoCache?: boolean;
+  /**
+   * Request headers that identify the caller in this app (case-insensitive), added to the
+   * built-in `Authorization`, `Proxy-Authorization`, `Cookie` and `X-Api-Key`: a request carrying
+   * one never reads or fills a `'shared'` entry. Default: none.
+   */
+  credentialHeaders?: string[];
 }

@@ -110,22 +110,6 @@ export function argumentsByName(names: ReadonlyArray<string | undefined>, args: 
   return named;
 }
 
-/**
- * Default HTTP key: `GET /path?a=1&b=2` — the path keeps its case, duplicate slashes collapse, a
- * trailing slash is dropped; query parameters are sorted by name (repeated values kept in order).
- */
-export function defaultHttpKey(method: string, url: string): string {
-  const hash = url.indexOf('#');
-  const bare = hash < 0 ? url : url.slice(0, hash);
-  const mark = bare.indexOf('?');
-  const rawPath = mark < 0 ? bare : bare.slice(0, mark);
-  const path = rawPath.replace(/\/{2,}/g, '/').replace(/(.)\/$/, '$1') || '/';
-  const params = new URLSearchParams(mark < 0 ? '' : bare.slice(mark + 1));
-  params.sort();
-  const query = params.toString();
-  return `http:${method} ${path}${query ? `?${query}` : ''}`;
-}
-
 /** Default provider-method key: `method:Class.method:[args as JSON]`; `undefined` unless every argument is a primitive. */
 export function defaultMethodKey(ctx: CacheKeyContext): string | undefined {
   const primitive = ctx.args.every((arg) => arg === null || ['string', 'number', 'boolean'].includes(typeof arg));

@@ -1,9 +1,11 @@
 import { ttlToMs } from '../common/ttl.js';
 import { StoreValidationError, describe } from '../errors/store.errors.js';
-import type { CacheableOptions, CacheEvictOptions } from './cache-decorator-options.interface.js';
+import type { CacheableOptions, CacheEvictOptions, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
 
 const TTL_OPTIONS = ['ttl', 'grace', 'softTimeout', 'hardTimeout'] as const;
 const FUNCTION_OPTIONS = ['condition', 'unless', 'user'] as const;
+/** An HTTP field name (RFC 9110 `token`). */
+const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Rejects bad `@Cacheable` options when the class is defined, not on the first request. */
 export function validateCacheableOptions(options: CacheableOptions): void {
@@ -13,7 +15,16 @@ export function validateCacheableOptions(options: CacheableOptions): void {
   assertKeySource(options.key, '@Cacheable key');
   assertStrings(options.tags, '@Cacheable tags');
   assertStrings(options.methods, '@Cacheable methods');
+  assertHeaderNames(options.credentialHeaders, '@Cacheable credentialHeaders');
   assertScope(options.scope, '@Cacheable');
+}
+
+/** Rejects bad module-level `cache` options when the module starts. */
+export function validateCacheDecoratorOptions(options: StoreCacheDecoratorOptions): void {
+  assertObject(options, 'StoreModule cache');
+  assertOptionalFunction(options.user, 'StoreModule cache.user');
+  if (options.honorNoCache !== undefined && typeof options.honorNoCache !== 'boolean') fail('StoreModule cache.honorNoCache', options.honorNoCache, 'a boolean');
+  assertHeaderNames(options.credentialHeaders, 'StoreModule cache.credentialHeaders');
 }
 
 /** Rejects bad `@CacheEvict` options when the class is defined. */
@@ -43,12 +54,18 @@ function assertStrings(values: unknown, what: string): void {
   }
 }
 
+function assertHeaderNames(values: unknown, what: string): void {
+  assertStrings(values, what);
+  const bad = (values as string[] | undefined)?.find((name) => !HEADER_NAME.test(name));
+  if (bad !== undefined) fail(what, bad, 'an HTTP header name');
+}
+
 function assertOptionalFunction(value: unknown, what: string): void {
   if (value !== undefined && typeof value !== 'function') fail(what, value, 'a function');
 }
 
 function assertScope(scope: unknown, what: string): void {
-  if (scope !== undefined && scope !== 'shared' && scope !== 'user') fail(`${what} scope`, scope, "'shared' or 'user'");
+  if (scope !== undefined && scope !== 'shared' && scope !== 'user' && scope !== 'public') fail(`${what} scope`, scope, "'shared', 'user' or 'public'");
 }
 
 function fail(what: string, value: unknown, expected: string): never {

@@ -10,6 +10,9 @@ export type CachePlan =
   /** Run the handler without the cache, for the reason given (logged at debug level). */
   | { kind: 'bypass'; reason: string };
 
+/** A plan that reads or fills an entry. */
+export type CacheEntryPlan = Extract<CachePlan, { kind: 'cache' }>;
+
 /** Identity of the caller: `null` when the entry is shared, `undefined` when a per-user entry has no identity. */
 export type CacheIdentity = string | null | undefined;
 
@@ -31,14 +34,14 @@ export function scopedKey(key: string, identity: CacheIdentity): string | undefi
   return identity === null ? CACHE_KEY_PREFIX + key : `${USER_CACHE_KEY_PREFIX}${encodeURIComponent(identity)}:${key}`;
 }
 
-/** The identity a scope needs: `null` for shared entries, the resolved identity (maybe `undefined`) per user. */
+/** The identity a scope needs: `null` for shared and public entries, the resolved identity (maybe `undefined`) per user. */
 export function identityFor(scope: CacheScope | undefined, resolve: () => string | undefined): CacheIdentity {
   return scope === 'user' ? resolve() : null;
 }
 
 /** The `getOrSet` options of a `@Cacheable` (decorator-only fields removed, tags filled in). */
 function storeOptions(options: CacheableOptions, tags: string[]): StoreCacheOptions {
-  const { key, tags: templates, scope, user, condition, unless, methods, honorNoCache, ...store } = options;
+  const { key, tags: templates, scope, user, condition, unless, methods, honorNoCache, credentialHeaders, ...store } = options;
   const picked: StoreCacheOptions = tags.length > 0 ? { ...store, tags } : { ...store };
   for (const name of Object.keys(picked) as Array<keyof StoreCacheOptions>) {
     if (picked[name] === undefined) delete picked[name];

@@ -2,7 +2,8 @@ import type { Logger } from '@nestjs/common';
 import { StoreError, StoreLoaderTimeoutError } from '../errors/store.errors.js';
 import type { StoreService } from '../store.service.js';
 import type { CacheStatus } from './cache-options.interface.js';
-import type { CachePlan } from './cache-plan.js';
+import type { CacheEntryPlan } from './cache-plan.js';
+import { keyForLog, messageForLog } from './key-for-log.js';
 
 /** Where a decorated call's result came from; `bypass`: the handler ran and nothing was stored. */
 export type CacheRunStatus = CacheStatus | 'bypass';
@@ -16,7 +17,7 @@ export interface CacheRunOutcome<T> {
 /** How one decorated call is run through the cache. */
 export interface CacheRun<T> {
   store: StoreService;
-  plan: Extract<CachePlan, { kind: 'cache' }>;
+  plan: CacheEntryPlan;
   /** Runs the handler or method (at most once per call, unless another caller's load was not storable). */
   load: () => Promise<T>;
   /** Whether a freshly loaded value may be stored (status, streams, `unless`). */
@@ -59,7 +60,7 @@ export async function runCached<T>(run: CacheRun<T>): Promise<CacheRunOutcome<T>
   } catch (error) {
     if (error instanceof NotStored) return error.owner === owner ? { value: error.value as T, status: 'bypass' } : bypass(run);
     if (loadFailure?.error === error || !isStoreFailure(error)) throw error;
-    run.logger.warn(`Serving ${run.plan.key} without the cache: ${(error as Error).message}`);
+    run.logger.warn(`Serving ${keyForLog(run.plan.key)} without the cache: ${messageForLog(error, run.plan.key)}`);
     return loaded ? { value: loaded.value, status: 'bypass' } : bypass(run);
   }
 }

@@ -2,24 +2,26 @@ import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionC
 import { SSE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { defer, lastValueFrom, map, type Observable } from 'rxjs';
+import type { ResolvedStoreOptions } from '../common/resolved-options.js';
+import { STORE_RESOLVED_OPTIONS } from '../store.constants.js';
 import { StoreService } from '../store.service.js';
 import { CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
 import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
 import { ContextClaims } from './cache-context.claims.js';
 import type { CacheableOptions, CacheKeyContext, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
-import { defaultHttpKey } from './cache-key.resolver.js';
-import { identityFor, planCacheable, type CachePlan } from './cache-plan.js';
+import { validateCacheDecoratorOptions } from './cache-options.validation.js';
+import { identityFor, planCacheable, type CacheEntryPlan, type CachePlan } from './cache-plan.js';
 import { runCached, type CacheRunStatus } from './cache-run.js';
 import type { CacheableMetadata } from './cacheable.decorator.js';
+import { callerIdentifiedBy, credentialHeaderNames } from './http/http-caller.js';
+import { runHttpCached, type HttpCacheRun } from './http/http-cache.run.js';
+import { defaultHttpKey, requestHost } from './http/http-default-key.js';
 import {
   defaultUserResolver,
-  hasCredentials,
   isPassthroughValue,
   requestsNoCache,
   resolveIdentity,
-  responseSent,
   setXCache,
-  successStatus,
   type HttpResponseLike,
   type XCacheValue,
 } from './http-cache-rules.js';
@@ -32,17 +34,25 @@ const X_CACHE: Record<CacheRunStatus, XCacheValue> = { hit: 'HIT', miss: 'MISS',
  * Serves `@Cacheable` handlers from the store. Applied by `@Cacheable` itself; also usable as
  * `APP_INTERCEPTOR`, where every HTTP GET/HEAD handler without `@Cacheable` / `@NoCache` is cached
  * with the defaults (module `defaultTtl`), and RPC, WebSocket and GraphQL handlers without
- * `@Cacheable` pass through untouched.
+ * `@Cacheable` pass through untouched. HTTP responses follow RFC 9111's rules for a shared cache
+ * (see `runHttpCached` and the README's "HTTP rules").
  */
 @Injectable()
 export class CacheableInterceptor implements NestInterceptor {
   private readonly logger = new Logger('Cacheable');
+  /** Credential headers of the module (built-in ones included), and per route when it adds its own. */
+  private readonly credentialHeaders: string[];
+  private readonly routeCredentialHeaders = new WeakMap<CacheableOptions, string[]>();
 
   constructor(
     @Inject(StoreService) private readonly store: StoreService,
     @Inject(Reflector) private readonly reflector: Reflector,
     @Optional() @Inject(STORE_CACHE_DECORATOR_OPTIONS) private readonly defaults: StoreCacheDecoratorOptions = {},
-  ) {}
+    @Optional() @Inject(STORE_RESOLVED_OPTIONS) private readonly storeOptions?: ResolvedStoreOptions,
+  ) {
+    validateCacheDecoratorOptions(defaults);
+    this.credentialHeaders = credentialHeaderNames(defaults.credentialHeaders);
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     if (!claims.claim(context)) return next.handle();
@@ -59,23 +69,30 @@ export class CacheableInterceptor implements NestInterceptor {
     const response = http.getResponse<HttpResponseLike>();
     const method = (request.method ?? 'GET').toUpperCase();
     if (!this.cachesMethod(options, method) || this.reflector.get(SSE_METADATA, context.getHandler())) return next.handle();
-    const keyMethod = method === 'HEAD' ? 'GET' : method;
-    const ctx = httpCallContext(context, request, keyMethod);
+    const ctx = httpCallContext(context, request, method === 'HEAD' ? 'GET' : method);
     const plan = this.planHttp(options, ctx, request);
     if (plan.kind === 'bypass') return this.bypass(ctx, plan.reason, next, response);
-    const refresh = (options.honorNoCache ?? this.defaults.honorNoCache ?? false) && requestsNoCache(request);
-    // A background refresh (grace) runs the handler after the stale answer went out: only a
-    // response sent before this interceptor answered was written by the handler itself.
-    let answered = false;
-    const storable = (value: unknown) =>
-      successStatus(response) && (answered || !responseSent(response)) && !isPassthroughValue(value) && !options.unless?.(value);
-    return defer(() => runCached({ store: this.store, plan, load: () => lastValueFrom(next.handle()), storable, refresh, logger: this.logger })).pipe(
+    const run = this.httpRun(options, plan, { request, response, handle: () => lastValueFrom(next.handle()), method });
+    return defer(() => runHttpCached(run)).pipe(
       map((outcome) => {
-        answered = true;
         setXCache(response, X_CACHE[outcome.status]);
-        return outcome.value;
+        return outcome.body;
       }),
     );
+  }
+
+  private httpRun(options: CacheableOptions, plan: CacheEntryPlan, call: { request: HttpRequestLike; response: HttpResponseLike; handle: () => Promise<unknown>; method: string }): HttpCacheRun {
+    const { method, ...http } = call;
+    return {
+      ...http,
+      store: this.store,
+      plan,
+      policy: { fills: method !== 'HEAD', scope: options.scope ?? 'shared', unless: options.unless },
+      // A HEAD never changes the GET entry, so its no-cache does not refresh (delete) it either.
+      refresh: method !== 'HEAD' && (options.honorNoCache ?? this.defaults.honorNoCache ?? false) && requestsNoCache(call.request),
+      defaultTtlMs: this.storeOptions?.defaultTtlMs,
+      logger: this.logger,
+    };
   }
 
   private interceptHandler(context: ExecutionContext, next: CallHandler, options: CacheableOptions): Observable<unknown> {
@@ -88,12 +105,29 @@ export class CacheableInterceptor implements NestInterceptor {
     );
   }
 
-  /** HTTP plan: shared entries are never read or written for requests carrying credentials. */
+  /**
+   * HTTP plan. A `'shared'` entry is never read or written for a request that identifies its
+   * caller (credential header, `req.user`, an identity from the user resolver); `'public'` is
+   * shared whoever asks; `'user'` keys the entry by the caller's identity.
+   */
   private planHttp(options: CacheableOptions, ctx: CacheKeyContext, request: HttpRequestLike): CachePlan {
-    if (options.scope !== 'user' && hasCredentials(request)) return { kind: 'bypass', reason: 'the request carries Authorization or Cookie (shared entry)' };
+    const scope = options.scope ?? 'shared';
     const resolver = options.user ?? this.defaults.user ?? defaultUserResolver;
-    const identity = identityFor(options.scope, () => resolveIdentity(resolver, request));
-    return planCacheable(options, ctx, defaultHttpKey(ctx.httpMethod ?? 'GET', request.originalUrl ?? request.url ?? '/'), identity);
+    const identifiedBy = scope === 'shared' ? callerIdentifiedBy(request, this.credentialHeadersOf(options), resolver) : undefined;
+    if (identifiedBy !== undefined) return { kind: 'bypass', reason: `${identifiedBy} identifies the caller (scope 'shared')` };
+    const identity = identityFor(scope, () => resolveIdentity(resolver, request));
+    const defaultKey = options.key === undefined ? defaultHttpKey(ctx.httpMethod ?? 'GET', requestHost(request), request.originalUrl ?? request.url ?? '/') : undefined;
+    return planCacheable(options, ctx, defaultKey, identity);
+  }
+
+  private credentialHeadersOf(options: CacheableOptions): string[] {
+    if (!options.credentialHeaders) return this.credentialHeaders;
+    let names = this.routeCredentialHeaders.get(options);
+    if (!names) {
+      names = credentialHeaderNames(this.credentialHeaders, options.credentialHeaders);
+      this.routeCredentialHeaders.set(options, names);
+    }
+    return names;
   }
 
   private cachesMethod(options: CacheableOptions, method: string): boolean {

@@ -10,14 +10,14 @@ export interface HttpResponseLike {
   statusCode?: number;
   headersSent?: boolean;
   sent?: boolean;
-  header?: (name: string, value: string) => unknown;
-  setHeader?: (name: string, value: string) => unknown;
-}
-
-/** Whether the request carries credentials (`Authorization` or `Cookie`): never served from or written to a shared entry. */
-export function hasCredentials(request: HttpRequestLike): boolean {
-  const headers = request.headers ?? {};
-  return Boolean(headers['authorization']) || Boolean(headers['cookie']);
+  /** Express `res.header` / Fastify `reply.header`. */
+  header?: (name: string, value: string | string[]) => unknown;
+  /** Node's `setHeader` (Express). */
+  setHeader?: (name: string, value: string | string[]) => unknown;
+  /** Every header set so far (Express and Fastify). */
+  getHeaders?: () => Record<string, number | string | string[] | undefined | null>;
+  /** Express `res.status` / Fastify `reply.status`. */
+  status?: (code: number) => unknown;
 }
 
 /** Whether the client sent `Cache-Control: no-cache` (or `Pragma: no-cache`). */
@@ -46,12 +46,6 @@ export function resolveIdentity(resolver: CacheUserResolver, request: unknown): 
 /** Whether the handler already wrote the response itself (`@Res()`): such responses are never cached. */
 export function responseSent(response: HttpResponseLike): boolean {
   return response.headersSent === true || response.sent === true;
-}
-
-/** Whether the response status (after the handler ran) is 2xx. */
-export function successStatus(response: HttpResponseLike): boolean {
-  const status = response.statusCode ?? 200;
-  return status >= 200 && status < 300;
 }
 
 /** Results passed through untouched and never cached: files, streams and raw bytes. */

@@ -94,7 +94,7 @@ export interface StoreModuleOptions {
    * Default: off.
    */
   l1?: boolean | StoreL1Options;
-  /** Module-wide defaults of `@Cacheable` / `@CacheEvict` (user resolver for `scope: 'user'`, `honorNoCache`). */
+  /** Module-wide defaults of `@Cacheable` / `@CacheEvict`: user resolver, `honorNoCache`, extra `credentialHeaders`. */
   cache?: StoreCacheDecoratorOptions;
   /** Rate limiting: module defaults (applied wherever `RateLimitGuard` runs), headers, key, failure policy. */
   rateLimit?: StoreRateLimitOptions;

@@ -1,5 +1,6 @@
 /** For the cache decorator specs: real Nest HTTP apps on Express or Fastify with StoreModule. */
 import 'reflect-metadata';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
@@ -59,4 +60,34 @@ export async function read(response: Response): Promise<{ status: number; body: 
     // not JSON
   }
   return { status: response.status, body, cache: response.headers.get('x-cache') };
+}
+
+/** A reply read whole by `rawRequest`. */
+export interface RawReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** The X-Cache header. */
+  cache: string | undefined;
+}
+
+/**
+ * One request with `node:http`, which sends the path exactly as given (`/a//b`, `/a/b/`) and any
+ * `Host` header (fetch does neither).
+ */
+export function rawRequest(app: CacheApp, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<RawReply> {
+  const { hostname, port } = new URL(app.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const cache = res.headers['x-cache'];
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), cache: typeof cache === 'string' ? cache : undefined });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

@@ -4,7 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { lastValueFrom, of } from 'rxjs';
 import { Cacheable, CacheableInterceptor, StoreModule, StoreValidationError, type CacheKeyContext } from '../../lib/index.js';
-import { defaultHttpKey, fillTemplate, parameterNames } from '../../lib/cache/cache-key.resolver.js';
+import { fillTemplate, parameterNames } from '../../lib/cache/cache-key.resolver.js';
+import { defaultHttpKey } from '../../lib/cache/http/http-default-key.js';
 
 const ctx = (named: Array<Record<string, unknown>>, args: unknown[] = []): CacheKeyContext => ({ type: 'method', className: 'C', methodName: 'm', args, named });
 
@@ -28,14 +29,34 @@ describe('cache key templates', () => {
     expect(parameterNames(Sample.prototype.find)).toEqual(['id', 'opts', undefined, undefined]);
   });
 
-  it('normalises the default HTTP key', () => {
-    expect(defaultHttpKey('GET', '//Users///1/?b=2&a=1&a=0')).toBe('http:GET /Users/1?a=1&a=0&b=2');
-    expect(defaultHttpKey('GET', '/')).toBe('http:GET /');
+  it('builds the default HTTP key from the host, the path as received and a digest of the sorted query', () => {
+    expect(defaultHttpKey('GET', 'Example.COM', '/Users/1')).toBe('http:GET example.com/Users/1');
+    expect(defaultHttpKey('GET', 'a.example', '/')).toBe('http:GET a.example/');
+    // the path is kept as the router received it: each of these may reach a handler with other params
+    const paths = ['/files/a//b', '/files/a/b/', '/files/a/b'].map((path) => defaultHttpKey('GET', 'h', path));
+    expect(new Set(paths).size).toBe(3);
+    // the query is sorted (repeated values in order), then only its digest is kept
+    const sorted = defaultHttpKey('GET', 'h', '/items?b=2&a=1&a=0');
+    expect(sorted).toMatch(/^http:GET h\/items\?[\w-]{22}$/);
+    expect(defaultHttpKey('GET', 'h', '/items?a=1&a=0&b=2')).toBe(sorted);
+    expect(defaultHttpKey('GET', 'h', '/items?a=0&a=1&b=2')).not.toBe(sorted);
+    expect(defaultHttpKey('GET', 'h', '/items?token=s3cret')).not.toContain('s3cret');
+    expect(defaultHttpKey('GET', 'h', '/items#fragment')).toBe('http:GET h/items');
+  });
+
+  it('keeps the default HTTP key bounded whatever the URL', () => {
+    const path = `/long/${'x'.repeat(20_000)}`;
+    const key = defaultHttpKey('GET', 'h', `${path}?q=${'y'.repeat(20_000)}`);
+    expect(key.length).toBeLessThanOrEqual(128);
+    expect(key).not.toBe(defaultHttpKey('GET', 'h', `${path}z`));
   });
 
   it('rejects bad decorator options when the class is defined', () => {
     expect(() => Cacheable({ ttl: -1 })).toThrow(StoreValidationError);
     expect(() => Cacheable({ scope: 'everyone' as 'user' })).toThrow(StoreValidationError);
+    expect(() => Cacheable({ credentialHeaders: ['x token'] })).toThrow(StoreValidationError);
+    expect(() => Cacheable({ credentialHeaders: 'x-token' as unknown as string[] })).toThrow(StoreValidationError);
+    expect(() => Cacheable({ scope: 'public', credentialHeaders: ['X-Token'] })).not.toThrow();
   });
 });
 

@@ -1,4 +1,5 @@
 import { CACHE_KEY_PREFIX, type StoreModuleOptions } from '../../lib/index.js';
+import { defaultHttpKey } from '../../lib/cache/http/http-default-key.js';
 import { startCacheApp, read, redisStore, type CacheApp, type Platform } from './cache-app.js';
 import { calls, count, ItemsController } from './cache-test.controllers.js';
 
@@ -33,7 +34,7 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
     expect(await app.store.has(`${CACHE_KEY_PREFIX}item:1`)).toBe(true);
   });
 
-  it('HEAD is answered from the GET entry', async () => {
+  it('HEAD is answered from the GET entry (and never fills it)', async () => {
     await get('/items/7');
     const head = await app.fetch('/items/7', { method: 'HEAD' });
     expect(head.status).toBe(200);
@@ -55,11 +56,12 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
     expect(await app.store.deleteByPattern('*undefined*')).toBe(0);
   });
 
-  it('uses method + normalised path + sorted query as the default key', async () => {
+  it('uses method + host + path + digest of the sorted query as the default key', async () => {
     expect(await get('/items?b=2&a=1&a=0')).toMatchObject({ cache: 'MISS' });
     expect(await get('/items?a=1&a=0&b=2')).toMatchObject({ body: { n: 1 }, cache: 'HIT' });
     expect(await get('/items?a=0&a=1&b=2')).toMatchObject({ cache: 'MISS' });
-    expect(await app.store.has(`${CACHE_KEY_PREFIX}http:GET /items?a=1&a=0&b=2`)).toBe(true);
+    const host = new URL(app.url).host;
+    expect(await app.store.has(`${CACHE_KEY_PREFIX}${defaultHttpKey('GET', host, '/items?a=1&a=0&b=2')}`)).toBe(true);
   });
 
   it('evicts after the handler succeeds, and not when it throws', async () => {
@@ -106,7 +108,7 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
     for (const n of [1, 2]) expect((await get('/items/raw')).body).toEqual({ n });
   });
 
-  it('never serves or writes a shared entry for requests with Authorization or Cookie', async () => {
+  it('never serves or writes a shared entry for requests with Authorization or Cookie (test/cache/cacheable.http-rules.spec.ts covers every rule)', async () => {
     expect(await get('/items/5', { authorization: 'Bearer alice' })).toMatchObject({ body: { n: 1 }, cache: 'BYPASS' });
     expect(await get('/items/5', { cookie: 'session=abc' })).toMatchObject({ body: { n: 2 }, cache: 'BYPASS' });
     expect(await get('/items/5')).toMatchObject({ body: { n: 3 }, cache: 'MISS' });
