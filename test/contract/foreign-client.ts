@@ -31,7 +31,6 @@ export interface ForeignClient {
 export function redisForeignClient(client: Redis | Cluster, cliPort: number): ForeignClient {
   const subscriber: Redis | Cluster = client instanceof Cluster ? client.duplicate() : client.duplicate();
   const cluster = client instanceof Cluster;
-  const masters = (): Redis[] => (client instanceof Cluster ? client.nodes('master') : [client]);
   return {
     get: (key) => client.get(key),
     set: async (key, value) => {
@@ -57,18 +56,7 @@ export function redisForeignClient(client: Redis | Cluster, cliPort: number): Fo
       await client.xadd(stream, '*', ...fields);
     },
     xrange: async (stream) => (await client.xrange(stream, '-', '+')).map(([, fields]) => fields),
-    keys: async (pattern) => {
-      const found: string[] = [];
-      for (const node of masters()) {
-        let cursor = '0';
-        do {
-          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-          found.push(...keys);
-          cursor = next;
-        } while (cursor !== '0');
-      }
-      return found.sort();
-    },
+    keys: async (pattern) => (await scanKeys(client, pattern)).sort(),
     cli: async (args) => {
       const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(cliPort), ...(cluster ? ['-c'] : []), ...args]);
       return stdout.trim();
@@ -78,6 +66,20 @@ export function redisForeignClient(client: Redis | Cluster, cliPort: number): Fo
       client.disconnect();
     },
   };
+}
+
+/** Every key matching `pattern`: SCAN on every master (one server, or each master of a Cluster). */
+export async function scanKeys(client: Redis | Cluster, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of client instanceof Cluster ? client.nodes('master') : [client]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+  return found;
 }
 
 /** The memory driver seen from outside the store: its raw operations on full names. */

@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
-import { Cluster, type Redis } from 'ioredis';
 import { RateLimiterService, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreInvalidKeyError, StoreInvalidTtlError, StoreValidationError } from '../../lib/errors/store.errors.js';
 import type { RateLimitAlgorithm, RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
 import type { StoreContext } from '../../lib/store-context.js';
 import { STORE_CONTEXT } from '../../lib/store.constants.js';
+import { scanKeys } from '../contract/foreign-client.js';
 import { StoreFixtures, type StoreFixture } from '../contract/store-fixture.js';
 import { sleepUntil, timed, type Timed } from '../harness/timing.js';
 
@@ -62,21 +62,6 @@ export async function nextWindowStart(windowMs: number): Promise<number> {
 }
 
 export const uniqueKey = () => `client-${randomUUID()}`;
-
-/** Every key matching `pattern` on every master (SCAN). */
-async function scanAll(client: Redis | Cluster, pattern: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
-  const found: string[] = [];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-      found.push(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  }
-  return found;
-}
 
 async function consumeMany(limiter: RateLimiterService, key: string, policy: RateLimitPolicy, times: number, cost = 1) {
   const results: RateLimitResult[] = [];
@@ -171,7 +156,7 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
         expect((await limiter.peek(long, policy())).remaining).toBe(5);
         if (fixture.driver.kind === 'redis') {
           await limiter.consume(long, policy());
-          const keys = await scanAll(fixture.store.client, `${fixture.prefix}*`);
+          const keys = await scanKeys(fixture.store.client, `${fixture.prefix}*`);
           expect(keys.length).toBeGreaterThan(0);
           for (const redisKey of keys) expect(redisKey.length).toBeLessThan(400);
         }
