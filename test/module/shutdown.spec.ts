@@ -79,6 +79,26 @@ describe.each(STORES)('shutdown with an open Server-Sent Events stream (%s)', (_
   });
 });
 
+describe('shutdown with writes under way (memory driver)', () => {
+  it('lets a tagged set, an mset and a getOrSet fill finish: every caller gets its answer, none a closed-store error', async () => {
+    const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory' }), { logger: false });
+    const store = app.get(StoreService);
+    const closing = gate();
+    const writes = [
+      store.set('tagged', { v: 1 }, { tags: ['t'] }),
+      store.mset([{ key: 'a', value: 1, tags: ['t'] }, { key: 'b', value: 2 }]),
+      store.getOrSet('filled', async () => {
+        await closing.promise;
+        return 'loaded';
+      }),
+    ];
+    const closed = app.close();
+    closing.open();
+    await within(closed, 10_000, 'app.close() with writes under way');
+    expect(await Promise.all(writes)).toEqual([undefined, undefined, 'loaded']);
+  });
+});
+
 describe('shutdown leaves nothing behind (Redis)', () => {
   const apps: INestApplicationContext[] = [];
   const raw = () => new Redis(harnessInfo().standaloneUrl);
