@@ -9,6 +9,7 @@ import { STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
 import { RateLimiterService } from './rate-limit/rate-limiter.service.js';
 import { CacheableInterceptor } from './cache/cacheable.interceptor.js';
+import { StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
 import { createDriver } from './drivers/driver.factory.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
@@ -57,7 +58,13 @@ import { StoreService } from './store.service.js';
       provide: STORE_RATE_LIMIT_OPTIONS,
       useFactory: (options: StoreModuleOptions) => {
         const rateLimit = options.rateLimit ?? {};
-        validateStoreRateLimitOptions(rateLimit);
+        try {
+          validateStoreRateLimitOptions(rateLimit);
+        } catch (error) {
+          // A bad module option is a configuration error, whatever validator found it.
+          if (error instanceof StoreValidationError) throw new StoreConfigurationError(`StoreModule options: ${error.message.replace('Invalid rateLimit', 'Invalid options.rateLimit')}`);
+          throw error;
+        }
         return rateLimit;
       },
       inject: [STORE_MODULE_OPTIONS],

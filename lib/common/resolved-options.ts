@@ -3,6 +3,7 @@ import type { StoreModuleOptions } from '../interfaces/store-options.interface.j
 import { JsonSerializer } from '../serialization/json.serializer.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import { ttlToMs } from './ttl.js';
+import { assertKnownKeys } from './option-keys.js';
 import { segmentProblem } from './validation.js';
 
 /** The segment after `keyPrefix` under which the library keeps its own state, unless configured. */
@@ -24,6 +25,25 @@ export interface ResolvedStoreOptions {
   pubsub: { sharded: boolean; lingerMs: number };
 }
 
+/** Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). */
+const MODULE_OPTIONS = [
+  'redis',
+  'driver',
+  'keyPrefix',
+  'internalSegment',
+  'defaultTtl',
+  'serializer',
+  'maxValueSize',
+  'maxKeyLength',
+  'commandTimeout',
+  'l1',
+  'cache',
+  'rateLimit',
+  'memory',
+  'pubsub',
+  'isGlobal',
+] as const;
+
 /** Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the global prefix. */
 const UNSAFE_PREFIX = /[{}*?[\]\\]/;
 
@@ -32,7 +52,13 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
   if (!options || typeof options !== 'object') {
     throw new StoreConfigurationError('StoreModule needs options: pass { redis: "redis://host:6379" } or { driver: "memory" }');
   }
+  assertKnownKeys(options, MODULE_OPTIONS, 'options');
+  for (const [name, known] of NESTED_OPTIONS) {
+    const nested: unknown = options[name];
+    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) assertKnownKeys(nested, known, `options.${name}`);
+  }
   const driver = resolveDriver(options);
+  assertRedisUrl(options.redis);
   return {
     driver,
     keyPrefix: resolveKeyPrefix(options.keyPrefix),
@@ -46,6 +72,34 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     l1: resolveL1(options.l1),
     pubsub: resolvePubSub(options.pubsub),
   };
+}
+
+/** Nested option objects whose keys are checked too (the others are validated where they are used). */
+const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]> = [
+  ['l1', ['maxEntries', 'ttl']],
+  ['memory', ['maxEntries']],
+  ['pubsub', ['sharded', 'lingerMs']],
+  ['cache', ['user', 'honorNoCache', 'credentialHeaders']],
+  ['rateLimit', ['defaults', 'headers', 'key', 'failure']],
+];
+
+/**
+ * A URL string must be one ioredis reads as a Redis address (`redis://`, `rediss://`, or a Unix
+ * socket path): anything else would start a client that fails to resolve a host forever.
+ */
+function assertRedisUrl(redis: unknown): void {
+  if (typeof redis !== 'string' || redis.startsWith('/')) return;
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(redis).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new StoreConfigurationError(
+      `options.redis ${describe(redis)} is not a Redis URL: expected redis://[user:password@]host[:port][/db], rediss://… or a Unix socket path`,
+    );
+  }
 }
 
 function resolveDriver(options: StoreModuleOptions): 'redis' | 'memory' {

@@ -1,7 +1,11 @@
 import { StoreInvalidTtlError } from '../errors/store.errors.js';
 
-/** A TTL: a number of **seconds**, or a duration string such as `'500ms'`, `'30s'`, `'5m'`, `'1h'`, `'1d'`. */
-export type Ttl = number | `${number}${'ms' | 's' | 'm' | 'h' | 'd'}`;
+/**
+ * A TTL: a number of **seconds**, or a duration string such as `'500ms'`, `'30s'`, `'5m'`, `'1h'`,
+ * `'1d'`. Any string is accepted by the type (a value read from configuration is a `string`) and
+ * checked at run time: anything else is a `StoreInvalidTtlError` naming the value.
+ */
+export type Ttl = number | string;
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;

@@ -129,6 +129,13 @@ describe('StoreModule', () => {
       ['pubsub that is not an object', { driver: 'memory', pubsub: true as never }, /options\.pubsub/],
       ['a non-boolean pubsub.sharded', { driver: 'memory', pubsub: { sharded: 'yes' as never } }, /pubsub\.sharded/],
       ['a negative pubsub.lingerMs', { driver: 'memory', pubsub: { lingerMs: -1 } }, /pubsub\.lingerMs/],
+      ['a malformed URL', { redis: 'notaurl' }, /options\.redis "notaurl" is not a Redis URL/],
+      ['a URL of another scheme', { redis: 'http://localhost:6379' }, /options\.redis .* is not a Redis URL/],
+      ['a misspelt option', { driver: 'memory', keyprefix: 'app:' } as never, /options\.keyprefix is not an option: did you mean options\.keyPrefix\?/],
+      ['an unknown option', { driver: 'memory', colour: 'blue' } as never, /options\.colour is not an option; the options are redis, driver/],
+      ['a misspelt nested option', { driver: 'memory', l1: { maxEntry: 5 } } as never, /options\.l1\.maxEntry is not an option: did you mean options\.l1\.maxEntries\?/],
+      ['an invalid rateLimit.defaults policy', { driver: 'memory', rateLimit: { defaults: { limit: 0, window: 60 } } }, /options\.rateLimit\.defaults limit 0/],
+      ['an invalid TTL read from configuration as a string', { driver: 'memory', defaultTtl: String('5 minutes') }, /options\.defaultTtl/],
     ])('%s', async (_label, options, message) => {
       @Module({ imports: [StoreModule.forRoot(options)] })
       class AppModule {}
