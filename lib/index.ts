@@ -1,6 +1,15 @@
 // The public API of nestjs-store: everything importable from 'nestjs-store' is exported here.
-export { StoreModule } from './store.module.js';
-export { STORE_MODULE_OPTIONS, type StoreModuleExtras } from './store.module-definition.js';
+export { StoreModule, StoreFeatureModule, StoreRootModule } from './store.module.js';
+export {
+  STORE_MODULE_OPTIONS,
+  type StoreFeatureOptions,
+  type StoreModuleAsyncOptions,
+  type StoreModuleExtras,
+  type StoreModuleRootOptions,
+  type StoreOptionsFactory,
+} from './store.module-definition.js';
+export { DEFAULT_STORE_NAME, getRateLimiterToken, getStoreToken } from './store.tokens.js';
+export { InjectStore } from './inject-store.decorator.js';
 export { StoreService, type StoreEntry, type StoreSetOptions } from './store.service.js';
 export type {
   StoreClusterConnection,
@@ -35,7 +44,6 @@ export { Cacheable, NoCache, type CacheableMetadata } from './cache/cacheable.de
 export { CacheEvict } from './cache/cache-evict.decorator.js';
 export { CacheableInterceptor } from './cache/cacheable.interceptor.js';
 export { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
-export { CacheMethodExplorer } from './cache/cache-method.explorer.js';
 export { CACHE_EVICT_METADATA, CACHE_KEY_PREFIX, CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS, USER_CACHE_KEY_PREFIX } from './cache/cache.constants.js';
 export type {
   CacheableOptions,
@@ -56,7 +64,7 @@ export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/algorithms/resolved-policy.j
 export { MAX_PLAIN_CALLER_KEY } from './rate-limit/algorithms/caller-key.js';
 export { RateLimit, type RateLimitMetadata } from './rate-limit/rate-limit.decorator.js';
 export { SkipRateLimit, type SkipRateLimitMetadata } from './rate-limit/skip-rate-limit.decorator.js';
-export { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+export { RateLimitGuard, type RateLimitRefusal } from './rate-limit/rate-limit.guard.js';
 export { RateLimitExceededException, RateLimitUnavailableException, type RateLimitExceptionBody } from './rate-limit/rate-limit-exception.js';
 export { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
 export { normalizeClientIp } from './rate-limit/rate-limit-key.js';
@@ -70,8 +78,7 @@ export type {
 export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit/rate-limit.interfaces.js';
 
 // pub/sub
-export { OnChannel, type OnChannelMetadata } from './pubsub/on-channel.decorator.js';
-export { OnChannelExplorer } from './pubsub/on-channel.explorer.js';
+export { OnChannel, type OnChannelListener, type OnChannelMetadata, type OnChannelOptions } from './pubsub/on-channel.decorator.js';
 export { ON_CHANNEL_METADATA } from './pubsub/pubsub.constants.js';
 export type { StoreMessageHandler, StorePatternMessage, StoreSubscriptionTarget } from './pubsub/store-pubsub.js';
 export type { StoreConnectionState } from './drivers/store-driver.interface.js';
@@ -87,3 +94,7 @@ export type {
   StreamPosition,
   StreamStart,
 } from './pubsub/streams/stream.interfaces.js';
+
+// drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in 'nestjs-store/testing'
+export type { RateLimitArgs, RateLimitKeys, RawEntry, RawHash, RawMessageListener, RawRateLimitReply, RawValue, StoreDriver, Unsubscribe } from './drivers/store-driver.interface.js';
+export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from './drivers/stream-driver.interface.js';

@@ -1,6 +1,5 @@
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { StoreContext } from './store-context.js';
-import { STORE_CONTEXT } from './store.constants.js';
 
 /**
  * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and shuts
@@ -12,9 +11,8 @@ import { STORE_CONTEXT } from './store.constants.js';
  *   out), and the driver closes after its in-flight commands. Clients passed in by the user
  *   (`redis: { client }`) are left open.
  */
-@Injectable()
 export class StoreLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
-  constructor(@Inject(STORE_CONTEXT) private readonly context: StoreContext) {}
+  constructor(private readonly context: StoreContext) {}
 
   /** Nest hook: subscribes the L1 bus, so no invalidation is missed once the app serves. */
   async onModuleInit(): Promise<void> {

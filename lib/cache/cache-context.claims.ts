@@ -6,12 +6,14 @@ import type { ExecutionContext } from '@nestjs/common';
  * the decorator, the first claims the call and the second passes it through.
  */
 export class ContextClaims {
-  private readonly claimed = new WeakSet<ExecutionContext>();
+  private readonly claimed = new WeakMap<ExecutionContext, Set<string>>();
 
-  /** `true` the first time a context is seen, `false` after. */
-  claim(context: ExecutionContext): boolean {
-    if (this.claimed.has(context)) return false;
-    this.claimed.add(context);
+  /** `true` the first time a context is seen for `store`, `false` after (each store's work is claimed apart). */
+  claim(context: ExecutionContext, store: string): boolean {
+    let stores = this.claimed.get(context);
+    if (!stores) this.claimed.set(context, (stores = new Set()));
+    if (stores.has(store)) return false;
+    stores.add(store);
     return true;
   }
 }

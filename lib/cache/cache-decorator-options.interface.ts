@@ -88,6 +88,8 @@ export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
   methods?: string[];
   /** Let a client's `Cache-Control: no-cache` skip the read (the entry is refreshed). Default: the module option, else `false`. */
   honorNoCache?: boolean;
+  /** The store to cache in: a `name` registered with `forRoot`. Default: the default store. */
+  store?: string;
 }
 
 /** Options of `@CacheEvict`. */
@@ -112,6 +114,8 @@ export interface CacheEvictOptions {
    * method succeeds, never when it throws.
    */
   beforeInvocation?: boolean;
+  /** The store to evict from: a `name` registered with `forRoot`. Default: the default store. */
+  store?: string;
 }
 
 /** Module-level options of the caching decorators, provided under `STORE_CACHE_DECORATOR_OPTIONS`. */

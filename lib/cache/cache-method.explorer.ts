@@ -1,13 +1,15 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { Logger, type OnModuleInit } from '@nestjs/common';
+import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { StoreService } from '../store.service.js';
+import { StoreConfigurationError } from '../errors/store.errors.js';
+import type { StoreService } from '../store.service.js';
+import { DEFAULT_STORE_NAME, type StoreTokens } from '../store.tokens.js';
+import { storeVisibleTo } from '../visible-store.js';
 import { CACHE_EVICT_METADATA, CACHEABLE_METADATA } from './cache.constants.js';
 import type { CacheEvictOptions } from './cache-decorator-options.interface.js';
 import { WRAPPED_METHOD, wrapProviderMethod, type ProviderMethod } from './cache-method.wrapper.js';
 import type { CacheableMetadata } from './cacheable.decorator.js';
 import type { StoreContext } from '../store-context.js';
-import { STORE_CONTEXT } from '../store.constants.js';
 
 /**
  * Finds methods of providers (not controllers: those use the interceptors) that carry
@@ -15,17 +17,20 @@ import { STORE_CONTEXT } from '../store.constants.js';
  * same logic as the interceptors, with keys built from the method's arguments. Needs
  * `DiscoveryModule` imported in the module that provides it. Request-scoped and transient
  * providers are not wrapped (a warning names them).
+ *
+ * One explorer per store: it wraps the methods whose decorators name its store (`store` option),
+ * with the store the provider's module sees (a `forFeature({ namespace })` namespace), else the root store.
  */
-@Injectable()
 export class CacheMethodExplorer implements OnModuleInit {
   private readonly logger = new Logger('CacheMethodExplorer');
 
   constructor(
-    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
-    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
-    @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(StoreService) private readonly store: StoreService,
-    @Inject(STORE_CONTEXT) private readonly context: StoreContext,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly root: StoreService,
+    private readonly context: StoreContext,
+    private readonly tokens: StoreTokens,
   ) {}
 
   onModuleInit(): void {
@@ -48,11 +53,19 @@ export class CacheMethodExplorer implements OnModuleInit {
     const evict = this.reflector.get<CacheEvictOptions | undefined>(CACHE_EVICT_METADATA, method);
     if (!cacheable && !evict) return;
     const className = instance.constructor.name;
+    const stores = new Set([cacheable ? storeNameOf(cacheable) : undefined, evict ? storeNameOf(evict) : undefined].filter((name) => name !== undefined));
+    if (stores.size > 1) throw new StoreConfigurationError(`${className}.${methodName}: @Cacheable and @CacheEvict name different stores (${[...stores].join(', ')}); a method uses one store`);
+    if (!stores.has(this.tokens.name)) return;
     if (!wrapper.isDependencyTreeStatic()) {
       this.logger.warn(`${className}.${methodName}: request-scoped or transient providers are not wrapped; @Cacheable/@CacheEvict ignored`);
       return;
     }
-    const spec = { className, methodName, cacheable: cacheable || undefined, evict, store: this.store, logger: this.logger, retries: this.context.evictions };
+    const store = storeVisibleTo(wrapper, this.tokens.store) ?? this.root;
+    const spec = { className, methodName, cacheable: cacheable || undefined, evict, store, logger: this.logger, retries: this.context.evictions };
     instance[methodName] = wrapProviderMethod(method as ProviderMethod, spec);
   }
+}
+
+function storeNameOf(options: { store?: string }): string {
+  return options.store ?? DEFAULT_STORE_NAME;
 }

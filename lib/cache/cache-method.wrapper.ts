@@ -5,7 +5,7 @@ import type { CacheableOptions, CacheEvictOptions, CacheKeyContext } from './cac
 import { planEviction, runEviction } from './cache-evict.run.js';
 import type { EvictionRetries } from './eviction-retries.js';
 import { defaultMethodKey } from './cache-key.resolver.js';
-import { identityFor, planCacheable } from './cache-plan.js';
+import { identityFor, planCacheable, templateKey } from './cache-plan.js';
 import { runCached } from './cache-run.js';
 import { isPassthroughValue } from './http-cache-rules.js';
 
@@ -54,7 +54,7 @@ async function callThrough(invoke: () => Promise<unknown>, spec: MethodCacheSpec
 }
 
 async function cachedCall(invoke: () => Promise<unknown>, spec: MethodCacheSpec, options: CacheableOptions, ctx: CacheKeyContext): Promise<unknown> {
-  const plan = planCacheable(options, ctx, defaultMethodKey(ctx), identityFor(options.scope, () => undefined));
+  const plan = planCacheable(options, ctx, () => templateKey(options, ctx, () => defaultMethodKey(ctx)), identityFor(options.scope, () => undefined));
   if (plan.kind === 'bypass') {
     spec.logger.debug(`${spec.className}.${spec.methodName} not cached: ${plan.reason}`);
     return invoke();

@@ -1,4 +1,5 @@
 import { ttlToMs } from '../common/ttl.js';
+import { assertStoreOption } from '../common/validation.js';
 import { StoreValidationError, describe } from '../errors/store.errors.js';
 import type { CacheableOptions, CacheEvictOptions, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
 
@@ -17,6 +18,7 @@ export function validateCacheableOptions(options: CacheableOptions): void {
   assertStrings(options.methods, '@Cacheable methods');
   assertHeaderNames(options.credentialHeaders, '@Cacheable credentialHeaders');
   assertScope(options.scope, '@Cacheable');
+  assertStoreOption(options.store, '@Cacheable');
 }
 
 /** Rejects bad module-level `cache` options when the module starts. */
@@ -36,6 +38,7 @@ export function validateCacheEvictOptions(options: CacheEvictOptions): void {
   assertStrings(options.patterns, '@CacheEvict patterns');
   assertOptionalFunction(options.user, '@CacheEvict user');
   assertScope(options.scope, '@CacheEvict');
+  assertStoreOption(options.store, '@CacheEvict');
 }
 
 function assertObject(options: unknown, what: string): void {

@@ -16,16 +16,24 @@ export type CacheEntryPlan = Extract<CachePlan, { kind: 'cache' }>;
 /** Identity of the caller: `null` when the entry is shared, `undefined` when a per-user entry has no identity. */
 export type CacheIdentity = string | null | undefined;
 
-/** Decides the key and store options of one call: condition, key template, tags, scope. */
-export function planCacheable(options: CacheableOptions, ctx: CacheKeyContext, defaultKey: string | undefined, identity: CacheIdentity): CachePlan {
+/**
+ * Decides the key and store options of one call: condition, key (`keyOf`, asked only when the
+ * condition holds), tags, scope.
+ */
+export function planCacheable(options: CacheableOptions, ctx: CacheKeyContext, keyOf: () => string | undefined, identity: CacheIdentity): CachePlan {
   if (options.condition && !options.condition(ctx)) return { kind: 'bypass', reason: 'condition returned false' };
-  const key = options.key === undefined ? defaultKey : resolveKey(options.key, ctx);
+  const key = keyOf();
   if (key === undefined) return { kind: 'bypass', reason: 'the key could not be built from this call' };
   const tags = fillAll(options.tags, ctx);
   if (tags === undefined) return { kind: 'bypass', reason: 'a tag could not be built from this call' };
   const scoped = scopedKey(key, identity);
   if (scoped === undefined) return { kind: 'bypass', reason: "scope 'user' without a user identity" };
   return { kind: 'cache', key: scoped, options: storeOptions(options, tags) };
+}
+
+/** The key of a call from the decorator's `key` (template or function), else `defaultKey`. */
+export function templateKey(options: CacheableOptions, ctx: CacheKeyContext, defaultKey: () => string | undefined): string | undefined {
+  return options.key === undefined ? defaultKey() : resolveKey(options.key, ctx);
 }
 
 /** The store key of a decorator key: `cache:<key>` when shared, `cache-user:<identity>:<key>` per user. */
@@ -41,7 +49,7 @@ export function identityFor(scope: CacheScope | undefined, resolve: () => string
 
 /** The `getOrSet` options of a `@Cacheable` (decorator-only fields removed, tags filled in). */
 function storeOptions(options: CacheableOptions, tags: string[]): StoreCacheOptions {
-  const { key, tags: templates, scope, user, condition, unless, methods, honorNoCache, credentialHeaders, ...store } = options;
+  const { key, tags: templates, scope, user, condition, unless, methods, honorNoCache, credentialHeaders, store: storeName, ...store } = options;
   const picked: StoreCacheOptions = tags.length > 0 ? { ...store, tags } : { ...store };
   for (const name of Object.keys(picked) as Array<keyof StoreCacheOptions>) {
     if (picked[name] === undefined) delete picked[name];

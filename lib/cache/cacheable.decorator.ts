@@ -23,7 +23,7 @@ export type CacheableMetadata = CacheableOptions | false;
 export function Cacheable(options: CacheableOptions | false = {}): MethodDecorator & ClassDecorator {
   if (options === false) return NoCache();
   validateCacheableOptions(options);
-  return applyDecorators(SetMetadata<string, CacheableMetadata>(CACHEABLE_METADATA, options), UseInterceptors(CacheableInterceptor));
+  return applyDecorators(SetMetadata<string, CacheableMetadata>(CACHEABLE_METADATA, options), UseInterceptors(CacheableInterceptor.forStore(options.store)));
 }
 
 /**

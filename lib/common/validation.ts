@@ -61,3 +61,10 @@ export function segmentProblem(name: unknown): string | null {
   if (!name.isWellFormed()) return `must not be a name that ${LONE_SURROGATE}`;
   return null;
 }
+
+/** Throws unless `store` is undefined or a store name (a decorator's `store` option). */
+export function assertStoreOption(store: unknown, what: string): asserts store is string | undefined {
+  if (store !== undefined && (typeof store !== 'string' || store.length === 0)) {
+    throw new StoreValidationError(`Invalid ${what} store ${describe(store)}: expected the name of a store registered with StoreModule.forRoot({ name })`);
+  }
+}

@@ -39,6 +39,8 @@ export interface RateLimitRule extends RateLimitPolicy {
   scope?: string;
   /** Who is counted, for this policy only. Default: the module's `key`, else `'ip'`. */
   key?: RateLimitKey;
+  /** The store that counts: a `name` registered with `forRoot`. Default: the default store. */
+  store?: string;
 }
 
 /** Module-level rate-limit options: `StoreModule.forRoot({ rateLimit: { ... } })`. */

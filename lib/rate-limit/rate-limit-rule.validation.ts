@@ -1,4 +1,5 @@
 import { ttlToMs } from '../common/ttl.js';
+import { assertStoreOption } from '../common/validation.js';
 import { StoreValidationError, describe } from '../errors/store.errors.js';
 import type { RateLimitAlgorithm } from './rate-limit.interfaces.js';
 import type { RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
@@ -46,6 +47,7 @@ function assertRule(rule: unknown, what: string): asserts rule is RateLimitRule 
   if (candidate.scope !== undefined && (typeof candidate.scope !== 'string' || candidate.scope.length === 0)) fail(`${what} scope`, candidate.scope, 'a non-empty string');
   assertKey(candidate.key, `${what} key`);
   assertFailure(candidate.failure, `${what} failure`);
+  assertStoreOption(candidate.store, what);
 }
 
 function assertKey(key: unknown, what: string): void {

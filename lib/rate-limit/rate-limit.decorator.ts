@@ -14,7 +14,8 @@ export type RateLimitMetadata = readonly RateLimitRule[];
  * With several policies, a call must pass **all** of them (give each its own `name`). A policy
  * whose name matches a module default replaces it on this route; other names are added. On a
  * handler, `@RateLimit` replaces the controller's `@RateLimit` policies of the same name.
- * By default each route counts on its own, per client IP; `scope` shares a counter, `key` changes who is counted.
+ * By default each route counts on its own, per client IP; `scope` shares a counter, `key` changes who is counted,
+ * `store` counts in a named store.
  *
  * @example
  * ```ts
@@ -28,5 +29,7 @@ export type RateLimitMetadata = readonly RateLimitRule[];
  */
 export function RateLimit(policies: RateLimitRule | RateLimitRule[]): MethodDecorator & ClassDecorator {
   const rules = validateRateLimitRules(policies, '@RateLimit');
-  return applyDecorators(SetMetadata<string, RateLimitMetadata>(RATE_LIMIT_METADATA, rules), UseGuards(RateLimitGuard));
+  const stores = new Set(rules.map((rule) => rule.store));
+  const guards = [...stores].map((store) => RateLimitGuard.forStore(store));
+  return applyDecorators(SetMetadata<string, RateLimitMetadata>(RATE_LIMIT_METADATA, rules), UseGuards(...guards));
 }

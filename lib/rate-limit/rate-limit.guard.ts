@@ -1,20 +1,23 @@
-import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ContextClaims } from '../cache/cache-context.claims.js';
 import { ttlToMs } from '../common/ttl.js';
 import { DEFAULT_POLICY_NAME, RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 import type { RateLimitMetadata } from './rate-limit.decorator.js';
-import type { RateLimitPolicy } from './rate-limit.interfaces.js';
+import type { RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
 import { RateLimitExceededException, RateLimitUnavailableException } from './rate-limit-exception.js';
 import { rateLimitHeaders, retryAfterSeconds, writeRateLimitHeaders, type RateLimitOutcome, type RateLimitResponseLike } from './rate-limit-headers.js';
 import { rateLimitKey, resolveTracker, routeScope } from './rate-limit-key.js';
+import { StoreConfigurationError } from '../errors/store.errors.js';
+import { bindToStore } from '../store-bound.js';
+import { DEFAULT_STORE_NAME, storeTokens } from '../store.tokens.js';
 import type { RateLimitKey, RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
 import { validateRateLimitRules, validateStoreRateLimitOptions } from './rate-limit-rule.validation.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 import type { SkipRateLimitMetadata } from './skip-rate-limit.decorator.js';
 import { rpcRateLimitError, wsRateLimitError } from './rate-limit-transport-error.js';
 
-/** One guard per call does the work, even when it runs both as `APP_GUARD` and from `@RateLimit`. */
+/** One guard per call and store does the work, even when it runs both as `APP_GUARD` and from `@RateLimit`. */
 const claims = new ContextClaims();
 
 /** A policy resolved for one call: what to check, under which key. */
@@ -22,6 +25,18 @@ interface PlannedCheck {
   rule: RateLimitRule;
   policy: RateLimitPolicy;
   key: string;
+}
+
+/** What `throwRateLimitException` is told about a refused call. */
+export interface RateLimitRefusal {
+  /** The policy that decides the answer: the first one the store could not check, else the one that frees up last. */
+  policy: string;
+  /** Seconds until the call would be admitted (the `Retry-After` value). */
+  retryAfter: number;
+  /** `true` when a policy could not be checked (store unreachable, `failure: 'closed'`): a 503, not a 429. */
+  unavailable: boolean;
+  /** Every policy that refused the call, with its result. */
+  refused: ReadonlyArray<{ name: string; result: RateLimitResult }>;
 }
 
 /**
@@ -33,43 +48,113 @@ interface PlannedCheck {
  * `@SkipRateLimit` names. Every policy counts the call; the call proceeds only if all admit it.
  * A refusal is a 429 (`RateLimitExceededException`) on HTTP and GraphQL, a `WsException` (WebSocket)
  * or `RpcException` (RPC) with the same body elsewhere; a store outage under `failure: 'closed'` is a 503.
+ *
+ * The guard counts in its store: `RateLimitGuard` in the default store, `RateLimitGuard.forStore(name)`
+ * in a named one (a policy with `store: name` is counted there). Subclass it as Nest's
+ * `ThrottlerGuard`: override `shouldSkip`, `getTracker`, `generateKey` or `throwRateLimitException`.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly defaults: readonly RateLimitRule[];
+  protected readonly options: StoreRateLimitOptions;
 
   constructor(
-    @Inject(RateLimiterService) private readonly limiter: RateLimiterService,
-    @Inject(Reflector) private readonly reflector: Reflector,
-    @Optional() @Inject(STORE_RATE_LIMIT_OPTIONS) private readonly options: StoreRateLimitOptions = {},
+    @Inject(storeTokens().rootRateLimiter) protected readonly limiter: RateLimiterService,
+    @Inject(Reflector) protected readonly reflector: Reflector,
+    @Optional() @Inject(STORE_RATE_LIMIT_OPTIONS) options: StoreRateLimitOptions = {},
   ) {
     this.options = options ?? {};
     validateStoreRateLimitOptions(this.options);
-    this.defaults = this.options.defaults === undefined ? [] : validateRateLimitRules(this.options.defaults, 'rateLimit.defaults');
+    this.defaults = this.options.defaults === undefined ? [] : this.ownDefaults(validateRateLimitRules(this.options.defaults, 'rateLimit.defaults'));
+  }
+
+  /** The guard of the store `name` (registered with `forRoot({ name })`); `@RateLimit({ store })` applies it. */
+  static forStore(name?: string): Type<RateLimitGuard> {
+    return bindToStore(RateLimitGuard, name, (tokens) => [{ token: tokens.rootRateLimiter }, { token: Reflector }, { token: tokens.rateLimitOptions, optional: true }]);
+  }
+
+  /** The name of the store this guard counts in (`'default'` unless made by `forStore`). */
+  protected get storeName(): string {
+    return DEFAULT_STORE_NAME;
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!claims.claim(context)) return true;
     const rules = this.rulesFor(context);
-    if (rules.length === 0) return true;
+    if (rules.length === 0 || !claims.claim(context, this.storeName)) return true;
+    if (await this.shouldSkip(context)) return true;
     const checks = await this.plan(context, rules);
     if (checks.length === 0) return true;
     const outcomes = await Promise.all(
-      checks.map(async (check): Promise<RateLimitOutcome & { check: PlannedCheck }> => ({
-        check,
+      checks.map(async (check): Promise<RateLimitOutcome> => ({
         name: check.policy.name ?? DEFAULT_POLICY_NAME,
         windowSeconds: ttlToMs(check.policy.window) / 1000,
         result: await this.limiter.consume(check.key, check.policy),
       })),
     );
     const headers = rateLimitHeaders(this.options.headers ?? 'legacy', outcomes);
-    writeRateLimitHeaders(this.responseOf(context), headers);
+    writeRateLimitHeaders(this.getResponse(context), headers);
     const refused = outcomes.filter((outcome) => !outcome.result.allowed);
     if (refused.length === 0) return true;
-    throw await this.refusal(context, refused);
+    return this.throwRateLimitException(context, refusalOf(refused));
   }
 
-  /** The policies that apply to this call, merged by name, minus the skipped ones. */
+  /** Whether this call is not limited at all (nothing is counted). Default: never. */
+  protected shouldSkip(_context: ExecutionContext): boolean | Promise<boolean> {
+    return false;
+  }
+
+  /**
+   * Who the call is counted against, for the key source `key` (`'ip'`, `'user'` or a function);
+   * `undefined` leaves the policies of that source out for this call. Default: as documented under
+   * "Who is counted".
+   */
+  protected getTracker(context: ExecutionContext, key: RateLimitKey): Promise<string | undefined> {
+    return resolveTracker(context, key);
+  }
+
+  /**
+   * The counter's name for a policy and a tracker, before the store adds its prefix. Default:
+   * `<scope>:<tracker>` (trackers longer than `MAX_PLAIN_CALLER_KEY` hashed), where `scope` is the
+   * policy's `scope`, else `Controller.handler`.
+   */
+  protected generateKey(_context: ExecutionContext, scope: string, tracker: string, _rule: RateLimitRule): string {
+    return rateLimitKey(scope, tracker);
+  }
+
+  /**
+   * Throws the error a refused call answers with. Default: `RateLimitExceededException` (429), or
+   * `RateLimitUnavailableException` (503) when the store could not be reached under
+   * `failure: 'closed'`; as a `WsException` on WebSocket and an `RpcException` on RPC.
+   */
+  protected async throwRateLimitException(context: ExecutionContext, refusal: RateLimitRefusal): Promise<never> {
+    const exception = refusal.unavailable
+      ? new RateLimitUnavailableException(refusal.policy, refusal.retryAfter)
+      : new RateLimitExceededException(refusal.policy, refusal.retryAfter);
+    const type = context.getType<string>();
+    if (type === 'ws') throw await wsRateLimitError(exception.getResponse());
+    if (type === 'rpc') throw await rpcRateLimitError(exception.getResponse());
+    throw exception;
+  }
+
+  /** The response to set headers on: HTTP, or GraphQL's `context.res`; `undefined` elsewhere (no headers). */
+  protected getResponse(context: ExecutionContext): RateLimitResponseLike | undefined {
+    const type = context.getType<string>();
+    if (type === 'http') return context.switchToHttp().getResponse<RateLimitResponseLike | undefined>();
+    if (type === 'graphql') {
+      const gqlContext = context.getArgs()[2] as { res?: RateLimitResponseLike; reply?: RateLimitResponseLike } | null | undefined;
+      return gqlContext && typeof gqlContext === 'object' ? (gqlContext.res ?? gqlContext.reply) : undefined;
+    }
+    return undefined;
+  }
+
+  /** The module defaults count in this guard's store; a default naming another store is a mistake. */
+  private ownDefaults(rules: readonly RateLimitRule[]): readonly RateLimitRule[] {
+    const foreign = rules.find((rule) => rule.store !== undefined && rule.store !== this.storeName);
+    if (foreign) throw new StoreConfigurationError(`Invalid options.rateLimit.defaults store "${foreign.store}": the defaults of a store count in that store ("${this.storeName}")`);
+    return rules.map((rule) => ({ ...rule, store: this.storeName }));
+  }
+
+  /** The policies of this guard's store that apply to this call, merged by name, minus the skipped ones. */
   private rulesFor(context: ExecutionContext): RateLimitRule[] {
     const handler = context.getHandler();
     const controller = context.getClass();
@@ -84,7 +169,9 @@ export class RateLimitGuard implements CanActivate {
       this.reflector.get<RateLimitMetadata | undefined>(RATE_LIMIT_METADATA, handler) ?? [],
     ];
     for (const layer of layers) for (const rule of layer) merged.set(rule.name ?? DEFAULT_POLICY_NAME, rule);
-    return [...merged].filter(([name]) => !skipped.has(name)).map(([, rule]) => rule);
+    return [...merged]
+      .filter(([name, rule]) => !skipped.has(name) && (rule.store ?? DEFAULT_STORE_NAME) === this.storeName)
+      .map(([, rule]) => rule);
   }
 
   /** Keys and service policies; a policy whose caller cannot be identified (RPC without a key function) is left out. */
@@ -94,17 +181,17 @@ export class RateLimitGuard implements CanActivate {
     const checks: Array<PlannedCheck | undefined> = await Promise.all(
       rules.map(async (rule) => {
         const source = rule.key ?? this.options.key ?? 'ip';
-        if (!trackers.has(source)) trackers.set(source, resolveTracker(context, source));
+        if (!trackers.has(source)) trackers.set(source, this.getTracker(context, source));
         const tracker = await trackers.get(source);
         if (tracker === undefined) return undefined;
         const name = rule.name ?? DEFAULT_POLICY_NAME;
-        return { rule, policy: this.policyOf(rule, name), key: rateLimitKey(rule.scope ?? route, tracker) };
+        return { rule, policy: this.policyOf(rule, name), key: this.generateKey(context, rule.scope ?? route, tracker, rule) };
       }),
     );
     return checks.filter((check): check is PlannedCheck => check !== undefined);
   }
 
-  /** The `RateLimitPolicy` handed to the service: the rule without `scope` / `key`, with the module's failure mode. */
+  /** The `RateLimitPolicy` handed to the service: the rule without `scope` / `key` / `store`, with the module's failure mode. */
   private policyOf(rule: RateLimitRule, name: string): RateLimitPolicy {
     const policy: RateLimitPolicy = { name, limit: rule.limit, window: rule.window };
     if (rule.algorithm !== undefined) policy.algorithm = rule.algorithm;
@@ -113,29 +200,16 @@ export class RateLimitGuard implements CanActivate {
     if (failure !== undefined) policy.failure = failure;
     return policy;
   }
+}
 
-  /** The exception for a refused call: 503 if a refusal comes from a store outage, else 429; `WsException` on WebSocket. */
-  private async refusal(context: ExecutionContext, refused: ReadonlyArray<RateLimitOutcome & { check: PlannedCheck }>): Promise<Error> {
-    const unavailable = refused.find((outcome) => RateLimiterService.isUnavailable(outcome.result));
-    const retryAfter = retryAfterSeconds(refused);
-    const worst = unavailable ?? refused.reduce((a, b) => (b.result.retryAfter > a.result.retryAfter ? b : a));
-    const exception = unavailable
-      ? new RateLimitUnavailableException(worst.name, retryAfter)
-      : new RateLimitExceededException(worst.name, retryAfter);
-    const type = context.getType<string>();
-    if (type === 'ws') return await wsRateLimitError(exception.getResponse());
-    if (type === 'rpc') return await rpcRateLimitError(exception.getResponse());
-    return exception;
-  }
-
-  /** The response to set headers on: HTTP, or GraphQL's `context.res`; `undefined` elsewhere. */
-  private responseOf(context: ExecutionContext): RateLimitResponseLike | undefined {
-    const type = context.getType<string>();
-    if (type === 'http') return context.switchToHttp().getResponse<RateLimitResponseLike | undefined>();
-    if (type === 'graphql') {
-      const gqlContext = context.getArgs()[2] as { res?: RateLimitResponseLike; reply?: RateLimitResponseLike } | null | undefined;
-      return gqlContext && typeof gqlContext === 'object' ? (gqlContext.res ?? gqlContext.reply) : undefined;
-    }
-    return undefined;
-  }
+/** What decides the answer to a refused call: a store outage first (503), else the policy that frees up last. */
+function refusalOf(refused: readonly RateLimitOutcome[]): RateLimitRefusal {
+  const unavailable = refused.find((outcome) => RateLimiterService.isUnavailable(outcome.result));
+  const worst = unavailable ?? refused.reduce((a, b) => (b.result.retryAfter > a.result.retryAfter ? b : a));
+  return {
+    policy: worst.name,
+    retryAfter: retryAfterSeconds(refused),
+    unavailable: unavailable !== undefined,
+    refused: refused.map(({ name, result }) => ({ name, result })),
+  };
 }

@@ -1,0 +1,116 @@
+import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { CacheMethodExplorer } from './cache/cache-method.explorer.js';
+import type { StoreCacheDecoratorOptions } from './cache/cache-decorator-options.interface.js';
+import { validateCacheDecoratorOptions } from './cache/cache-options.validation.js';
+import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
+import { createDriver } from './drivers/driver.factory.js';
+import type { StoreDriver } from './drivers/store-driver.interface.js';
+import { StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
+import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
+import { OnChannelExplorer } from './pubsub/on-channel.explorer.js';
+import type { StoreRateLimitOptions } from './rate-limit/rate-limit-options.interface.js';
+import { validateStoreRateLimitOptions } from './rate-limit/rate-limit-rule.validation.js';
+import { RateLimiterService } from './rate-limit/rate-limiter.service.js';
+import { createStoreContext, type StoreContext } from './store-context.js';
+import { StoreLifecycle } from './store-lifecycle.js';
+import { DEFAULT_STORE_NAME, type StoreTokens } from './store.tokens.js';
+import { StoreService } from './store.service.js';
+
+/**
+ * The connection and internals of one store, global so that decorators, guards and explorers
+ * reach them from any module (as TypeORM's core module holds its connection). What feature code
+ * injects (`StoreService`, `RateLimiterService`) is not here: `forRoot` / `forFeature` / `isGlobal`
+ * decide where those are visible.
+ */
+@Module({})
+export class StoreCoreModule {
+  /** The core of the store `tokens.name`, its options provided by `optionsProviders` under `tokens.options`. */
+  static register(tokens: StoreTokens, optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+    const exported = [tokens.options, tokens.resolved, tokens.driver, tokens.context, tokens.root, tokens.cacheDefaults, tokens.rateLimitOptions, tokens.rootRateLimiter];
+    return {
+      module: StoreCoreModule,
+      global: true,
+      imports: [DiscoveryModule, ...imports],
+      providers: [...optionsProviders, ...storeProviders(tokens), ...hookProviders(tokens)],
+      exports: exported,
+    };
+  }
+}
+
+/** The store itself: resolved options, driver, shared state, root `StoreService`, module-level decorator options. */
+function storeProviders(tokens: StoreTokens): Provider[] {
+  const where = tokens.name === DEFAULT_STORE_NAME ? 'StoreModule' : `StoreModule(${tokens.name})`;
+  return [
+    { provide: tokens.resolved, useFactory: (options: StoreModuleOptions) => resolveStoreOptions(options), inject: [tokens.options] },
+    {
+      provide: tokens.driver,
+      useFactory: (options: StoreModuleOptions, resolved: ResolvedStoreOptions) => createDriver(options, resolved, new Logger(where)),
+      inject: [tokens.options, tokens.resolved],
+    },
+    {
+      provide: tokens.context,
+      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) => createStoreContext(driver, resolved),
+      inject: [tokens.driver, tokens.resolved],
+    },
+    { provide: tokens.root, useFactory: (context: StoreContext) => StoreService.fromContext(context), inject: [tokens.context] },
+    {
+      provide: tokens.cacheDefaults,
+      useFactory: (options: StoreModuleOptions) => asConfiguration(where, 'cache', () => cacheDefaults(options.cache)),
+      inject: [tokens.options],
+    },
+    {
+      provide: tokens.rateLimitOptions,
+      useFactory: (options: StoreModuleOptions) => asConfiguration(where, 'rateLimit', () => rateLimitOptions(options.rateLimit)),
+      inject: [tokens.options],
+    },
+    {
+      provide: tokens.rootRateLimiter,
+      useFactory: (context: StoreContext, rateLimit: StoreRateLimitOptions) => new RateLimiterService(context, { failure: rateLimit.failure }),
+      inject: [tokens.context, tokens.rateLimitOptions],
+    },
+  ];
+}
+
+/** Objects with Nest lifecycle hooks: start-up and shutdown of the store, decorator explorers. */
+function hookProviders(tokens: StoreTokens): Provider[] {
+  const explorerDeps = [DiscoveryService, MetadataScanner, Reflector, tokens.root, tokens.context];
+  return [
+    { provide: Symbol(`${tokens.name}:lifecycle`), useFactory: (context: StoreContext) => new StoreLifecycle(context), inject: [tokens.context] },
+    {
+      provide: Symbol(`${tokens.name}:cache-explorer`),
+      useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector, root: StoreService, context: StoreContext) =>
+        new CacheMethodExplorer(discovery, scanner, reflector, root, context, tokens),
+      inject: explorerDeps,
+    },
+    {
+      provide: Symbol(`${tokens.name}:channel-explorer`),
+      useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector, root: StoreService) =>
+        new OnChannelExplorer(discovery, scanner, reflector, root, tokens),
+      inject: explorerDeps.slice(0, 4),
+    },
+  ];
+}
+
+function cacheDefaults(cache: StoreCacheDecoratorOptions | undefined): StoreCacheDecoratorOptions {
+  const options = cache ?? {};
+  validateCacheDecoratorOptions(options);
+  return options;
+}
+
+function rateLimitOptions(rateLimit: StoreRateLimitOptions | undefined): StoreRateLimitOptions {
+  const options = rateLimit ?? {};
+  validateStoreRateLimitOptions(options);
+  return options;
+}
+
+/** A bad module option is a configuration error, whatever validator found it. */
+function asConfiguration<T>(where: string, option: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (!(error instanceof StoreValidationError)) throw error;
+    const message = error.message.replace(`Invalid ${option}`, `Invalid options.${option}`).replace(`StoreModule ${option}`, `options.${option}`);
+    throw new StoreConfigurationError(`${where} options: ${message}`);
+  }
+}
