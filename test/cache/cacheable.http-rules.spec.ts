@@ -155,6 +155,13 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     expect(await get('/rules/host', { host: 'b.example' })).toMatchObject({ cache: 'HIT', body: '{"host":"b.example","n":1}' });
   });
 
+  it('keys by the host name, not the port: one app reached on several ports shares its entries', async () => {
+    expect(await get('/rules/host', { host: 'c.example:3000' })).toMatchObject({ cache: 'MISS', body: '{"host":"c.example:3000","n":1}' });
+    expect(await get('/rules/host', { host: 'c.example:41234' })).toMatchObject({ cache: 'HIT', body: '{"host":"c.example:3000","n":1}' });
+    expect(await get('/rules/host', { host: '[::1]:3000' })).toMatchObject({ cache: 'MISS', body: '{"host":"[::1]:3000","n":1}' });
+    expect(await get('/rules/host', { host: '[::1]:3001' })).toMatchObject({ cache: 'HIT', body: '{"host":"[::1]:3000","n":1}' });
+  });
+
   it('never fills the GET entry from a HEAD; answers a HEAD from the GET entry', async () => {
     expect(await get('/rules/head', {}, 'HEAD')).toMatchObject({ status: 200, cache: 'BYPASS', body: '' });
     expect(await get('/rules/head')).toMatchObject({ cache: 'MISS', body: '{"body":"the whole body","n":2}' });

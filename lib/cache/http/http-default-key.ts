@@ -8,7 +8,9 @@ const TARGET_HEAD = 64;
 
 /**
  * Default HTTP key: `http:GET <host><path>?<digest of the query>`.
- * - The host (lower case) is part of it: virtual hosts never share an entry.
+ * - The host name (lower case, without the port) is part of it: virtual hosts never share an
+ *   entry, while one app reached on several ports (behind a proxy, or supertest's ephemeral
+ *   server per request) does.
  * - The path is exactly what the router received (no slashes collapsed or trailing slash
  *   dropped): `/a//b`, `/a/b/` and `/a/b` may reach a handler with different params.
  * - The query is sorted by name (repeated values keep their order) and only its digest is kept,
@@ -18,7 +20,7 @@ const TARGET_HEAD = 64;
  */
 export function defaultHttpKey(method: string, host: string, url: string): string {
   const { path, query } = splitUrl(url);
-  const target = readable(host.toLowerCase() + path);
+  const target = readable(withoutPort(host.toLowerCase()) + path);
   return `http:${method} ${target}${query ? `?${digest(query)}` : ''}`;
 }
 
@@ -30,6 +32,12 @@ function splitUrl(url: string): { path: string; query: string } {
   const params = new URLSearchParams(mark < 0 ? '' : bare.slice(mark + 1));
   params.sort();
   return { path: (mark < 0 ? bare : bare.slice(0, mark)) || '/', query: params.toString() };
+}
+
+/** `example.com:8080` → `example.com`, `[::1]:3000` → `[::1]`. */
+function withoutPort(host: string): string {
+  const colon = host.lastIndexOf(':');
+  return colon > host.lastIndexOf(']') ? host.slice(0, colon) : host;
 }
 
 function readable(target: string): string {
