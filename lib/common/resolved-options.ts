@@ -1,9 +1,11 @@
 import { StoreConfigurationError, StoreError, describe } from '../errors/store.errors.js';
+import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import type { StreamDriver } from '../drivers/stream-driver.interface.js';
 import type { StoreModuleOptions } from '../interfaces/store-options.interface.js';
 import { JsonSerializer } from '../serialization/json.serializer.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import { ttlToMs } from './ttl.js';
-import { assertKnownKeys } from './option-keys.js';
+import { assertKnownKeys, missingMembers } from './option-keys.js';
 import { segmentProblem } from './validation.js';
 
 /** The segment after `keyPrefix` under which the library keeps its own state, unless configured. */
@@ -11,7 +13,8 @@ export const DEFAULT_INTERNAL_SEGMENT = '__nestjs_store__';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedStoreOptions {
-  driver: 'redis' | 'memory';
+  /** The driver to build, or the instance given as `options.driver` (checked to have every member). */
+  driver: 'redis' | 'memory' | StoreDriver;
   keyPrefix: string;
   internalSegment: string;
   defaultTtlMs: number | undefined;
@@ -102,10 +105,11 @@ function assertRedisUrl(redis: unknown): void {
   }
 }
 
-function resolveDriver(options: StoreModuleOptions): 'redis' | 'memory' {
-  const driver = options.driver ?? 'redis';
+function resolveDriver(options: StoreModuleOptions): ResolvedStoreOptions['driver'] {
+  const driver: unknown = options.driver ?? 'redis';
+  if (typeof driver === 'object' && driver !== null) return resolveDriverInstance(driver, options);
   if (driver !== 'redis' && driver !== 'memory') {
-    throw new StoreConfigurationError(`options.driver must be 'redis' or 'memory', got ${describe(driver)}`);
+    throw new StoreConfigurationError(`options.driver must be 'redis', 'memory' or a StoreDriver object, got ${describe(driver)}`);
   }
   if (driver === 'redis' && (options.redis === undefined || options.redis === null || options.redis === '')) {
     throw new StoreConfigurationError(
@@ -117,6 +121,75 @@ function resolveDriver(options: StoreModuleOptions): 'redis' | 'memory' {
     throw new StoreConfigurationError("options.redis and driver: 'memory' contradict each other: remove one");
   }
   return driver;
+}
+
+/** The names of `T`'s methods. */
+type MethodOf<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+
+/** Every method of `StoreDriver`; a method added to the interface and not here fails to compile (below). */
+const DRIVER_METHODS = [
+  'get',
+  'read',
+  'mget',
+  'set',
+  'setHash',
+  'mset',
+  'delete',
+  'incrBy',
+  'pexpire',
+  'pttl',
+  'deleteByPattern',
+  'ensureTags',
+  'readTags',
+  'bumpTags',
+  'setIfAbsent',
+  'renewIfOwner',
+  'deleteIfOwner',
+  'rateLimit',
+  'onSubscriberReconnect',
+  'connectionState',
+  'onConnectionState',
+  'publish',
+  'subscribe',
+  'psubscribe',
+  'close',
+] as const satisfies ReadonlyArray<MethodOf<StoreDriver>>;
+
+/** Every method of `StreamDriver` (`driver.streams`), checked the same way. */
+const STREAM_METHODS = ['add', 'createGroup', 'readPending', 'claimIdle', 'renew', 'ack', 'range', 'openReader', 'close'] as const satisfies ReadonlyArray<
+  MethodOf<StreamDriver>
+>;
+
+// Compiles only while the two lists name every method of their interfaces.
+const LISTS_COMPLETE: [Exclude<MethodOf<StoreDriver>, (typeof DRIVER_METHODS)[number]> | Exclude<MethodOf<StreamDriver>, (typeof STREAM_METHODS)[number]>] extends [never]
+  ? true
+  : never = true;
+void LISTS_COMPLETE;
+
+/**
+ * A driver instance must have every member of `StoreDriver` (a plain object missing one would only
+ * fail at its first call, perhaps in production traffic) and must not come with `redis`, which it
+ * would silently ignore: it brings its own connection.
+ */
+function resolveDriverInstance(driver: object, options: StoreModuleOptions): StoreDriver {
+  if (typeof (driver as { then?: unknown }).then === 'function') {
+    throw new StoreConfigurationError('options.driver is a Promise: pass the driver itself (await it in the useFactory of forRootAsync)');
+  }
+  const instance = driver as Partial<StoreDriver>;
+  const missing = missingMembers(driver, DRIVER_METHODS, ['client']);
+  if (instance.kind !== 'redis' && instance.kind !== 'memory') missing.push("kind ('redis' or 'memory')");
+  if (typeof instance.streams === 'object' && instance.streams !== null) missing.push(...missingMembers(instance.streams, STREAM_METHODS, [], 'streams.'));
+  else missing.push('streams');
+  if (missing.length > 0) {
+    throw new StoreConfigurationError(
+      `options.driver is not a StoreDriver: it lacks ${missing.join(', ')}. Implement every member of StoreDriver ` +
+        "(check a driver with driverContract from 'nestjs-store/testing'), or set driver: 'redis' or 'memory'",
+    );
+  }
+  if (options.redis !== undefined) {
+    throw new StoreConfigurationError('options.redis and a driver instance (options.driver) contradict each other: the instance brings its own connection; remove one');
+  }
+  return driver as StoreDriver;
 }
 
 function resolveKeyPrefix(prefix: unknown): string {

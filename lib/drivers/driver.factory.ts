@@ -6,8 +6,16 @@ import { createRedisConnection } from './redis/redis-connection.factory.js';
 import { RedisDriver } from './redis/redis.driver.js';
 import type { StoreDriver } from './store-driver.interface.js';
 
-/** Builds the driver the options name. Only `driver: 'memory'` selects memory: never a silent fallback. */
+/**
+ * The store's driver: the instance given as `options.driver` (validated by `resolveStoreOptions`;
+ * the store owns it from here on and closes it at shutdown), or the one the options name. Only
+ * `driver: 'memory'` selects memory: never a silent fallback.
+ */
 export function createDriver(options: StoreModuleOptions, resolved: ResolvedStoreOptions, logger: Logger): StoreDriver {
+  if (typeof resolved.driver === 'object') {
+    logger.log(`Using the driver instance given as options.driver (${resolved.driver.constructor.name}, kind '${resolved.driver.kind}')`);
+    return resolved.driver;
+  }
   if (resolved.driver === 'memory') {
     logger.log('Using the embedded memory driver');
     return new MemoryDriver(resolved.maxEntries, logger);

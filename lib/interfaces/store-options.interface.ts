@@ -4,6 +4,7 @@ import type { StoreL1Options } from '../cache/cache-options.interface.js';
 import type { StoreCacheDecoratorOptions } from '../cache/cache-decorator-options.interface.js';
 import type { StoreRateLimitOptions } from '../rate-limit/rate-limit-options.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
+import type { StoreDriver } from '../drivers/store-driver.interface.js';
 
 /** Connect to a Redis Cluster. */
 export interface StoreClusterConnection {
@@ -57,10 +58,18 @@ export interface StorePubSubOptions {
 
 /** Options of `StoreModule.forRoot` / the factory of `forRootAsync`. */
 export interface StoreModuleOptions {
-  /** Redis to use. Required unless `driver: 'memory'`. */
+  /** Redis to use. Required unless `driver` is `'memory'` or a driver instance. */
   redis?: StoreRedisConnection;
-  /** `'memory'` selects the embedded driver (explicit: never a silent fallback). Default `'redis'`. */
-  driver?: 'redis' | 'memory';
+  /**
+   * The backend: `'redis'` (the default; needs `redis`), `'memory'` for the embedded driver (explicit:
+   * never a silent fallback), or a `StoreDriver` object, e.g. a third-party driver checked with
+   * `driverContract` from `nestjs-store/testing`. An instance brings its own connection, so `redis`
+   * must not be set with it; it is validated at bootstrap (every member of `StoreDriver` present).
+   * The store takes ownership of an instance: it calls its `close()` when the application shuts down
+   * (after in-flight work settles), as it does for the drivers it creates. Unlike `redis: { client }`,
+   * which stays the caller's, an instance must not be closed by the caller, nor given to two stores.
+   */
+  driver?: 'redis' | 'memory' | StoreDriver;
   /**
    * Prepended to every Redis name the store uses (e.g. `'myapp:'`): key `K` is the Redis key
    * `myapp:K`, channel `C` the Redis channel `myapp:C`, stream `S` the key `myapp:S`. No `{}` hash

@@ -49,7 +49,7 @@ describe.each(PLATFORMS)('CacheableInterceptor as APP_INTERCEPTOR (%s)', (platfo
   it('caches every GET without @Cacheable, with the module defaultTtl', async () => {
     expect(await read(await app.fetch('/global/plain'))).toMatchObject({ body: { n: 1 }, cache: 'MISS' });
     expect(await read(await app.fetch('/global/plain'))).toMatchObject({ body: { n: 1 }, cache: 'HIT' });
-    const ttl = await app.store.ttl(`cache:http:GET ${new URL(app.url).host}/global/plain`);
+    const ttl = await app.store.ttl(`cache:http:GET ${new URL(app.url).hostname}/global/plain`);
     expect(ttl).toBeGreaterThan(50);
     expect(ttl).toBeLessThanOrEqual(60);
   });
@@ -67,6 +67,6 @@ describe.each(PLATFORMS)('CacheableInterceptor as APP_INTERCEPTOR (%s)', (platfo
     expect(await read(await app.fetch('/global/decorated/1'))).toMatchObject({ cache: 'HIT' });
     expect(count('decorated')).toBe(1);
     expect(await app.store.has('cache:decorated:1')).toBe(true);
-    expect(await app.store.has(`cache:http:GET ${new URL(app.url).host}/global/decorated/1`)).toBe(false);
+    expect(await app.store.has(`cache:http:GET ${new URL(app.url).hostname}/global/decorated/1`)).toBe(false);
   });
 });

@@ -50,6 +50,9 @@ export class ConnectionStateTracker {
   }
 
   private update(): void {
+    // 'closed' is final: a Cluster that was disconnected may report 'close' after 'end' (ioredis
+    // sets its status late), and connectionState$ has completed on 'closed' already.
+    if (this.current === 'closed') return;
     const next = this.compute();
     if (next === this.current) return;
     this.current = next;

@@ -84,26 +84,35 @@ class RedisStreamReader implements StreamReader {
   readonly closed: Promise<void>;
   private markClosed!: () => void;
   private isClosed = false;
+  /**
+   * Rejects when the reader closes, ending a read under way even when the connection never answers
+   * it: a Cluster disconnected while still connecting keeps its queued commands forever.
+   */
+  private readonly closing: Promise<never>;
+  private endReads!: (error: Error) => void;
 
   constructor(
     private readonly connection: Redis | Cluster,
     private readonly onClose: () => void,
   ) {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
+    this.closing = new Promise<never>((_, reject) => (this.endReads = reject));
+    // A reader may close with no read under way: then nobody awaits this rejection.
+    this.closing.catch(() => undefined);
     // The read loop reports failures itself (rate-limited); without a listener ioredis would print each one.
     connection.on('error', () => undefined);
   }
 
   async readNew(key: string, group: string, consumer: string, count: number, blockMs: number): Promise<RawDelivery[]> {
-    const reply = await this.connection
-      .call('xreadgroup', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, '>')
-      .catch(fail('stream read'));
+    const read = this.connection.call('xreadgroup', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, '>');
+    const reply = await Promise.race([read, this.closing]).catch(fail('stream read'));
     return parseReadGroup(reply).map((entry) => ({ ...entry, deliveryCount: 1 }));
   }
 
   close(): void {
     if (this.isClosed) return;
     this.isClosed = true;
+    this.endReads(new Error('Connection is closed.'));
     this.connection.disconnect();
     this.onClose();
     this.markClosed();

@@ -1,0 +1,36 @@
+/**
+ * `nestjs-store/testing`: what a third party needs to write a `StoreDriver` and prove it, and to
+ * use one with `StoreModule.forRoot({ driver: myDriver })`.
+ *
+ * - `StoreDriver` and every type it names: the interface to implement.
+ * - `driverContract(options)`: the contract suite, as framework-agnostic cases.
+ * - `MemoryDriver`: the embedded driver, to wrap or compare with
+ *   (`new MemoryDriver(maxEntries, new Logger('MyDriver'))`, `Logger` from `@nestjs/common`).
+ * - The errors a driver must reject with: `StoreCommandError` for a refusal by the store (its message
+ *   carrying Redis's reply: `WRONGTYPE …`, `NOGROUP …`), `StoreConnectionError` when the store cannot
+ *   be reached.
+ */
+// Registers this build for the one-build-per-process check (see StoreModule.forRoot), as the main entry does.
+import '../common/single-copy.js';
+
+export type {
+  RateLimitArgs,
+  RateLimitKeys,
+  RawEntry,
+  RawHash,
+  RawMessageListener,
+  RawRateLimitReply,
+  RawValue,
+  StoreConnectionState,
+  StoreDriver,
+  Unsubscribe,
+} from '../drivers/store-driver.interface.js';
+export { rawValue } from '../drivers/store-driver.interface.js';
+export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../drivers/stream-driver.interface.js';
+export { isMissingGroup } from '../drivers/stream-driver.interface.js';
+export type { RateLimitAlgorithm } from '../rate-limit/rate-limit.interfaces.js';
+export { MemoryDriver } from '../drivers/memory/memory.driver.js';
+export { StoreCommandError, StoreConnectionError, StoreError } from '../errors/store.errors.js';
+export { driverContract } from './driver-contract.js';
+export type { DriverContractCase, DriverContractGroup, DriverContractOptions } from './contract.types.js';
+export { waitFor, within } from './wait-for.js';
