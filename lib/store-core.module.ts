@@ -1,5 +1,5 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { CacheMethodExplorer } from './cache/cache-method.explorer.js';
 import type { StoreCacheDecoratorOptions } from './cache/cache-decorator-options.interface.js';
 import { validateCacheDecoratorOptions } from './cache/cache-options.validation.js';
@@ -45,8 +45,11 @@ function storeProviders(tokens: StoreTokens): Provider[] {
     { provide: tokens.resolved, useFactory: (options: StoreModuleOptions) => resolveStoreOptions(options), inject: [tokens.options] },
     {
       provide: tokens.driver,
-      useFactory: (options: StoreModuleOptions, resolved: ResolvedStoreOptions) => createDriver(options, resolved, new Logger(where)),
-      inject: [tokens.options, tokens.resolved],
+      useFactory: (options: StoreModuleOptions, resolved: ResolvedStoreOptions, modules: ModulesContainer) => {
+        assertRegisteredOnce(modules, tokens, where);
+        return createDriver(options, resolved, new Logger(where));
+      },
+      inject: [tokens.options, tokens.resolved, ModulesContainer],
     },
     {
       provide: tokens.context,
@@ -90,6 +93,19 @@ function hookProviders(tokens: StoreTokens): Provider[] {
       inject: explorerDeps.slice(0, 4),
     },
   ];
+}
+
+/**
+ * A store registered by two `forRoot` calls (typically one in a feature module) would open two
+ * connections, one silently shadowing the other: refuse it before connecting.
+ */
+function assertRegisteredOnce(modules: ModulesContainer, tokens: StoreTokens, where: string): void {
+  const cores = [...modules.values()].filter((module) => module.metatype === StoreCoreModule && module.providers.has(tokens.context));
+  if (cores.length <= 1) return;
+  const store = tokens.name === DEFAULT_STORE_NAME ? 'the default store' : `the store "${tokens.name}"`;
+  throw new StoreConfigurationError(
+    `${where}: ${store} is registered ${cores.length} times. Call StoreModule.forRoot / forRootAsync once per store, in the root module, and import StoreModule.forFeature() in feature modules`,
+  );
 }
 
 function cacheDefaults(cache: StoreCacheDecoratorOptions | undefined): StoreCacheDecoratorOptions {

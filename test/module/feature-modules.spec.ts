@@ -233,6 +233,16 @@ describe('forFeature and forRoot configuration errors', () => {
     expect((error as Error).message).toMatch(/forFeature.*__nestjs_store__/);
   });
 
+  it('refuses a store registered twice (forRoot in a feature module), before connecting', async () => {
+    @Module({ imports: [StoreModule.forRoot({ redis: 'redis://127.0.0.1:1' })] })
+    class FeatureWithItsOwnForRoot {}
+    const error = await bootFails([StoreModule.forRoot({ redis: 'redis://127.0.0.1:1' }), FeatureWithItsOwnForRoot]);
+    expect(error).toBeInstanceOf(StoreConfigurationError);
+    expect((error as Error).message).toMatch(/the default store is registered 2 times.*forFeature/);
+    const named = await bootFails([StoreModule.forRoot({ driver: 'memory', name: 's' }), StoreModule.forRootAsync({ name: 's', useFactory: () => ({ driver: 'memory' as const }) })]);
+    expect((named as Error).message).toMatch(/the store "s" is registered 2 times/);
+  });
+
   it('refuses unknown forFeature options and bad store names when the module is defined', () => {
     expect(() => StoreModule.forFeature({ nmespace: 'x' } as never)).toThrow(/forFeature options\.nmespace is not an option: did you mean .*namespace/);
     expect(() => StoreModule.forFeature({ store: '' })).toThrow(StoreConfigurationError);
