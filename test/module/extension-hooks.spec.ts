@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { Controller, Get, HttpException, Injectable, Module, Param, type ExecutionContext, type INestApplication } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR, NestFactory } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import {
   Cacheable,
@@ -21,6 +21,7 @@ import {
 } from '../../lib/index.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { listenHttp } from '../harness/http-app.js';
 import { testKeyPrefix } from '../harness/key-prefix.js';
 
 let calls = 0;
@@ -99,9 +100,7 @@ describe('extension hooks', () => {
       ],
     })
     class AppModule {}
-    app = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
-    await app.listen(0, '127.0.0.1');
-    url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    ({ app, url } = await listenHttp(AppModule));
     raw = new Redis(harnessInfo().standaloneUrl);
   });
   afterAll(async () => {

@@ -5,9 +5,8 @@
  * raw Redis client checking where every entry lands.
  */
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication, type Type } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import {
   CacheEvict,
@@ -21,10 +20,11 @@ import {
   StoreService,
   StoreValidationError,
 } from '../../lib/index.js';
-import { PLATFORMS, type Platform } from '../cache/cache-app.js';
+import { PLATFORMS } from '../cache/cache-app.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../harness/harness-info.js';
+import { listenHttp } from '../harness/http-app.js';
 import { testKeyPrefix } from '../harness/key-prefix.js';
 
 let calls = 0;
@@ -115,13 +115,6 @@ class PlainController {
 @Module({ imports: [StoreModule], controllers: [PlainController] })
 class PlainModule {}
 
-async function boot(root: Type<unknown>, platform: Platform): Promise<{ app: INestApplication; url: string }> {
-  const app = platform === 'fastify' ? await NestFactory.create(root, new FastifyAdapter(), { logger: false, abortOnError: false }) : await NestFactory.create(root, { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${port}` };
-}
-
 async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; cache: string | null }> {
   const response = await fetch(url, init);
   return { status: response.status, body: (await response.json()) as Record<string, unknown>, cache: response.headers.get('x-cache') };
@@ -136,7 +129,7 @@ describe.each(PLATFORMS)('feature modules without isGlobal (%s)', (platform) => 
   beforeAll(async () => {
     @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }), BillingModule, UsersModule, PlainModule] })
     class AppModule {}
-    ({ app, url } = await boot(AppModule, platform));
+    ({ app, url } = await listenHttp(AppModule, platform));
     raw = new Redis(harnessInfo().standaloneUrl);
   });
   afterAll(async () => {

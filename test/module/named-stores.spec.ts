@@ -6,9 +6,8 @@
  * Raw clients of each server check where every entry lands.
  */
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication, type Type } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { Cluster, Redis } from 'ioredis';
 import {
   CacheEvict,
@@ -23,10 +22,11 @@ import {
   StoreModule,
   StoreService,
 } from '../../lib/index.js';
-import { PLATFORMS, type Platform } from '../cache/cache-app.js';
+import { PLATFORMS } from '../cache/cache-app.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { waitFor } from '../contract/store-fixture.js';
 import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
+import { listenHttp } from '../harness/http-app.js';
 import { testKeyPrefix } from '../harness/key-prefix.js';
 
 let calls = 0;
@@ -115,13 +115,6 @@ class GlobalReader {
 @Module({ providers: [GlobalReader], exports: [GlobalReader] })
 class ReaderModule {}
 
-async function boot(root: Type<unknown>, platform: Platform): Promise<{ app: INestApplication; url: string }> {
-  const app = platform === 'fastify' ? await NestFactory.create(root, new FastifyAdapter(), { logger: false, abortOnError: false }) : await NestFactory.create(root, { logger: false, abortOnError: false });
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return { app, url: `http://127.0.0.1:${port}` };
-}
-
 async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: unknown; cache: string | null }> {
   const response = await fetch(url, init);
   return { status: response.status, body: await response.json(), cache: response.headers.get('x-cache') };
@@ -152,7 +145,7 @@ describe.each(PLATFORMS)('named stores on different Redis servers (%s)', (platfo
       providers: [Listeners],
     })
     class AppModule {}
-    ({ app, url } = await boot(AppModule, platform));
+    ({ app, url } = await listenHttp(AppModule, platform));
     standalone = new Redis(harnessInfo().standaloneUrl);
     cluster = new Cluster(clusterNodes());
   });
@@ -255,7 +248,7 @@ describe('a named store guard as APP_GUARD', () => {
       providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard.forStore('limits') }],
     })
     class AppModule {}
-    const { app, url } = await boot(AppModule, 'express');
+    const { app, url } = await listenHttp(AppModule, 'express');
     const raw = new Redis(harnessInfo().standaloneUrl);
     try {
       expect((await fetch(`${url}/open`)).status).toBe(200);
