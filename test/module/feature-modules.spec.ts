@@ -203,6 +203,35 @@ describe.each(PLATFORMS)('feature modules without isGlobal (%s)', (platform) => 
   });
 });
 
+@Injectable()
+class GlobalReader {
+  constructor(@Inject(StoreService) readonly store: StoreService) {}
+}
+
+/** Imports nothing: sees the global store. */
+@Module({ providers: [GlobalReader], exports: [GlobalReader] })
+class GlobalReaderModule {}
+
+describe('forFeature({ namespace }) next to a global store', () => {
+  it('gives the feature module its namespace, and other modules the global root store', async () => {
+    const prefix = testKeyPrefix('feature-global');
+    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix, isGlobal: true }), BillingModule, GlobalReaderModule] })
+    class AppModule {}
+    const { app, url } = await listenHttp(AppModule);
+    const raw = new Redis(harnessInfo().standaloneUrl);
+    try {
+      expect(app.get(GlobalReader).store.redisKey('x')).toBe(`${prefix}x`);
+      expect(app.get(BillingEvents).store.redisKey('x')).toBe(`${prefix}billing:x`);
+      expect((await getJson(`${url}/billing/invoice/5`)).cache).toBe('MISS');
+      expect((await getJson(`${url}/billing/invoice/5`)).cache).toBe('HIT');
+      expect(await raw.type(`${prefix}billing:cache:invoice:5`)).toBe('hash');
+    } finally {
+      await app.close();
+      raw.disconnect();
+    }
+  });
+});
+
 describe('forFeature and forRoot configuration errors', () => {
   const open: INestApplication[] = [];
   afterEach(async () => {
