@@ -4,6 +4,7 @@
  * Every app serves `GET /users/:id`: a handler that waits 2 ms (`setTimeout`, a handler with some
  * cost) and returns a ~300-byte JSON object. They differ only in what sits in front of it:
  * - nestjs-store `@Cacheable({ ttl: 60 })` on the bench's Redis, without L1, and with `l1: true`;
+ *   and the same controller in a feature module with `StoreModule.forFeature({ namespace })`;
  * - `@nestjs/cache-manager`: `CacheModule.register({ stores: [new KeyvRedis(url)] })` with
  *   `@UseInterceptors(CacheInterceptor)` + `@CacheTTL(60000)`;
  * - no cache.
@@ -23,6 +24,7 @@ const HANDLER_DELAY_MS = 2;
 export const HTTP_NAMES = {
   store: 'nestjs-store @Cacheable',
   storeL1: 'nestjs-store @Cacheable (l1: true)',
+  storeFeature: 'nestjs-store @Cacheable (forFeature namespace)',
   cacheManager: '@nestjs/cache-manager CacheInterceptor',
   none: 'no cache',
 } as const;
@@ -104,6 +106,16 @@ export function storeApp(redisUrl: string, keyPrefix: string, l1: boolean): Prom
   })
   class StoreBenchModule {}
   return listen(l1 ? HTTP_NAMES.storeL1 : HTTP_NAMES.store, StoreBenchModule, counter);
+}
+
+/** The controller in a feature module given a namespace of the store with `forFeature`, no `isGlobal`. */
+export function storeFeatureApp(redisUrl: string, keyPrefix: string): Promise<HttpApp> {
+  const counter = { calls: 0 };
+  @Module({ imports: [StoreModule.forFeature({ namespace: 'users' })], controllers: [storeController(counter)] })
+  class UsersFeatureModule {}
+  @Module({ imports: [StoreModule.forRoot({ redis: redisUrl, keyPrefix }), UsersFeatureModule] })
+  class StoreFeatureBenchModule {}
+  return listen(HTTP_NAMES.storeFeature, StoreFeatureBenchModule, counter);
 }
 
 export function cacheManagerApp(redisUrl: string, namespace: string): Promise<HttpApp> {
