@@ -38,6 +38,7 @@ export {
   StoreValueTooLargeError,
   StoreWrongTypeError,
 } from './errors/store.errors.js';
+export type { StoreErrorCode, StoreReplyCode } from './errors/store.errors.js';
 
 // cache decorators
 export { Cacheable, NoCache, type CacheableMetadata } from './cache/cacheable.decorator.js';
@@ -60,8 +61,8 @@ export { BUILT_IN_CREDENTIAL_HEADERS } from './cache/http/http-caller.js';
 
 // rate limiting
 export { RateLimiterService, type RateLimiterDefaults } from './rate-limit/rate-limiter.service.js';
-export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/algorithms/resolved-policy.js';
-export { MAX_PLAIN_CALLER_KEY } from './rate-limit/algorithms/caller-key.js';
+export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/algorithms/sliding-log.algorithm.js';
+export { MAX_PLAIN_CALLER_KEY } from './rate-limit/caller-key.js';
 export { RateLimit, type RateLimitMetadata } from './rate-limit/rate-limit.decorator.js';
 export { SkipRateLimit, type SkipRateLimitMetadata } from './rate-limit/skip-rate-limit.decorator.js';
 export { RateLimitGuard, type RateLimitRefusal } from './rate-limit/rate-limit.guard.js';
@@ -96,5 +97,32 @@ export type {
 } from './pubsub/streams/stream.interfaces.js';
 
 // drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in 'nestjs-store/testing'
-export type { RateLimitArgs, RateLimitKeys, RawEntry, RawHash, RawMessageListener, RawRateLimitReply, RawValue, StoreDriver, Unsubscribe } from './drivers/store-driver.interface.js';
+export type { RateLimitArgs, RateLimitCheckContext, RateLimitKeys, RateLimitScript, RawEntry, RawHash, RawMessageListener, RawRateLimitReply, RawValue, StoreDriver, Unsubscribe } from './drivers/store-driver.interface.js';
 export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from './drivers/stream-driver.interface.js';
+
+// telemetry: node:diagnostics_channel names and payloads (README "Telemetry (diagnostics_channel)")
+export {
+  CACHE_FALLBACK_CHANNEL,
+  CACHE_HIT_CHANNEL,
+  CACHE_HTTP_CHANNEL,
+  CACHE_L1_HIT_CHANNEL,
+  CACHE_LOAD_TRACING_CHANNEL,
+  CACHE_MISS_CHANNEL,
+  CACHE_STALE_CHANNEL,
+  CONNECTION_STATE_CHANNEL,
+  PUBSUB_DELIVERED_CHANNEL,
+  PUBSUB_SKIPPED_CHANNEL,
+  RATE_LIMIT_ALLOWED_CHANNEL,
+  RATE_LIMIT_CHECK_TRACING_CHANNEL,
+  RATE_LIMIT_REFUSED_CHANNEL,
+  RATE_LIMIT_UNAVAILABLE_CHANNEL,
+  STREAM_ACKED_CHANNEL,
+  STREAM_CLAIMED_CHANNEL,
+  STREAM_DELIVERED_CHANNEL,
+} from './telemetry/channel-names.js';
+export type { StoreEventScope, StoreKeyEvent } from './telemetry/event-scope.js';
+export type { CacheFallbackEvent, CacheHttpEvent, CacheHttpStatus, CacheL1HitEvent, CacheLoadContext, CacheLookupEvent, CacheLookupStatus } from './telemetry/cache.events.js';
+export type { PubSubMessageEvent, PubSubSkippedEvent } from './telemetry/pubsub.events.js';
+export type { StreamAckedEvent, StreamClaimedEvent, StreamConsumerEvent, StreamMessageEvent } from './telemetry/stream.events.js';
+export type { ConnectionStateEvent, ConnectionStateName } from './telemetry/connection.events.js';
+export type { RateLimitCheckTraceContext, RateLimitEvent, RateLimitUnavailableEvent } from './telemetry/rate-limit.events.js';

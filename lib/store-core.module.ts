@@ -69,7 +69,8 @@ function storeProviders(tokens: StoreTokens): Provider[] {
     },
     {
       provide: tokens.rootRateLimiter,
-      useFactory: (context: StoreContext, rateLimit: StoreRateLimitOptions) => new RateLimiterService(context, { failure: rateLimit.failure }),
+      useFactory: (context: StoreContext, rateLimit: StoreRateLimitOptions) =>
+        new RateLimiterService(context, { failure: rateLimit.failure, maxBlockedKeys: rateLimit.maxBlockedKeys }),
       inject: [tokens.context, tokens.rateLimitOptions],
     },
   ];

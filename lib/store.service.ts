@@ -21,6 +21,8 @@ import { appendToStream, openStream, replayFrom } from './pubsub/streams/store-s
 import type { StreamSource } from './pubsub/streams/stream-source.js';
 import type { StoreAppendOptions, StoreReplayOptions, StoreStreamOptions, StreamEntry, StreamMessage } from './pubsub/streams/stream.interfaces.js';
 import type { StoreContext } from './store-context.js';
+import { publishCacheL1Hit } from './telemetry/cache.telemetry.js';
+import { publishConnectionStates } from './telemetry/connection.telemetry.js';
 
 /** Options of `set` and `mset` entries. */
 export interface StoreSetOptions {
@@ -66,8 +68,9 @@ export class StoreService {
     this.pubsub = new StorePubSub(context, keys, this.entries);
   }
 
-  /** The root store over a context (the module does this). */
+  /** The root store over a context (the module does this, once per store; the store's connection states are published from then on). */
   static fromContext(context: StoreContext): StoreService {
+    publishConnectionStates(context.driver, context.options.keyPrefix);
     return new StoreService(context, new KeySpace(context.options.keyPrefix, context.options.internalSegment));
   }
 
@@ -93,7 +96,10 @@ export class StoreService {
     }
     const l1 = this.context.l1;
     const inL1 = l1?.get(fullKey);
-    if (inL1) return Promise.resolve(inL1.value as T);
+    if (inL1) {
+      publishCacheL1Hit('get', this.keys.prefix, key, fullKey);
+      return Promise.resolve(inL1.value as T);
+    }
     const generation = l1?.generation ?? 0;
     // The hottest path: decoding rides on the command's promise (no async wrapper, no extra hop).
     return this.context.driver.read(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)), 'string');
@@ -329,6 +335,7 @@ export class StoreService {
       driver: this.context.driver.streams,
       key: this.keys.stream(name),
       name,
+      keyPrefix: this.keys.prefix,
       serialize: (message) => this.entries.payload(name, message),
       deserialize: (payload) => this.entries.deserialize(name, payload),
       maxNameLength,
@@ -425,7 +432,7 @@ export class StoreService {
     try {
       return await this.context.driver.incrBy(fullKey, by);
     } catch (error) {
-      if (!(error instanceof StoreCommandError) || !String(error.message).includes('WRONGTYPE')) throw error;
+      if (!(error instanceof StoreCommandError) || error.replyCode !== 'WRONGTYPE') throw error;
       throw new StoreWrongTypeError(key, operation, 'it holds a Redis hash (an entry written with tags or by getOrSet) or another non-string type; counters are plain values, written without tags');
     }
   }

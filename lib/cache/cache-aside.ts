@@ -7,6 +7,7 @@ import { messageOf, type EntryStore, type StoredValue } from './entry-store.js';
 import { keyForLog } from './key-for-log.js';
 import { shouldRefreshEarly, type EarlyRefreshPolicy } from './freshness.js';
 import { LeaseLock } from './lease-lock.js';
+import { observeCacheLookup, publishCacheL1Hit, traceCacheLoad } from '../telemetry/cache.telemetry.js';
 
 /** Lease of the cross-instance load lock; renewed while the loader runs. */
 const LOCK_LEASE_MS = 10_000;
@@ -60,22 +61,24 @@ export class CacheAside {
       flights.set(call.fullKey, flight);
     }
     const hardMs = call.options.hardMs;
-    return hardMs === undefined ? flight : withDeadline(flight, hardMs, () => new StoreLoaderTimeoutError(call.key, hardMs));
+    const answer = hardMs === undefined ? flight : withDeadline(flight, hardMs, () => new StoreLoaderTimeoutError(call.key, hardMs));
+    return observeCacheLookup(answer, this.context.options.keyPrefix, call);
   }
 
   /** The L1 hit for `call`, if there is one (and starts an early refresh when one is due). */
   fromL1<T>(call: CacheCall<T>): CacheLookup<T> | undefined {
     const entry = call.options.l1 ? this.context.l1?.get(call.fullKey) : undefined;
     if (!entry) return undefined;
+    publishCacheL1Hit('getOrSet', this.context.options.keyPrefix, call.key, call.fullKey);
     this.refreshEarlyIfDue(call, entry.freshUntil, entry.delta);
     return { value: entry.value as T, status: 'hit' };
   }
 
   private async resolve<T>(call: CacheCall<T>): Promise<CacheLookup<T>> {
     const generation = this.context.l1?.generation ?? 0;
-    const raw = await this.entries.cachePath('getOrSet', () => this.context.driver.read(call.fullKey, rawValue, 'hash'));
+    const raw = await this.entries.cachePath('getOrSet', call, () => this.context.driver.read(call.fullKey, rawValue, 'hash'));
     // Redis is away: answer from the loader, and do not try to lock or write.
-    if (raw === undefined) return { value: await call.loader(), status: 'miss' };
+    if (raw === undefined) return { value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call), status: 'miss' };
     const stored = raw === null ? null : await this.readStored<T>(call, raw);
     if (!stored) return this.loadShared(call);
     if (!isStale(stored.meta, Date.now())) {
@@ -128,8 +131,8 @@ export class CacheAside {
     if (!this.usesLock(call)) return { value: await this.compute(call), status: 'miss' };
     const deadline = Date.now() + LOCK_WAIT_MS;
     while (Date.now() < deadline) {
-      const lock = await this.entries.cachePath('getOrSet', () => LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases));
-      if (lock === undefined) return { value: await call.loader(), status: 'miss' };
+      const lock = await this.entries.cachePath('getOrSet', call, () => LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases));
+      if (lock === undefined) return { value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call), status: 'miss' };
       if (lock) {
         try {
           return { value: await this.compute(call), status: 'miss' };
@@ -162,15 +165,15 @@ export class CacheAside {
     const generation = this.context.l1?.generation ?? 0;
     const storedTtlMs = ttlMs === undefined ? undefined : ttlMs + (graceMs ?? 0);
     // Tag versions are read before loading: an invalidation during the load makes the write stale at once.
-    const stamps = await this.entries.cachePath('getOrSet', () => this.entries.stamps(tagKeys, storedTtlMs));
+    const stamps = await this.entries.cachePath('getOrSet', call, () => this.entries.stamps(tagKeys, storedTtlMs));
     const started = Date.now();
-    const value = await call.loader();
+    const value = await traceCacheLoad(call.loader, this.context.options.keyPrefix, call);
     if (value === undefined || stamps === undefined) return value;
     const now = Date.now();
     const meta: EntryMeta = { d: now - started };
     if (ttlMs !== undefined) meta.f = now + ttlMs;
     const stored = this.entries.encode(this.entries.payload(call.key, value), stamps, meta);
-    const written = await this.entries.cachePath('getOrSet', () => this.context.driver.setHash(call.fullKey, stored, storedTtlMs).then(() => true));
+    const written = await this.entries.cachePath('getOrSet', call, () => this.context.driver.setHash(call.fullKey, stored, storedTtlMs).then(() => true));
     if (written) this.announceWrite(call, { value, meta: { ...meta, s: stamps } }, generation);
     return value;
   }
@@ -192,7 +195,7 @@ export class CacheAside {
   /** Reads a stored entry; an unreadable one is logged and recomputed; Redis failures count as a miss. */
   private async readStored<T>(call: CacheCall<T>, raw: string | RawHash): Promise<StoredValue<T> | null> {
     try {
-      return (await this.entries.cachePath('getOrSet', () => this.entries.read<T>(call.key, raw))) ?? null;
+      return (await this.entries.cachePath('getOrSet', call, () => this.entries.read<T>(call.key, raw))) ?? null;
     } catch (error) {
       if (!(error instanceof StoreSerializationError)) throw error;
       this.context.logger.warn(`getOrSet: ${error.message}; recomputing it`);

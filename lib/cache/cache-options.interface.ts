@@ -48,8 +48,14 @@ export interface CacheLookup<T> {
 
 /** Options of the in-process L1 tier (`StoreModuleOptions.l1`). */
 export interface StoreL1Options {
-  /** Most entries kept per process; the least recently used go first. Default 10 000. */
+  /**
+   * Most entries kept per process; the least recently used go first.
+   * @default 10000
+   */
   maxEntries?: number;
-  /** Longest an entry stays in L1 (it never outlives its Redis TTL either). Default `'1m'`. */
+  /**
+   * Longest an entry stays in L1 (it never outlives its Redis TTL either).
+   * @default '1m'
+   */
   ttl?: Ttl;
 }

@@ -26,6 +26,7 @@ import {
   type HttpResponseLike,
   type XCacheValue,
 } from './http-cache-rules.js';
+import { publishCacheHttp } from '../telemetry/http-cache.telemetry.js';
 
 const claims = new ContextClaims();
 const DEFAULT_METHODS = ['GET', 'HEAD'];
@@ -126,6 +127,7 @@ export class CacheableInterceptor implements NestInterceptor {
     return defer(() => runHttpCached(run)).pipe(
       map((outcome) => {
         setXCache(response, X_CACHE[outcome.status]);
+        publishCacheHttp(this.storeName, outcome.status, ctx, plan.key);
         return outcome.body;
       }),
     );
@@ -186,7 +188,10 @@ export class CacheableInterceptor implements NestInterceptor {
 
   private bypass(ctx: CacheKeyContext, reason: string, next: CallHandler, response?: HttpResponseLike): Observable<unknown> {
     this.logger.debug(`${ctx.className}.${ctx.methodName} not cached: ${reason}`);
-    if (response) setXCache(response, 'BYPASS');
+    if (response) {
+      setXCache(response, 'BYPASS');
+      publishCacheHttp(this.storeName, 'bypass', ctx, undefined, reason);
+    }
     return next.handle();
   }
 }

@@ -8,6 +8,7 @@ import {
 import type { RawHash } from '../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
 import { VALUE_FIELD, decodeEntry, encodeEntry, type EntryMeta, type TagStamps } from './cache-entry.codec.js';
+import { publishCacheFallback, type KeyedCall } from '../telemetry/cache.telemetry.js';
 
 /** A value read back from the store, with its metadata (null for plain values). */
 export interface StoredValue<T> {
@@ -92,15 +93,17 @@ export class EntryStore {
   }
 
   /**
-   * Runs a cache-path command; a store failure is logged and counted and yields `undefined` instead
-   * of throwing, so a cache never makes its caller less available than no cache.
+   * Runs a cache-path command for `call`; a store failure is logged, counted and published
+   * (`cache.fallback`) and yields `undefined` instead of throwing, so a cache never makes its caller
+   * less available than no cache.
    */
-  async cachePath<R>(operation: string, command: () => Promise<R>): Promise<R | undefined> {
+  async cachePath<R>(operation: string, call: KeyedCall, command: () => Promise<R>): Promise<R | undefined> {
     try {
       return await command();
     } catch (error) {
       if (!(error instanceof StoreError) || error instanceof StoreValidationError) throw error;
       this.context.fallbacks += 1;
+      publishCacheFallback(operation, this.context.options.keyPrefix, call, error, this.context.fallbacks);
       this.context.logger.warn(`${operation}: ${error.message}; serving without the cache (${this.context.fallbacks} fallbacks so far)`);
       return undefined;
     }

@@ -6,10 +6,8 @@ import { JsonSerializer } from '../serialization/json.serializer.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import { ttlToMs } from './ttl.js';
 import { assertKnownKeys, missingMembers } from './option-keys.js';
+import { STORE_DEFAULTS } from './store-defaults.js';
 import { segmentProblem } from './validation.js';
-
-/** The segment after `keyPrefix` under which the library keeps its own state, unless configured. */
-export const DEFAULT_INTERNAL_SEGMENT = '__nestjs_store__';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedStoreOptions {
@@ -28,8 +26,8 @@ export interface ResolvedStoreOptions {
   pubsub: { sharded: boolean; lingerMs: number };
 }
 
-/** Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). */
-const MODULE_OPTIONS = [
+/** Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). Exported for the docs spec. */
+export const MODULE_OPTIONS = [
   'redis',
   'driver',
   'keyPrefix',
@@ -68,22 +66,22 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     internalSegment: resolveInternalSegment(options.internalSegment),
     defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl, 'defaultTtl'),
     serializer: resolveSerializer(options.serializer),
-    maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', 1_048_576),
-    maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', 1_024),
-    commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', 2_000),
-    maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', 100_000),
+    maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', STORE_DEFAULTS.maxValueSize),
+    maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', STORE_DEFAULTS.maxKeyLength),
+    commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', STORE_DEFAULTS.commandTimeout),
+    maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', STORE_DEFAULTS.memory.maxEntries),
     l1: resolveL1(options.l1),
     pubsub: resolvePubSub(options.pubsub),
   };
 }
 
-/** Nested option objects whose keys are checked too (the others are validated where they are used). */
-const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]> = [
+/** Nested option objects whose keys are checked too (the others are validated where they are used). Exported for the docs spec. */
+export const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]> = [
   ['l1', ['maxEntries', 'ttl']],
   ['memory', ['maxEntries']],
   ['pubsub', ['sharded', 'lingerMs']],
   ['cache', ['user', 'honorNoCache', 'credentialHeaders']],
-  ['rateLimit', ['defaults', 'headers', 'key', 'failure']],
+  ['rateLimit', ['defaults', 'headers', 'key', 'failure', 'maxBlockedKeys']],
 ];
 
 /**
@@ -106,7 +104,7 @@ function assertRedisUrl(redis: unknown): void {
 }
 
 function resolveDriver(options: StoreModuleOptions): ResolvedStoreOptions['driver'] {
-  const driver: unknown = options.driver ?? 'redis';
+  const driver: unknown = options.driver ?? STORE_DEFAULTS.driver;
   if (typeof driver === 'object' && driver !== null) return resolveDriverInstance(driver, options);
   if (driver !== 'redis' && driver !== 'memory') {
     throw new StoreConfigurationError(`options.driver must be 'redis', 'memory' or a StoreDriver object, got ${describe(driver)}`);
@@ -193,7 +191,7 @@ function resolveDriverInstance(driver: object, options: StoreModuleOptions): Sto
 }
 
 function resolveKeyPrefix(prefix: unknown): string {
-  if (prefix === undefined) return '';
+  if (prefix === undefined) return STORE_DEFAULTS.keyPrefix;
   if (typeof prefix !== 'string' || UNSAFE_PREFIX.test(prefix)) {
     throw new StoreConfigurationError(
       `options.keyPrefix ${describe(prefix)} must be a string without hash tags ({}) or glob characters (* ? [ ] \\)`,
@@ -203,7 +201,7 @@ function resolveKeyPrefix(prefix: unknown): string {
 }
 
 function resolveInternalSegment(segment: unknown): string {
-  if (segment === undefined) return DEFAULT_INTERNAL_SEGMENT;
+  if (segment === undefined) return STORE_DEFAULTS.internalSegment;
   const problem = segmentProblem(segment);
   if (problem !== null) throw new StoreConfigurationError(`options.internalSegment ${describe(segment)} ${problem}`);
   return segment as string;
@@ -216,21 +214,21 @@ function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {
     throw new StoreConfigurationError(`options.l1 must be true, false or { maxEntries, ttl }, got ${describe(l1)}`);
   }
   return {
-    maxEntries: positiveInteger(options.maxEntries, 'l1.maxEntries', 10_000),
-    ttlMs: options.ttl === undefined ? 60_000 : configTtl(options.ttl, 'l1.ttl'),
+    maxEntries: positiveInteger(options.maxEntries, 'l1.maxEntries', STORE_DEFAULTS.l1.maxEntries),
+    ttlMs: configTtl(options.ttl === undefined ? STORE_DEFAULTS.l1.ttl : options.ttl, 'l1.ttl'),
   };
 }
 
 function resolvePubSub(pubsub: StoreModuleOptions['pubsub']): ResolvedStoreOptions['pubsub'] {
-  if (pubsub === undefined) return { sharded: false, lingerMs: 100 };
+  if (pubsub === undefined) return { ...STORE_DEFAULTS.pubsub };
   if (pubsub === null || typeof pubsub !== 'object') {
     throw new StoreConfigurationError(`options.pubsub must be { sharded?, lingerMs? }, got ${describe(pubsub)}`);
   }
   if (pubsub.sharded !== undefined && typeof pubsub.sharded !== 'boolean') {
     throw new StoreConfigurationError(`options.pubsub.sharded must be a boolean, got ${describe(pubsub.sharded)}`);
   }
-  const lingerMs = pubsub.lingerMs === 0 ? 0 : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', 100);
-  return { sharded: pubsub.sharded ?? false, lingerMs };
+  const lingerMs = pubsub.lingerMs === 0 ? 0 : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', STORE_DEFAULTS.pubsub.lingerMs);
+  return { sharded: pubsub.sharded ?? STORE_DEFAULTS.pubsub.sharded, lingerMs };
 }
 
 function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {

@@ -1,5 +1,4 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RateLimitAlgorithm } from '../rate-limit/rate-limit.interfaces.js';
 import type { StreamDriver } from './stream-driver.interface.js';
 
 /** Receives a raw message and the full channel name it arrived on. */
@@ -29,15 +28,15 @@ export interface RawEntry {
 
 /** The two keys one rate-limit check touches; they share a hash tag, so one slot on a Cluster. */
 export interface RateLimitKeys {
-  /** The algorithm's state (a hash, or a sorted set for `sliding-log`). */
+  /** The script's state (a hash, a sorted set…: the script decides). */
   state: string;
-  /** Present while the key is blocked (`blockDuration`); its TTL is the time left. */
+  /** Present while the key is blocked (`blockMs`); its TTL is the time left. */
   block: string;
 }
 
 /** The arguments of one rate-limit check, validated by the caller. */
 export interface RateLimitArgs {
-  /** Requests per window (the burst size for `token-bucket` and `gcra`); a positive integer. */
+  /** Units allowed (per window, or the burst size: the script decides); a positive integer. */
   limit: number;
   /** The window in ms; a positive integer, and `limit * windowMs` is a safe integer. */
   windowMs: number;
@@ -58,6 +57,50 @@ export interface RawRateLimitReply {
   retryAfterMs: number;
   /** The store's clock when the check ran (epoch ms). */
   serverNowMs: number;
+}
+
+/**
+ * One rate-limit check in process, as `RateLimitScript.memory` sees it: the arguments, the clock,
+ * the state key's value and the two ways to answer. Synchronous, so atomic within one process.
+ */
+export interface RateLimitCheckContext {
+  /** The store's clock (epoch ms), read once per check. */
+  readonly now: number;
+  readonly limit: number;
+  /** `windowMs` of the arguments. */
+  readonly window: number;
+  /** Units to consume; 0 peeks. */
+  readonly cost: number;
+  /** The units the answer is for: `cost`, or 1 for a peek. */
+  readonly need: number;
+  /** The state key's value (as `save` stored it), or undefined when missing or expired. */
+  state<T>(): T | undefined;
+  /** Replaces the state key's value, expiring in `ttlMs`. */
+  save(state: unknown, ttlMs: number): void;
+  /** Refuses; on a consume with `blockMs`, blocks the key, and the reply reports the block. */
+  refuse(resetAfterMs: number, retryAfterMs: number): RawRateLimitReply;
+  /** Admits. */
+  allow(remaining: number, resetAfterMs: number): RawRateLimitReply;
+}
+
+/**
+ * What a rate-limit check runs, atomically, on its two keys: one algorithm, written twice with the
+ * same integer arithmetic, so every driver gives the same answers.
+ *
+ * `lua` is the body of a Lua function the Redis driver wraps (it adds the clock, the block key and
+ * batching). In scope: `now` (server ms, from `TIME`), `time` (the `TIME` reply), `stateKey`,
+ * `limit`, `window` (ms), `cost` (0 = peek: report, write nothing), `need` (`cost`, or 1 for a
+ * peek) and `refuse(resetAfterMs, retryAfterMs)`. It returns `refuse(…)`, or
+ * `1, remaining, resetAfterMs, 0` to admit; it touches `stateKey` only and gives it a TTL.
+ * `memory` is the same step over a `RateLimitCheckContext`, for stores that do not run Lua.
+ */
+export interface RateLimitScript {
+  /** Unique per script: checks of one script share a call. */
+  readonly id: string;
+  /** The check's step in Lua (see above). */
+  readonly lua: string;
+  /** The check's step in process (see above). */
+  readonly memory: (check: RateLimitCheckContext) => RawRateLimitReply;
 }
 
 /**
@@ -124,10 +167,11 @@ export interface StoreDriver {
   deleteIfOwner(key: string, value: string): Promise<boolean>;
 
   /**
-   * One atomic rate-limit check (`algorithm` over `keys`, both expiring on their own): a single Lua
-   * script on Redis (checks made in one turn may share a call), the same steps in process on the memory driver.
+   * One atomic rate-limit check: `script` over `keys` (both expiring on their own), after the block
+   * key is looked at, blocking it for `args.blockMs` when a consume is refused. Redis runs
+   * `script.lua` (by SHA; checks made in one turn may share a call), the memory driver `script.memory`.
    */
-  rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply>;
+  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply>;
 
   /**
    * Calls `listener` each time the subscriber connection is back after a loss (messages published

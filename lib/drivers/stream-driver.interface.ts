@@ -40,7 +40,7 @@ export interface StreamReader {
 /**
  * Raw Redis Streams operations on full keys (each touches one key: one slot on a Cluster).
  * Implemented over ioredis and in memory with the same semantics, including the errors: a read,
- * claim or renewal on a missing stream or group fails with `StoreCommandError` (NOGROUP).
+ * claim or renewal on a missing stream or group fails with `StoreCommandError` (`replyCode` NOGROUP).
  */
 export interface StreamDriver {
   /** XADD `*` with `fields`; trims to about `maxLen` entries when given (`MAXLEN ~`). Resolves to the new id. */
@@ -63,7 +63,7 @@ export interface StreamDriver {
   close(): Promise<void>;
 }
 
-/** Whether a stream command failed because the stream or its group does not exist (e.g. lost with a restart). */
+/** Whether a stream command failed because the stream or its group does not exist (e.g. lost with a restart): `replyCode` NOGROUP. */
 export function isMissingGroup(error: unknown): boolean {
-  return error instanceof StoreCommandError && error.message.includes('NOGROUP');
+  return error instanceof StoreCommandError && error.replyCode === 'NOGROUP';
 }

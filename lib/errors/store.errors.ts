@@ -1,12 +1,41 @@
+import { replyCodeOf, type StoreReplyCode } from './reply-code.js';
+
+export type { StoreReplyCode } from './reply-code.js';
+
+/**
+ * Every `code` a `StoreError` carries, one per kind of failure: a literal union, so a comparison
+ * with a misspelt or retired code fails to compile instead of never matching.
+ */
+export type StoreErrorCode =
+  | 'STORE_INVALID_ARGUMENT'
+  | 'STORE_INVALID_NAME'
+  | 'STORE_RESERVED_NAME'
+  | 'STORE_INVALID_KEY'
+  | 'STORE_INVALID_TTL'
+  | 'STORE_SERIALIZATION'
+  | 'STORE_VALUE_TOO_LARGE'
+  | 'STORE_CONNECTION'
+  | 'STORE_COMMAND'
+  | 'STORE_WRONG_TYPE'
+  | 'STORE_LOADER_TIMEOUT'
+  | 'STORE_CONFIGURATION'
+  | 'STORE_UNSUPPORTED';
+
+/** The codes of `StoreValidationError` and its subclasses: arguments refused before anything was sent. */
+export type StoreValidationErrorCode = Extract<
+  StoreErrorCode,
+  'STORE_INVALID_ARGUMENT' | 'STORE_INVALID_NAME' | 'STORE_RESERVED_NAME' | 'STORE_INVALID_KEY' | 'STORE_INVALID_TTL'
+>;
+
 /**
  * Every error nestjs-store throws on purpose is a `StoreError`, so callers can tell
  * "the store refused or failed" from bugs in their own code with one `instanceof`.
  */
 export class StoreError extends Error {
   /** Stable, machine-readable code (e.g. `STORE_INVALID_KEY`). */
-  readonly code: string;
+  readonly code: StoreErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: StoreErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
@@ -15,7 +44,7 @@ export class StoreError extends Error {
 
 /** An argument was rejected before anything was sent to the store (bad key, tag, number, name). */
 export class StoreValidationError extends StoreError {
-  constructor(message: string, code = 'STORE_INVALID_ARGUMENT') {
+  constructor(message: string, code: StoreValidationErrorCode = 'STORE_INVALID_ARGUMENT') {
     super(code, message);
   }
 }
@@ -83,8 +112,21 @@ export class StoreConnectionError extends StoreError {
 
 /** Redis answered with an error (wrong type, not an integer, script error, ...). */
 export class StoreCommandError extends StoreError {
-  constructor(operation: string, cause: unknown) {
+  /**
+   * The Redis error code the reply opened with (`WRONGTYPE`, `NOGROUP`, `ERR`, ...), or `undefined`
+   * when the refusal carries none. Tell refusals apart by this field, never by the message.
+   */
+  readonly replyCode: StoreReplyCode | undefined;
+
+  /**
+   * @param operation What was refused, for the message.
+   * @param cause The server's reply error.
+   * @param replyCode The reply's code. By default read from `cause`, worded as Redis words it
+   *   (`new Error('WRONGTYPE …')`), so a driver written before this field existed still sets it.
+   */
+  constructor(operation: string, cause: unknown, replyCode: StoreReplyCode | undefined = replyCodeOf(cause)) {
     super('STORE_COMMAND', `Store rejected ${operation}: ${messageOf(cause)}`, { cause });
+    this.replyCode = replyCode;
   }
 }
 

@@ -36,7 +36,10 @@ export type StoreRedisConnection = string | RedisOptions | StoreClusterConnectio
 
 /** Options of the embedded memory driver. */
 export interface StoreMemoryOptions {
-  /** Most entries kept (keys, counters and tags together); the least recently used go first. Default 100 000. */
+  /**
+   * Most entries kept (keys, counters and tags together); the least recently used go first.
+   * @default 100000
+   */
   maxEntries?: number;
 }
 
@@ -46,12 +49,13 @@ export interface StorePubSubOptions {
    * On a Cluster, use sharded pub/sub for channels (SSUBSCRIBE / SPUBLISH, Redis 7+): a message
    * travels only within the shard owning its channel's slot instead of across the whole Cluster.
    * Patterns always use classic PSUBSCRIBE (Redis has no sharded patterns). Ignored elsewhere.
-   * Default `false`.
+   * @default false
    */
   sharded?: boolean;
   /**
    * How long (ms) a channel stays subscribed after its last observer leaves, so an observer that
-   * comes back right away costs no UNSUBSCRIBE/SUBSCRIBE pair. `0` unsubscribes at once. Default 100.
+   * comes back right away costs no UNSUBSCRIBE/SUBSCRIBE pair. `0` unsubscribes at once.
+   * @default 100
    */
   lingerMs?: number;
 }
@@ -61,40 +65,50 @@ export interface StoreModuleOptions {
   /** Redis to use. Required unless `driver` is `'memory'` or a driver instance. */
   redis?: StoreRedisConnection;
   /**
-   * The backend: `'redis'` (the default; needs `redis`), `'memory'` for the embedded driver (explicit:
+   * The backend: `'redis'` (needs `redis`), `'memory'` for the embedded driver (explicit:
    * never a silent fallback), or a `StoreDriver` object, e.g. a third-party driver checked with
    * `driverContract` from `nestjs-store/testing`. An instance brings its own connection, so `redis`
    * must not be set with it; it is validated at bootstrap (every member of `StoreDriver` present).
    * The store takes ownership of an instance: it calls its `close()` when the application shuts down
    * (after in-flight work settles), as it does for the drivers it creates. Unlike `redis: { client }`,
    * which stays the caller's, an instance must not be closed by the caller, nor given to two stores.
+   * @default 'redis'
    */
   driver?: 'redis' | 'memory' | StoreDriver;
   /**
    * Prepended to every Redis name the store uses (e.g. `'myapp:'`): key `K` is the Redis key
    * `myapp:K`, channel `C` the Redis channel `myapp:C`, stream `S` the key `myapp:S`. No `{}` hash
-   * tags, no glob characters. Default `''`.
+   * tags, no glob characters.
+   * @default ''
    */
   keyPrefix?: string;
   /**
    * The segment after `keyPrefix` under which the library keeps its own state (tag versions, load
    * leases, rate-limit state, the L1 bus channel): `{keyPrefix}{internalSegment}:…`. Keys, channels,
    * streams and namespaces that would name it are rejected. One segment: no `:`, braces or glob
-   * characters. Default `'__nestjs_store__'`.
+   * characters.
+   * @default '__nestjs_store__'
    */
   internalSegment?: string;
   /** TTL for writes that name none: seconds, or a duration such as `'5m'`. Default: no expiry. */
   defaultTtl?: Ttl;
   /** How values become stored strings and back. Default: JSON. */
   serializer?: StoreSerializer;
-  /** Largest serialized value accepted, in bytes. Default 1 MiB (1 048 576). */
+  /**
+   * Largest serialized value accepted, in bytes (1 MiB).
+   * @default 1048576
+   */
   maxValueSize?: number;
-  /** Longest key, tag, channel or namespace name accepted, in characters. Default 1 024. */
+  /**
+   * Longest key, tag, channel or namespace name accepted, in characters.
+   * @default 1024
+   */
   maxKeyLength?: number;
   /**
    * For clients the module creates: ms a connection may stay silent while commands wait for replies;
    * then it is dropped and those commands fail with `StoreConnectionError` (a frozen server or a
-   * silent network never hangs a caller). Keep it above your slowest command. Default 2 000.
+   * silent network never hangs a caller). Keep it above your slowest command.
+   * @default 2000
    */
   commandTimeout?: number;
   /**

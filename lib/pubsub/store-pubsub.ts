@@ -5,6 +5,7 @@ import type { StoreConnectionState, Unsubscribe } from '../drivers/store-driver.
 import type { KeySpace } from '../keys/key-space.js';
 import type { StoreContext } from '../store-context.js';
 import { SKIP } from './shared-subscription.js';
+import { publishPubSubDelivered, publishPubSubSkipped } from '../telemetry/pubsub.telemetry.js';
 
 /** A message of `pattern()`: the channel it was published on (within the store) and the message. */
 export interface StorePatternMessage<T> {
@@ -89,12 +90,16 @@ export class StorePubSub {
   }
 
   private decode<T>(channel: string, raw: string): T | typeof SKIP {
+    let message: T;
     try {
-      return this.entries.deserialize<T>(channel, raw);
+      message = this.entries.deserialize<T>(channel, raw);
     } catch (error) {
       this.context.malformed.record(channel, messageOf(error));
+      publishPubSubSkipped(this.keys, channel, error);
       return SKIP;
     }
+    publishPubSubDelivered(this.keys, channel);
+    return message;
   }
 
   private assertChannel(channel: unknown): asserts channel is string {

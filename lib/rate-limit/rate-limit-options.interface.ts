@@ -60,4 +60,11 @@ export interface StoreRateLimitOptions {
    * with a 503. Applies to every policy without its own `failure`. Default `'open'`.
    */
   failure?: RateLimitFailurePolicy;
+  /**
+   * How many refused keys `RateLimiterService` remembers in process at most, per policy, to answer
+   * a flood from them without store round trips (when full, the oldest is forgotten: it then costs
+   * one round trip). A positive integer.
+   * @default 10_000
+   */
+  maxBlockedKeys?: number;
 }

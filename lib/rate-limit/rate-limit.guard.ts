@@ -4,7 +4,7 @@ import { ContextClaims } from '../cache/cache-context.claims.js';
 import { ttlToMs } from '../common/ttl.js';
 import { DEFAULT_POLICY_NAME, RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 import type { RateLimitMetadata } from './rate-limit.decorator.js';
-import type { RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
+import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
 import { RateLimitExceededException, RateLimitUnavailableException } from './rate-limit-exception.js';
 import { rateLimitHeaders, retryAfterSeconds, writeRateLimitHeaders, type RateLimitOutcome, type RateLimitResponseLike } from './rate-limit-headers.js';
 import { rateLimitKey, resolveTracker, routeScope } from './rate-limit-key.js';
@@ -12,7 +12,7 @@ import { StoreConfigurationError } from '../errors/store.errors.js';
 import { bindToStore } from '../store-bound.js';
 import { DEFAULT_STORE_NAME, storeTokens } from '../store.tokens.js';
 import type { RateLimitKey, RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
-import { validateRateLimitRules, validateStoreRateLimitOptions } from './rate-limit-rule.validation.js';
+import { rateLimitRuleList } from './rate-limit-rule.validation.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 import type { SkipRateLimitMetadata } from './skip-rate-limit.decorator.js';
 import { rpcRateLimitError, wsRateLimitError } from './rate-limit-transport-error.js';
@@ -20,10 +20,19 @@ import { rpcRateLimitError, wsRateLimitError } from './rate-limit-transport-erro
 /** One guard per call and store does the work, even when it runs both as `APP_GUARD` and from `@RateLimit`. */
 const claims = new ContextClaims();
 
-/** A policy resolved for one call: what to check, under which key. */
-interface PlannedCheck {
-  rule: RateLimitRule;
+/** What the guard hands the service for one rule: built once per rule. */
+interface RulePolicy {
+  /** The policy's name (`'default'` when the rule has none). */
+  name: string;
+  /** The rule as a frozen `RateLimitPolicy`: the same object on every call, so the service validates it once. */
   policy: RateLimitPolicy;
+  /** The window in seconds (`w` of the `RateLimit-Policy` header). */
+  windowSeconds: number;
+}
+
+/** A rule planned for one call: what to check, under which key. */
+interface PlannedCheck {
+  rule: RulePolicy;
   key: string;
 }
 
@@ -56,6 +65,8 @@ export interface RateLimitRefusal {
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly defaults: readonly RateLimitRule[];
+  /** Each rule's policy, built on its first call (rules live as long as their class or this guard). */
+  private readonly policies = new WeakMap<RateLimitRule, RulePolicy>();
   protected readonly options: StoreRateLimitOptions;
 
   constructor(
@@ -63,9 +74,10 @@ export class RateLimitGuard implements CanActivate {
     @Inject(Reflector) protected readonly reflector: Reflector,
     @Optional() @Inject(STORE_RATE_LIMIT_OPTIONS) options: StoreRateLimitOptions = {},
   ) {
+    // Validated at bootstrap (StoreModule), once for every guard of the store; a subclass built
+    // by hand gets its options as given.
     this.options = options ?? {};
-    validateStoreRateLimitOptions(this.options);
-    this.defaults = this.options.defaults === undefined ? [] : this.ownDefaults(validateRateLimitRules(this.options.defaults, 'rateLimit.defaults'));
+    this.defaults = this.options.defaults === undefined ? [] : this.ownDefaults(rateLimitRuleList(this.options.defaults));
   }
 
   /** The guard of the store `name` (registered with `forRoot({ name })`); `@RateLimit({ store })` applies it. */
@@ -85,10 +97,10 @@ export class RateLimitGuard implements CanActivate {
     const checks = await this.plan(context, rules);
     if (checks.length === 0) return true;
     const outcomes = await Promise.all(
-      checks.map(async (check): Promise<RateLimitOutcome> => ({
-        name: check.policy.name ?? DEFAULT_POLICY_NAME,
-        windowSeconds: ttlToMs(check.policy.window) / 1000,
-        result: await this.limiter.consume(check.key, check.policy),
+      checks.map(async ({ rule, key }): Promise<RateLimitOutcome> => ({
+        name: rule.name,
+        windowSeconds: rule.windowSeconds,
+        result: await this.limiter.consume(key, rule.policy),
       })),
     );
     const headers = rateLimitHeaders(this.options.headers ?? 'legacy', outcomes);
@@ -184,22 +196,32 @@ export class RateLimitGuard implements CanActivate {
         if (!trackers.has(source)) trackers.set(source, this.getTracker(context, source));
         const tracker = await trackers.get(source);
         if (tracker === undefined) return undefined;
-        const name = rule.name ?? DEFAULT_POLICY_NAME;
-        return { rule, policy: this.policyOf(rule, name), key: this.generateKey(context, rule.scope ?? route, tracker, rule) };
+        return { rule: this.policyOf(rule), key: this.generateKey(context, rule.scope ?? route, tracker, rule) };
       }),
     );
     return checks.filter((check): check is PlannedCheck => check !== undefined);
   }
 
-  /** The `RateLimitPolicy` handed to the service: the rule without `scope` / `key` / `store`, with the module's failure mode. */
-  private policyOf(rule: RateLimitRule, name: string): RateLimitPolicy {
-    const policy: RateLimitPolicy = { name, limit: rule.limit, window: rule.window };
-    if (rule.algorithm !== undefined) policy.algorithm = rule.algorithm;
-    if (rule.blockDuration !== undefined) policy.blockDuration = rule.blockDuration;
-    const failure = rule.failure ?? this.options.failure;
-    if (failure !== undefined) policy.failure = failure;
-    return policy;
+  /** The rule's policy for the service, built on the rule's first call and kept (see `RulePolicy`). */
+  private policyOf(rule: RateLimitRule): RulePolicy {
+    let known = this.policies.get(rule);
+    if (known === undefined) {
+      known = rulePolicy(rule, this.options.failure);
+      this.policies.set(rule, known);
+    }
+    return known;
   }
+}
+
+/** The rule without `scope` / `key` / `store`, named, with the module's failure mode when it has none. */
+function rulePolicy(rule: RateLimitRule, moduleFailure: RateLimitFailurePolicy | undefined): RulePolicy {
+  const name = rule.name ?? DEFAULT_POLICY_NAME;
+  const policy: RateLimitPolicy = { name, limit: rule.limit, window: rule.window };
+  if (rule.algorithm !== undefined) policy.algorithm = rule.algorithm;
+  if (rule.blockDuration !== undefined) policy.blockDuration = rule.blockDuration;
+  const failure = rule.failure ?? moduleFailure;
+  if (failure !== undefined) policy.failure = failure;
+  return { name, policy: Object.freeze(policy), windowSeconds: ttlToMs(rule.window) / 1000 };
 }
 
 /** What decides the answer to a refused call: a store outage first (503), else the policy that frees up last. */

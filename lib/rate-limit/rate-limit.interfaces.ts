@@ -1,14 +1,7 @@
 import type { Ttl } from '../common/ttl.js';
+import type { RateLimitAlgorithm } from './algorithms/registry.js';
 
-/**
- * How requests are counted:
- * - `fixed-window`: a counter per window; cheapest; allows bursts of up to 2x `limit` across a window edge.
- * - `sliding-window`: two fixed windows weighted by overlap (approximate sliding); smooth, one key pair.
- * - `sliding-log`: every request's timestamp in a sorted set; exact; memory grows with `limit`.
- * - `token-bucket`: `limit` tokens, refilled continuously over `window`; allows bursts up to `limit`.
- * - `gcra`: generic cell rate (leaky bucket as a meter): evenly spaced requests, a burst of `limit`.
- */
-export type RateLimitAlgorithm = 'fixed-window' | 'sliding-window' | 'sliding-log' | 'token-bucket' | 'gcra';
+export type { RateLimitAlgorithm } from './algorithms/registry.js';
 
 /** What a rate limiter does when the store cannot be reached within `commandTimeout`. */
 export type RateLimitFailurePolicy = 'open' | 'closed';

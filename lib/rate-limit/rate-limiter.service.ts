@@ -3,10 +3,11 @@ import type { RawRateLimitReply } from '../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../errors/store.errors.js';
 import { KeySpace } from '../keys/key-space.js';
 import type { StoreContext } from '../store-context.js';
-import { BlockedKeys } from './algorithms/blocked-keys.js';
-import { callerKeyOf } from './algorithms/caller-key.js';
-import { RateLimitStateKeys } from './algorithms/rate-limit-state.js';
-import { assertRateLimitCost, assertRateLimitCostFits, resolveRateLimitPolicy, type ResolvedRateLimitPolicy } from './algorithms/resolved-policy.js';
+import { BlockedKeys } from './blocked-keys.js';
+import { callerKeyOf } from './caller-key.js';
+import { observeRateLimit, rateLimitObserved } from '../telemetry/rate-limit.telemetry.js';
+import { assertRateLimitCost, assertRateLimitCostFits, resolveRateLimitPolicy, type ResolvedRateLimitPolicy } from './rate-limit-policy.js';
+import { RateLimitStateKeys } from './rate-limit-state-keys.js';
 import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
 
 /** Module-level defaults a `RateLimiterService` applies to policies that do not set their own. */
@@ -59,7 +60,9 @@ export class RateLimiterService {
       assertRateLimitCost(cost);
       const resolved = this.resolve(policy);
       assertRateLimitCostFits(cost, resolved);
-      return this.check(key, resolved, cost);
+      if (!rateLimitObserved()) return this.check(key, resolved, cost);
+      const trace = { keyPrefix: this.context.options.keyPrefix, policy: resolved.name, algorithm: resolved.algorithm.id, key, cost };
+      return observeRateLimit(() => this.check(key, resolved, cost), trace);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -91,11 +94,15 @@ export class RateLimiterService {
     return (result as RateLimitResult & { unavailable?: boolean }).unavailable === true;
   }
 
-  /** Validated once per policy object: the guard passes the same (immutable) objects on every request. */
+  /**
+   * Validated once per policy object: `RateLimitGuard` builds one frozen policy per rule and passes
+   * it on every request, as does a caller that keeps its policy in a constant. A policy object built
+   * per call is validated on every call.
+   */
   private resolve(policy: RateLimitPolicy): ResolvedRateLimitPolicy {
     const known = typeof policy === 'object' && policy !== null ? this.resolved.get(policy) : undefined;
     if (known) return known;
-    const resolved = resolveRateLimitPolicy(policy, this.defaultFailure, this.context.options.maxKeyLength);
+    const resolved = resolveRateLimitPolicy(policy, { defaultFailure: this.defaultFailure, maxNameLength: this.context.options.maxKeyLength });
     this.resolved.set(policy, resolved);
     return resolved;
   }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { StoreCommandError } from '../errors/store.errors.js';
+import { StoreCommandError, type StoreReplyCode } from '../errors/store.errors.js';
 
 /** A thrown value as a short text, for assertion messages. */
 export function describeError(error: unknown): string {
@@ -9,15 +9,15 @@ export function describeError(error: unknown): string {
 
 /**
  * Asserts that `promise` rejects with a `StoreCommandError` (a refusal by the store, which callers
- * tell from a connection failure), whose message contains `reply` when given (`WRONGTYPE`, `NOGROUP`:
- * StoreService recognises those by the reply's text).
+ * tell from a connection failure) whose `replyCode` is `reply` when given (`WRONGTYPE`, `NOGROUP`:
+ * StoreService and the stream consumer recognise those by that field).
  */
-export async function rejectsWithCommandError(promise: Promise<unknown>, what: string, reply?: string): Promise<void> {
+export async function rejectsWithCommandError(promise: Promise<unknown>, what: string, reply?: StoreReplyCode): Promise<void> {
   await assert.rejects(
     promise,
     (error: unknown) => {
       assert.ok(error instanceof StoreCommandError, `${what}: expected a StoreCommandError, got ${describeError(error)}`);
-      if (reply !== undefined) assert.ok(error.message.includes(reply), `${what}: expected the error to carry ${reply}, got "${error.message}"`);
+      if (reply !== undefined) assert.equal(error.replyCode, reply, `${what}: expected the error's replyCode to be ${reply} ("${error.message}")`);
       return true;
     },
     `${what}: expected a StoreCommandError, but it resolved`,

@@ -6,16 +6,18 @@
  * - `driverContract(options)`: the contract suite, as framework-agnostic cases.
  * - `MemoryDriver`: the embedded driver, to wrap or compare with
  *   (`new MemoryDriver(maxEntries, new Logger('MyDriver'))`, `Logger` from `@nestjs/common`).
- * - The errors a driver must reject with: `StoreCommandError` for a refusal by the store (its message
- *   carrying Redis's reply: `WRONGTYPE …`, `NOGROUP …`), `StoreConnectionError` when the store cannot
- *   be reached.
+ * - The errors a driver must reject with: `StoreCommandError` for a refusal by the store, its
+ *   `replyCode` the reply's code (`WRONGTYPE`, `NOGROUP`; read from a cause worded as Redis words it,
+ *   `new Error('WRONGTYPE …')`, unless given), `StoreConnectionError` when the store cannot be reached.
  */
 // Registers this build for the one-build-per-process check (see StoreModule.forRoot), as the main entry does.
 import '../common/single-copy.js';
 
 export type {
   RateLimitArgs,
+  RateLimitCheckContext,
   RateLimitKeys,
+  RateLimitScript,
   RawEntry,
   RawHash,
   RawMessageListener,

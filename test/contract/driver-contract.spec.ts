@@ -14,9 +14,9 @@ import {
   MemoryDriver,
   type DriverContractCase,
   type DriverContractOptions,
-  type RateLimitAlgorithm,
   type RateLimitArgs,
   type RateLimitKeys,
+  type RateLimitScript,
   type RawEntry,
   type RawHash,
   type RawMessageListener,
@@ -123,8 +123,8 @@ class WrappingDriver implements StoreDriver {
   deleteIfOwner(key: string, value: string): Promise<boolean> {
     return this.inner.deleteIfOwner(key, value);
   }
-  rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
-    return this.inner.rateLimit(algorithm, keys, args);
+  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+    return this.inner.rateLimit(script, keys, args);
   }
   onSubscriberReconnect(listener: () => void): () => void {
     return this.inner.onSubscriberReconnect(listener);

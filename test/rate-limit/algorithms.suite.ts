@@ -3,14 +3,16 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { RateLimiterService, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreInvalidKeyError, StoreInvalidTtlError, StoreValidationError } from '../../lib/errors/store.errors.js';
-import type { RateLimitAlgorithm, RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
+import { RATE_LIMIT_ALGORITHMS, type RateLimitAlgorithm } from '../../lib/rate-limit/algorithms/registry.js';
+import type { RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
 import type { StoreContext } from '../../lib/store-context.js';
 import { STORE_CONTEXT } from '../../lib/store.constants.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { StoreFixtures, type StoreFixture } from '../contract/store-fixture.js';
 import { sleepUntil, timed, type Timed } from '../harness/timing.js';
 
-export const ALGORITHMS: RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'sliding-log', 'token-bucket', 'gcra'];
+/** Every registered algorithm: a new one is tested by these suites as soon as it is registered. */
+export const ALGORITHMS: RateLimitAlgorithm[] = RATE_LIMIT_ALGORITHMS.map((algorithm) => algorithm.id);
 
 /** A booted store and the RateLimiterService StoreModule provides with it. */
 export interface LimiterFixture extends StoreFixture {
@@ -113,8 +115,16 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
     afterAll(() => fixtures.closeAll());
     afterEach(() => jest.restoreAllMocks());
 
-    describe.each(ALGORITHMS)('%s', (algorithm) => {
+    describe.each(RATE_LIMIT_ALGORITHMS.map((definition) => [definition.id, definition] as const))('%s', (algorithm, definition) => {
       const policy = (overrides: Partial<RateLimitPolicy> = {}): RateLimitPolicy => ({ limit: 5, window: '1d', algorithm, ...overrides });
+
+      it('keeps its state at rl:{<name>:<key>}:<suffix>, of its Redis type (the layout the README documents)', async () => {
+        const key = uniqueKey();
+        await limiter.consume(key, policy({ name: 'layout' }));
+        const stateKey = `${fixture.prefix}__nestjs_store__:rl:{layout:${key}}:${definition.suffix}`;
+        expect(await fixture.driver.pttl(stateKey)).toBeGreaterThan(0);
+        if (fixture.driver.client) expect(await fixture.driver.client.type(stateKey)).toBe(definition.stateType);
+      });
 
       it('admits exactly `limit`, counting remaining down, then refuses with a retry time', async () => {
         const key = uniqueKey();

@@ -1,5 +1,10 @@
+import 'reflect-metadata';
 import { jest } from '@jest/globals';
-import { BlockedKeys } from '../../lib/rate-limit/algorithms/blocked-keys.js';
+import { NestFactory } from '@nestjs/core';
+import { RateLimiterService, StoreConfigurationError, StoreModule, type RateLimitPolicy, type StoreModuleOptions } from '../../lib/index.js';
+import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
+import { BlockedKeys } from '../../lib/rate-limit/blocked-keys.js';
+import { STORE_DRIVER } from '../../lib/store.constants.js';
 
 describe('BlockedKeys (refusals remembered in process)', () => {
   it('answers until the refusal ends, per policy, and forgets on reset', () => {
@@ -35,5 +40,37 @@ describe('BlockedKeys (refusals remembered in process)', () => {
     back.mockRestore();
     expect(afterStepBack?.leftMs).toBeLessThanOrEqual(1_000);
     expect(afterStepForward?.leftMs).toBeGreaterThan(0);
+  });
+});
+
+describe('rateLimit.maxBlockedKeys (forRoot)', () => {
+  const policy: RateLimitPolicy = { limit: 1, window: '1h' };
+  const boot = (rateLimit: StoreModuleOptions['rateLimit']) =>
+    NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory', rateLimit }), { logger: false, abortOnError: false });
+
+  /** Refuses `keys` in order, then floods the first one: how many of the flood's checks reached the store. */
+  async function storeChecksOfFlood(maxBlockedKeys: number | undefined, keys: string[]): Promise<number> {
+    const app = await boot(maxBlockedKeys === undefined ? undefined : { maxBlockedKeys });
+    try {
+      const limiter = app.get(RateLimiterService);
+      for (const key of keys) for (let i = 0; i < 2; i++) await limiter.consume(key, policy);
+      const calls = jest.spyOn(app.get<StoreDriver>(STORE_DRIVER), 'rateLimit');
+      await Promise.all(Array.from({ length: 5 }, () => limiter.consume(keys[0], policy)));
+      return calls.mock.calls.length;
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('bounds the refusals the limiter remembers per policy: the oldest is forgotten and costs store round trips again', async () => {
+    expect(await storeChecksOfFlood(undefined, ['a', 'b'])).toBe(0);
+    expect(await storeChecksOfFlood(2, ['a', 'b'])).toBe(0);
+    expect(await storeChecksOfFlood(1, ['a', 'b'])).toBeGreaterThan(0);
+  });
+
+  it.each([0, -1, 1.5, '10'])('refuses %p at bootstrap', async (maxBlockedKeys) => {
+    const error = await boot({ maxBlockedKeys: maxBlockedKeys as number }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StoreConfigurationError);
+    expect((error as Error).message).toMatch(/options\.rateLimit\.maxBlockedKeys/);
   });
 });

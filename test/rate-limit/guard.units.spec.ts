@@ -1,5 +1,7 @@
 import 'reflect-metadata';
-import { StoreValidationError } from '../../lib/index.js';
+import { Reflector } from '@nestjs/core';
+import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+import { RateLimitGuard, RateLimiterService, StoreValidationError, type RateLimitPolicy, type RateLimitResult } from '../../lib/index.js';
 import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
 import { RateLimitExceededException, RateLimitUnavailableException } from '../../lib/rate-limit/rate-limit-exception.js';
 import { mostConstrained, rateLimitHeaders, type RateLimitOutcome } from '../../lib/rate-limit/rate-limit-headers.js';
@@ -119,5 +121,42 @@ describe('validation at decoration time', () => {
     expect(() => validateStoreRateLimitOptions({ headers: 'draft' as never })).toThrow(StoreValidationError);
     expect(() => validateStoreRateLimitOptions({ defaults: { limit: -1, window: 1 } })).toThrow(StoreValidationError);
     expect(() => validateStoreRateLimitOptions({ defaults: [{ limit: 1, window: 1 }], headers: false, key: 'user', failure: 'closed' })).not.toThrow();
+    expect(() => validateStoreRateLimitOptions({ maxBlockedKeys: 0 })).toThrow(StoreValidationError);
+    expect(() => validateStoreRateLimitOptions({ maxBlockedKeys: 500 })).not.toThrow();
+  });
+
+  it('@RateLimit checks a policy with the validator RateLimiterService uses', () => {
+    expect(() => RateLimit({ limit: 1_001, window: 60, algorithm: 'sliding-log' })).toThrow(/Invalid @RateLimit limit 1001: expected at most 1000 for 'sliding-log'/);
+    expect(() => RateLimit({ limit: 1e9, window: '365d' })).toThrow(StoreValidationError);
+  });
+});
+
+describe('RateLimitGuard, built by hand (as a subclass would be)', () => {
+  class Routes {
+    @RateLimit([{ name: 'burst', limit: 5, window: '10s' }])
+    handler() {}
+  }
+
+  /** A guard whose limiter admits everything and records the policies it is given. */
+  function recordingGuard(): { guard: RateLimitGuard; policies: RateLimitPolicy[] } {
+    const policies: RateLimitPolicy[] = [];
+    const result: RateLimitResult = { allowed: true, limit: 5, remaining: 4, resetAt: Date.now() + 1_000, retryAfter: 0 };
+    const limiter = { consume: async (_key: string, policy: RateLimitPolicy) => (policies.push(policy), result) } as unknown as RateLimiterService;
+    const guard = new RateLimitGuard(limiter, new Reflector(), { defaults: { limit: 100, window: '1m' }, failure: 'closed' });
+    return { guard, policies };
+  }
+
+  const call = () => new ExecutionContextHost([{ ip: '203.0.113.7' }, { setHeader: () => undefined }], Routes, Routes.prototype.handler);
+
+  it('hands the limiter one frozen policy object per rule, the same on every call, so it is validated once', async () => {
+    const { guard, policies } = recordingGuard();
+    for (let i = 0; i < 3; i++) expect(await guard.canActivate(call())).toBe(true);
+    expect(policies).toHaveLength(6);
+    const [defaults, burst] = [policies.filter((p) => p.name === 'default'), policies.filter((p) => p.name === 'burst')];
+    expect(new Set(defaults).size).toBe(1);
+    expect(new Set(burst).size).toBe(1);
+    expect(Object.isFrozen(burst[0])).toBe(true);
+    expect(burst[0]).toEqual({ name: 'burst', limit: 5, window: '10s', failure: 'closed' });
+    expect(defaults[0]).toEqual({ name: 'default', limit: 100, window: '1m', failure: 'closed' });
   });
 });

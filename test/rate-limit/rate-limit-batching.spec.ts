@@ -35,7 +35,7 @@ describe.each([
       ...good.map((key) => fixture.limiter.consume(key, policy)),
     ]);
     expect(failed).toMatchObject({ status: 'rejected', reason: expect.any(StoreCommandError) });
-    expect((failed as PromiseRejectedResult).reason.message).toMatch(/WRONGTYPE/);
+    expect((failed as PromiseRejectedResult).reason).toMatchObject({ replyCode: 'WRONGTYPE' });
     for (const result of answered) expect(result).toMatchObject({ status: 'fulfilled', value: { allowed: true, remaining: 9 } });
   });
 

@@ -1,6 +1,15 @@
 import { MemoryKeyspace } from '../../lib/drivers/memory/memory-keyspace.js';
 import { memoryRateLimit } from '../../lib/drivers/memory/memory-rate-limit.js';
-import type { RateLimitAlgorithm } from '../../lib/rate-limit/rate-limit.interfaces.js';
+import { RATE_LIMIT_ALGORITHMS, rateLimitAlgorithmOf, type RateLimitAlgorithm } from '../../lib/rate-limit/algorithms/registry.js';
+
+/** Limit 3 per 1,000 ms: the first instant after three consumes at which each algorithm admits again. */
+const FIRST_ADMITTING_MS: Record<RateLimitAlgorithm, number> = {
+  'fixed-window': 1_000, // next window
+  'sliding-window': 1_001, // next window, once floor(3 * (1000 - e) / 1000) drops to 2
+  'sliding-log': 1_000, // the first entry leaves the window
+  'token-bucket': 334, // one token = 1000/3 ms
+  gcra: 334, // emission interval 1000/3 ms
+};
 
 /**
  * The algorithms' arithmetic at exact instants (the memory driver takes the clock as an argument;
@@ -10,15 +19,9 @@ import type { RateLimitAlgorithm } from '../../lib/rate-limit/rate-limit.interfa
 describe('rate-limit arithmetic (memory driver, explicit clock)', () => {
   const T = 1_000_000_000; // aligned to 1,000 ms windows, in the past so stored TTLs never cut in
   const check = (keyspace: MemoryKeyspace, algorithm: RateLimitAlgorithm, now: number, limit: number, cost = 1, blockMs = 0) =>
-    memoryRateLimit(keyspace, algorithm, { state: 's', block: 'b' }, { limit, windowMs: 1_000, cost, blockMs }, now);
+    memoryRateLimit(keyspace, rateLimitAlgorithmOf(algorithm)!, { state: 's', block: 'b' }, { limit, windowMs: 1_000, cost, blockMs }, now);
 
-  it.each<[RateLimitAlgorithm, number]>([
-    ['fixed-window', 1_000], // next window
-    ['sliding-window', 1_001], // next window, once floor(3 * (1000 - e) / 1000) drops to 2
-    ['sliding-log', 1_000], // the first entry leaves the window
-    ['token-bucket', 334], // one token = 1000/3 ms
-    ['gcra', 334], // emission interval 1000/3 ms
-  ])('%s: limit 3, retryAfterMs is the first instant that admits', (algorithm, retryAfterMs) => {
+  it.each(RATE_LIMIT_ALGORITHMS.map(({ id }) => [id, FIRST_ADMITTING_MS[id]] as const))('%s: limit 3, retryAfterMs is the first instant that admits', (algorithm, retryAfterMs) => {
     const keyspace = new MemoryKeyspace(100);
     for (let i = 0; i < 3; i++) expect(check(keyspace, algorithm, T, 3).allowed).toBe(true);
     const refused = check(keyspace, algorithm, T, 3);

@@ -159,7 +159,7 @@ export class MemoryStream {
 
 /** The NOGROUP refusal, worded as Redis words it. */
 export function noGroup(operation: string, key: string, group: string): StoreCommandError {
-  return new StoreCommandError(operation, new Error(`NOGROUP No such key '${key}' or consumer group '${group}'`));
+  return new StoreCommandError(operation, new Error(`NOGROUP No such key '${key}' or consumer group '${group}'`), 'NOGROUP');
 }
 
 function sortedPending(group: Group): Array<[string, PendingEntry]> {
@@ -175,7 +175,7 @@ const ID = /^(\d+)(?:-(\d+))?$/;
 /** `ms-seq`, or `ms` meaning `ms-0` (for an end bound: `ms-<max>`). */
 function parseId(text: string, missingSeq = 0): StreamId {
   const match = ID.exec(text);
-  if (!match) throw new StoreCommandError('stream', new Error('ERR Invalid stream ID specified as stream command argument'));
+  if (!match) throw new StoreCommandError('stream', new Error('ERR Invalid stream ID specified as stream command argument'), 'ERR');
   return [Number(match[1]), match[2] === undefined ? missingSeq : Number(match[2])];
 }
 

@@ -3,10 +3,10 @@ import { compileScanGlob } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
 import { newToken } from '../../cache/cache-entry.codec.js';
 import { UNSAFE_INTEGER_REPLY } from '../counter-range.js';
-import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
 import type {
   RateLimitArgs,
   RateLimitKeys,
+  RateLimitScript,
   RawEntry,
   RawHash,
   RawMessageListener,
@@ -80,9 +80,9 @@ export class MemoryDriver implements StoreDriver {
     const current = entry ? Number(entry.value) : 0;
     const next = current + by;
     if (entry && !REDIS_INTEGER.test(entry.value)) {
-      throw new StoreCommandError('increment', new Error('ERR value is not an integer or out of range'));
+      throw new StoreCommandError('increment', new Error('ERR value is not an integer or out of range'), 'ERR');
     }
-    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next)) throw new StoreCommandError('increment', new Error(UNSAFE_INTEGER_REPLY));
+    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next)) throw new StoreCommandError('increment', new Error(UNSAFE_INTEGER_REPLY), 'ERR');
     // Updating in place keeps the entry's TTL, as INCRBY does.
     if (entry) entry.value = String(next);
     else this.keyspace.write(key, String(next));
@@ -145,8 +145,8 @@ export class MemoryDriver implements StoreDriver {
     return this.keyspace.read(key)?.value === value && this.keyspace.remove(key);
   }
 
-  async rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
-    return memoryRateLimit(this.keyspace, algorithm, keys, args);
+  async rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+    return memoryRateLimit(this.keyspace, script, keys, args);
   }
 
   /** The memory driver never loses its (in-process) subscriptions. */
@@ -189,7 +189,7 @@ export class MemoryDriver implements StoreDriver {
 
 /** The string an entry holds (`null` when missing); a hash is refused as Redis refuses it (WRONGTYPE). */
 function stringOf(entry: MemoryEntry | undefined, operation: string): string | null {
-  if (entry?.fields) throw new StoreCommandError(operation, new Error(WRONGTYPE));
+  if (entry?.fields) throw new StoreCommandError(operation, new Error(WRONGTYPE), 'WRONGTYPE');
   return entry?.value ?? null;
 }
 

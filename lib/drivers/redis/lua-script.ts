@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Command, type Cluster, type Redis } from 'ioredis';
+import { replyCodeOf } from '../../errors/reply-code.js';
 
 /**
  * A Lua script sent by SHA (EVALSHA) and loaded with EVAL only when a server answers NOSCRIPT
@@ -34,7 +35,7 @@ export class LuaScript {
     try {
       return await call('evalsha', this.sha);
     } catch (error) {
-      if (!isNoScript(error)) throw error;
+      if (replyCodeOf(error) !== 'NOSCRIPT') throw error;
       return call('eval', this.source);
     }
   }
@@ -44,8 +45,4 @@ function send(client: Redis | Cluster, name: string, script: string, keys: strin
   const command = new Command(name, [script, keys.length, ...keys, ...args], { replyEncoding: 'utf8' });
   // sendCommand is typed as internal on Cluster; it routes by the command's first key like any call.
   return (client as Redis).sendCommand(command) as Promise<unknown>;
-}
-
-function isNoScript(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('NOSCRIPT');
 }

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
-import type { RateLimitArgs, RateLimitKeys, RawRateLimitReply } from '../store-driver.interface.js';
-import { RATE_LIMIT_SCRIPTS } from './rate-limit-scripts.js';
+import type { RateLimitArgs, RateLimitKeys, RateLimitScript, RawRateLimitReply } from '../store-driver.interface.js';
+import type { LuaScript } from './lua-script.js';
+import { rateLimitLua } from './rate-limit-scripts.js';
 
 /** Checks per script call at most: big enough to spare Redis the per-call cost, small enough that
  * Redis runs one batch while the app prepares the next. */
@@ -11,7 +11,7 @@ export const MAX_RATE_LIMIT_BATCH = 32;
 const FIELDS = 4;
 
 interface Batch {
-  algorithm: RateLimitAlgorithm;
+  script: LuaScript;
   keys: string[];
   args: number[];
   waiters: Array<{ resolve: (reply: RawRateLimitReply) => void; reject: (error: unknown) => void }>;
@@ -19,7 +19,7 @@ interface Batch {
 
 /**
  * Sends the rate-limit checks made in one turn of the event loop as few script calls: the checks of
- * an algorithm share one EVALSHA (at most `MAX_RATE_LIMIT_BATCH`), which runs them one after
+ * a script share one EVALSHA (at most `MAX_RATE_LIMIT_BATCH`), which runs them one after
  * another, each atomically, in the order they were made. A small script spends most of its server
  * time being entered and left, so a batch costs Redis far less than as many calls, and the answers
  * are the ones separate calls would give. Batches are flushed in the same turn ioredis's
@@ -40,21 +40,26 @@ export class RateLimitBatcher {
   ) {}
 
   /** Queues one check; resolves with its own reply. */
-  check(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+  check(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
     return new Promise((resolve, reject) => {
-      const batch = this.batchFor(algorithm, keys);
+      const group = this.cluster ? keys.state : script.id;
+      const batch = this.batchFor(group, rateLimitLua(script));
       batch.keys.push(keys.state, keys.block);
       batch.args.push(args.limit, args.windowMs, args.cost, args.blockMs);
       batch.waiters.push({ resolve, reject });
-      if (batch.waiters.length >= MAX_RATE_LIMIT_BATCH) this.send(this.groupOf(algorithm, keys));
+      if (batch.waiters.length >= MAX_RATE_LIMIT_BATCH) this.send(group);
     });
   }
 
-  private batchFor(algorithm: RateLimitAlgorithm, keys: RateLimitKeys): Batch {
-    const group = this.groupOf(algorithm, keys);
+  /** The open batch of `group` for `script`; one of another script (the same id or key) is sent first, keeping call order. */
+  private batchFor(group: string, script: LuaScript): Batch {
     let batch = this.open.get(group);
+    if (batch !== undefined && batch.script !== script) {
+      this.send(group);
+      batch = undefined;
+    }
     if (batch === undefined) {
-      batch = { algorithm, keys: [], args: [], waiters: [] };
+      batch = { script, keys: [], args: [], waiters: [] };
       this.open.set(group, batch);
       if (!this.flushScheduled) {
         this.flushScheduled = true;
@@ -62,11 +67,6 @@ export class RateLimitBatcher {
       }
     }
     return batch;
-  }
-
-  private groupOf(algorithm: RateLimitAlgorithm, keys: RateLimitKeys): string {
-    // The state key names its algorithm, so it also separates scripts.
-    return this.cluster ? keys.state : algorithm;
   }
 
   /** Sends every queued check now (on close, so none is left behind). */
@@ -78,7 +78,7 @@ export class RateLimitBatcher {
   private send(group: string): void {
     const batch = this.open.get(group)!;
     this.open.delete(group);
-    const script = RATE_LIMIT_SCRIPTS[batch.algorithm];
+    const { script } = batch;
     // A batch goes out at once, so Redis works on it while the next one is being filled; a lone
     // check joins ioredis's auto-pipeline with the other commands of this turn.
     const reply = batch.waiters.length > 1 ? script.runNow(this.client, batch.keys, batch.args) : script.run(this.client, batch.keys, batch.args);

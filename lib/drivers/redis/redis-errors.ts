@@ -1,13 +1,15 @@
+import { replyCodeOf } from '../../errors/reply-code.js';
 import { StoreCommandError, StoreConnectionError, StoreError } from '../../errors/store.errors.js';
 
 /**
  * Maps an ioredis failure to a typed store error: a server reply error (WRONGTYPE, not an
- * integer, ...) is a `StoreCommandError`; anything else (refused, closed, timed out, retries
- * exhausted, cluster down) means Redis was not reachable: `StoreConnectionError`.
+ * integer, ...) is a `StoreCommandError` carrying the reply's code as `replyCode`; anything else
+ * (refused, closed, timed out, retries exhausted, cluster down) means Redis was not reachable:
+ * `StoreConnectionError`.
  */
 export function toStoreError(error: unknown, operation: string): StoreError {
   if (error instanceof StoreError) return error;
-  if (isReplyError(error)) return new StoreCommandError(operation, error);
+  if (isReplyError(error)) return new StoreCommandError(operation, error, replyCodeOf(error));
   return new StoreConnectionError(operation, error);
 }
 
@@ -25,5 +27,5 @@ function isReplyError(error: unknown): boolean {
 
 /** Whether Redis refused a command because the key holds another type (WRONGTYPE). */
 export function isWrongType(error: unknown): boolean {
-  return error instanceof Error && error.message.startsWith('WRONGTYPE');
+  return replyCodeOf(error) === 'WRONGTYPE';
 }

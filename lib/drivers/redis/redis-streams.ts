@@ -1,6 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../stream-driver.interface.js';
 import { parseAutoClaim, parseDeliveryCount, parseEntries, parseReadGroup } from './redis-stream-replies.js';
+import { replyCodeOf } from '../../errors/reply-code.js';
 import { fail, toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
 import { RENEW_PENDING } from './stream-scripts.js';
@@ -28,7 +29,7 @@ export class RedisStreams implements StreamDriver {
     try {
       await this.client.call('xgroup', 'CREATE', key, group, start, 'MKSTREAM');
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('BUSYGROUP')) return;
+      if (replyCodeOf(error) === 'BUSYGROUP') return;
       throw toStoreError(error, 'stream group create');
     }
   }

@@ -1,11 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { newToken } from '../../cache/cache-entry.codec.js';
-import type { RateLimitAlgorithm } from '../../rate-limit/rate-limit.interfaces.js';
 import {
   rawValue,
   type RateLimitArgs,
   type RateLimitKeys,
+  type RateLimitScript,
   type RawEntry,
   type RawHash,
   type RawValue,
@@ -149,8 +149,8 @@ export class RedisDriver implements StoreDriver {
     return (await DELETE_IF_OWNER.run(this.client, [key], [value]).catch(fail('lock'))) === 1;
   }
 
-  rateLimit(algorithm: RateLimitAlgorithm, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
-    return this.rateLimits.check(algorithm, keys, args);
+  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+    return this.rateLimits.check(script, keys, args);
   }
 
   onSubscriberReconnect(listener: () => void): () => void {

@@ -1,11 +1,12 @@
 import { Observable, type Subscriber } from 'rxjs';
 import { messageOf } from '../../cache/entry-store.js';
 import { isMissingGroup, type RawDelivery, type StreamReader } from '../../drivers/stream-driver.interface.js';
-import { StoreConnectionError, StoreError } from '../../errors/store.errors.js';
+import { StoreCommandError, StoreConnectionError, StoreError } from '../../errors/store.errors.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
 import { decodeEntry, type StreamSource } from './stream-source.js';
 import { StreamLog } from './stream-log.js';
 import type { StreamMessage, StreamStart } from './stream.interfaces.js';
+import { publishStreamAcked, publishStreamClaimed, publishStreamDelivered } from '../../telemetry/stream.telemetry.js';
 
 /** Bounds of the time between two maintenance rounds (lease renewal, then claiming idle messages). */
 const MIN_MAINTENANCE_MS = 10;
@@ -122,6 +123,7 @@ class StreamConsumer<T> {
     if (room <= 0) return;
     const claim = await driver.claimIdle(key, group, consumer, claimIdleMs, this.claimCursor, room);
     this.claimCursor = claim.cursor;
+    publishStreamClaimed(this.source, this.options, claim.claimed);
     // A full claim may have left more behind: claim again on the next turn.
     if (claim.claimed.length === room && claim.cursor !== '0-0') this.nextMaintenance = Date.now();
     this.deliver(claim.claimed);
@@ -150,12 +152,15 @@ class StreamConsumer<T> {
         continue;
       }
       this.held.add(delivery.id);
+      publishStreamDelivered(this.source, this.options, delivery);
       this.subscriber.next(this.message(delivery, decoded.message));
     }
   }
 
   private message(delivery: RawDelivery, message: T): StreamMessage<T> {
     let acked: Promise<void> | null = null;
+    // For `stream.acked`'s heldMs: one clock read per message, on a path of round trips, and no payload.
+    const deliveredAt = performance.now();
     return {
       id: delivery.id,
       stream: this.source.name,
@@ -163,10 +168,13 @@ class StreamConsumer<T> {
       deliveryCount: delivery.deliveryCount,
       ack: () => {
         // One acknowledgement per message, shared by every call; after a failure a later call tries again.
-        acked ??= this.settle(delivery.id).catch((error: unknown) => {
-          acked = null;
-          throw error;
-        });
+        acked ??= this.settle(delivery.id).then(
+          () => publishStreamAcked(this.source, this.options, delivery, deliveredAt),
+          (error: unknown) => {
+            acked = null;
+            throw error;
+          },
+        );
         return acked;
       },
     };
@@ -201,7 +209,7 @@ class StreamConsumer<T> {
 
   private async failed(error: unknown): Promise<void> {
     if (this.stopped) return;
-    if (!(error instanceof StoreError) || /WRONGTYPE/.test(error.message)) {
+    if (!(error instanceof StoreError) || (error instanceof StoreCommandError && error.replyCode === 'WRONGTYPE')) {
       // Not a failure of the moment (a bug, or the key holds something else): retrying would fail forever.
       this.subscriber.error(error);
       this.stop();

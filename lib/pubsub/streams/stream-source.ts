@@ -10,6 +10,8 @@ export interface StreamSource {
   key: string;
   /** The user-facing name. */
   name: string;
+  /** The store's `keyPrefix` (telemetry reports it, and the namespace between it and `name`). */
+  keyPrefix: string;
   /** The store's serializer for this stream's messages; throws a typed error on what it cannot store. */
   serialize: (message: unknown) => string;
   /** The store's deserializer for this stream; throws on what it cannot read. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RawDelivery, RawStreamEntry, StreamDriver, StreamReader } from '../../drivers/stream-driver.interface.js';
-import { isMissingGroup } from '../../drivers/stream-driver.interface.js';
 import type { CaseGroup } from '../case-definition.js';
-import { describeError } from '../checks.js';
+import { describeError, rejectsWithCommandError } from '../checks.js';
 import type { ContractScope } from '../contract-scope.js';
 
 /** Longest blocking read the cases' readers allow. */
@@ -49,13 +48,9 @@ async function assertReadEnded(scope: ContractScope, read: Promise<RawDelivery[]
   else assert.ok(outcome instanceof Error, `${what}: expected an Error, got ${describeError(outcome)}`);
 }
 
-/** Asserts that `promise` rejects with the error `isMissingGroup` recognises: a `StoreCommandError` carrying NOGROUP. */
-async function rejectsWithNoGroup(promise: Promise<unknown>, what: string): Promise<void> {
-  const outcome = await promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-  assert.ok(isMissingGroup(outcome), `${what}: expected a StoreCommandError carrying NOGROUP, got ${outcome === 'resolved' ? 'a resolved promise' : describeError(outcome)}`);
+/** Asserts that `promise` rejects with the error `isMissingGroup` recognises: a `StoreCommandError` whose `replyCode` is NOGROUP. */
+function rejectsWithNoGroup(promise: Promise<unknown>, what: string): Promise<void> {
+  return rejectsWithCommandError(promise, what, 'NOGROUP');
 }
 
 /** `streams`: XADD, XRANGE, consumer groups, blocking readers and the NOGROUP refusals. */

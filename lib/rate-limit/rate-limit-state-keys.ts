@@ -1,13 +1,12 @@
-import type { RateLimitKeys } from '../../drivers/store-driver.interface.js';
-import type { RateLimitAlgorithm } from '../rate-limit.interfaces.js';
-import { RATE_LIMIT_ALGORITHMS } from './rate-limit-algorithms.js';
+import type { RateLimitKeys } from '../drivers/store-driver.interface.js';
+import type { RateLimitAlgorithmDefinition } from './algorithms/rate-limit-algorithm.js';
 
 /**
- * Where rate-limit state lives: `{keyPrefix}{internalSegment}:rl:{<name>:<key>}:<algo>` and the
- * block key `…rl:{<name>:<key>}:b`. In the internal space, so no user key can reach it. The hash
- * tag `{…}` is the first brace (the prefix and the segment hold none), so both keys of one check
- * share a slot on a Cluster. The policy name is percent-encoded (no `:`), and the suffixes contain
- * no `}`, so different (name, key, algorithm) triples never share a key.
+ * Where rate-limit state lives: `{keyPrefix}{internalSegment}:rl:{<name>:<key>}:<suffix>` (the
+ * algorithm's suffix) and the block key `…rl:{<name>:<key>}:b`. In the internal space, so no user
+ * key can reach it. The hash tag `{…}` is the first brace (the prefix and the segment hold none),
+ * so both keys of one check share a slot on a Cluster. The policy name is percent-encoded (no `:`),
+ * and the suffixes contain no `}`, so different (name, key, algorithm) triples never share a key.
  */
 export class RateLimitStateKeys {
   private readonly base: string;
@@ -20,9 +19,9 @@ export class RateLimitStateKeys {
   }
 
   /** The state and block keys of one policy name, caller key and algorithm. */
-  of(name: string, key: string, algorithm: RateLimitAlgorithm): RateLimitKeys {
+  of(name: string, key: string, algorithm: RateLimitAlgorithmDefinition): RateLimitKeys {
     const tagged = `${this.head(name)}${key}}:`;
-    return { state: tagged + RATE_LIMIT_ALGORITHMS[algorithm], block: `${tagged}b` };
+    return { state: tagged + algorithm.suffix, block: `${tagged}b` };
   }
 
   private head(name: string): string {
