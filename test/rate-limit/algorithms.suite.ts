@@ -460,7 +460,9 @@ export function describeRateLimiterSuite(driverName: string, connection: () => S
         for (let i = 0; i < 3; i++) {
           // An emission interval after the previous request (the last one that passed, or a refusal,
           // which the limiter remembers for at most an interval), one request certainly passes...
-          await sleepUntil(previous.after + 100);
+          // The remembered refusal runs on the monotonic clock from when the reply was handled, which
+          // `previous.after` (Date.now(), whole ms) can precede by up to 1 ms: hence the + 1.
+          await sleepUntil(previous.after + 100 + 1);
           expect((await consume()).value.allowed).toBe(true);
           // ... and a second one right after it only if the time since the burst allows (checked in consume).
           previous = await consume();
