@@ -1,9 +1,9 @@
-import { StoreLoaderTimeoutError, StoreSerializationError } from '../errors/store.errors.js';
+import { messageOf, StoreLoaderTimeoutError, StoreSerializationError } from '../errors/store.errors.js';
 import { rawValue, type RawHash } from '../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
 import type { CacheLookup } from './cache-options.interface.js';
 import type { EntryMeta } from './cache-entry.codec.js';
-import { messageOf, type EntryStore, type StoredValue } from './entry-store.js';
+import type { EntryStore, StoredValue } from './entry-store.js';
 import { keyForLog } from './key-for-log.js';
 import { shouldRefreshEarly, type EarlyRefreshPolicy } from './freshness.js';
 import { LeaseLock } from './lease-lock.js';

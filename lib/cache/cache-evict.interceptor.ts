@@ -8,7 +8,7 @@ import { StoreService } from '../store.service.js';
 import { DEFAULT_STORE_NAME } from '../store.tokens.js';
 import { CACHE_EVICT_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
 import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
-import { ContextClaims } from './cache-context.claims.js';
+import { ContextClaims } from '../common/context-claims.js';
 import type { CacheEvictOptions, CacheKeyContext, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
 import { planEviction, runEviction } from './cache-evict.run.js';
 import { identityFor, type CacheIdentity } from './cache-plan.js';

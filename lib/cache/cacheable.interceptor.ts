@@ -9,7 +9,7 @@ import { StoreService } from '../store.service.js';
 import { DEFAULT_STORE_NAME } from '../store.tokens.js';
 import { CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
 import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
-import { ContextClaims } from './cache-context.claims.js';
+import { ContextClaims } from '../common/context-claims.js';
 import type { CacheableOptions, CacheKeyContext, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
 import { identityFor, planCacheable, templateKey, type CacheEntryPlan, type CachePlan } from './cache-plan.js';
 import { runCached, type CacheRunStatus } from './cache-run.js';

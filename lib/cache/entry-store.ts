@@ -4,6 +4,7 @@ import {
   StoreValidationError,
   StoreValueTooLargeError,
   describe,
+  messageOf,
 } from '../errors/store.errors.js';
 import type { RawHash } from '../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
@@ -108,9 +109,4 @@ export class EntryStore {
       return undefined;
     }
   }
-}
-
-/** The message of an error, or the thrown value as text. */
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,5 +1,5 @@
 import type { StoreDriver } from '../drivers/store-driver.interface.js';
-import { newToken } from './cache-entry.codec.js';
+import { newToken } from '../common/token.js';
 
 /**
  * A lease lock in Redis (`SET NX PX`): whoever holds it loads, renewing the lease while the loader

@@ -172,7 +172,8 @@ export class StoreUnsupportedError extends StoreError {
   }
 }
 
-function messageOf(cause: unknown): string {
+/** The message of an error, or the thrown value as text. */
+export function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause);
 }
 

@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
-import { messageOf, type EntryStore } from '../cache/entry-store.js';
+import type { EntryStore } from '../cache/entry-store.js';
+import { messageOf } from '../errors/store.errors.js';
 import { assertFunction, assertName } from '../common/validation.js';
 import type { StoreConnectionState, Unsubscribe } from '../drivers/store-driver.interface.js';
 import type { KeySpace } from '../keys/key-space.js';

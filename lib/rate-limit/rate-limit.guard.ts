@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ContextClaims } from '../cache/cache-context.claims.js';
+import { ContextClaims } from '../common/context-claims.js';
 import { ttlToMs } from '../common/ttl.js';
 import { DEFAULT_POLICY_NAME, RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 import type { RateLimitMetadata } from './rate-limit.decorator.js';

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { compileScanGlob } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
-import { newToken } from '../../cache/cache-entry.codec.js';
+import { newToken } from '../../common/token.js';
 import { UNSAFE_INTEGER_REPLY } from '../counter-range.js';
 import type {
   RateLimitArgs,

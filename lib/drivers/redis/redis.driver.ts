@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
-import { newToken } from '../../cache/cache-entry.codec.js';
+import { newToken } from '../../common/token.js';
 import {
   rawValue,
   type RateLimitArgs,

@@ -1,7 +1,6 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { messageOf } from '../../cache/entry-store.js';
 import { isMissingGroup, type RawDelivery, type StreamReader } from '../../drivers/stream-driver.interface.js';
-import { StoreCommandError, StoreConnectionError, StoreError } from '../../errors/store.errors.js';
+import { messageOf, StoreCommandError, StoreConnectionError, StoreError } from '../../errors/store.errors.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
 import { decodeEntry, type StreamSource } from './stream-source.js';
 import { StreamLog } from './stream-log.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { messageOf } from '../../cache/entry-store.js';
+import { messageOf } from '../../errors/store.errors.js';
 import type { RawStreamEntry, StreamDriver } from '../../drivers/stream-driver.interface.js';
 import { STREAM_MESSAGE_FIELD } from './stream.constants.js';
 
