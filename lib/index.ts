@@ -8,9 +8,9 @@ export {
   type StoreModuleRootOptions,
   type StoreOptionsFactory,
 } from './store.module-definition.js';
-export { DEFAULT_STORE_NAME, getRateLimiterToken, getStoreToken } from './store.tokens.js';
-export { InjectStore } from './inject-store.decorator.js';
-export { StoreService, type StoreEntry, type StoreSetOptions } from './store.service.js';
+export { DEFAULT_STORE_NAME, getRateLimiterToken, getStoreToken } from './nest/store.tokens.js';
+export { InjectStore } from './nest/inject-store.decorator.js';
+export { StoreService, type StoreEntry, type StoreSetOptions } from './store/store.service.js';
 export type {
   StoreClusterConnection,
   StoreExistingClient,
@@ -19,9 +19,9 @@ export type {
   StorePubSubOptions,
   StoreRedisConnection,
   StoreSentinelConnection,
-} from './interfaces/store-options.interface.js';
+} from './config/store-options.interface.js';
 export type { Ttl } from './common/ttl.js';
-export type { CacheLookup, CacheStatus, EarlyRefresh, StoreCacheOptions, StoreL1Options } from './cache/cache-options.interface.js';
+export type { CacheLookup, CacheStatus, EarlyRefresh, StoreCacheOptions, StoreL1Options } from './engine/cache/cache-options.interface.js';
 export type { StoreSerializer } from './serialization/serializer.interface.js';
 export { JsonSerializer } from './serialization/json.serializer.js';
 export {
@@ -41,11 +41,11 @@ export {
 export type { StoreErrorCode, StoreReplyCode } from './errors/store.errors.js';
 
 // cache decorators
-export { Cacheable, NoCache, type CacheableMetadata } from './cache/cacheable.decorator.js';
-export { CacheEvict } from './cache/cache-evict.decorator.js';
-export { CacheableInterceptor } from './cache/cacheable.interceptor.js';
-export { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
-export { CACHE_EVICT_METADATA, CACHE_KEY_PREFIX, CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS, USER_CACHE_KEY_PREFIX } from './cache/cache.constants.js';
+export { Cacheable, NoCache, type CacheableMetadata } from './nest/cache/cacheable.decorator.js';
+export { CacheEvict } from './nest/cache/cache-evict.decorator.js';
+export { CacheableInterceptor } from './nest/cache/cacheable.interceptor.js';
+export { CacheEvictInterceptor } from './nest/cache/cache-evict.interceptor.js';
+export { CACHE_EVICT_METADATA, CACHE_KEY_PREFIX, CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS, USER_CACHE_KEY_PREFIX } from './nest/cache/cache.constants.js';
 export type {
   CacheableOptions,
   CacheCallType,
@@ -55,37 +55,37 @@ export type {
   CacheScope,
   CacheUserResolver,
   StoreCacheDecoratorOptions,
-} from './cache/cache-decorator-options.interface.js';
-export { isHttpCacheEntry, isHttpVarySpec, type HttpCacheEntry, type HttpHeaders, type HttpHeaderValue, type HttpVarySpec } from './cache/http/http-cache-entry.js';
-export { BUILT_IN_CREDENTIAL_HEADERS } from './cache/http/http-caller.js';
+} from './nest/cache/cache-decorator-options.interface.js';
+export { isHttpCacheEntry, isHttpVarySpec, type HttpCacheEntry, type HttpHeaders, type HttpHeaderValue, type HttpVarySpec } from './nest/cache/http/http-cache-entry.js';
+export { BUILT_IN_CREDENTIAL_HEADERS } from './nest/cache/http/http-caller.js';
 
 // rate limiting
-export { RateLimiterService, type RateLimiterDefaults } from './rate-limit/rate-limiter.service.js';
-export { MAX_SLIDING_LOG_LIMIT } from './rate-limit/algorithms/sliding-log.algorithm.js';
-export { MAX_PLAIN_CALLER_KEY } from './rate-limit/caller-key.js';
-export { RateLimit, type RateLimitMetadata } from './rate-limit/rate-limit.decorator.js';
-export { SkipRateLimit, type SkipRateLimitMetadata } from './rate-limit/skip-rate-limit.decorator.js';
-export { RateLimitGuard, type RateLimitRefusal } from './rate-limit/rate-limit.guard.js';
-export { RateLimitExceededException, RateLimitUnavailableException, type RateLimitExceptionBody } from './rate-limit/rate-limit-exception.js';
-export { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
-export { normalizeClientIp } from './rate-limit/rate-limit-key.js';
+export { RateLimiterService, type RateLimiterDefaults } from './engine/rate-limit/rate-limiter.service.js';
+export { MAX_SLIDING_LOG_LIMIT } from './engine/rate-limit/algorithms/sliding-log.algorithm.js';
+export { MAX_PLAIN_CALLER_KEY } from './engine/rate-limit/caller-key.js';
+export { RateLimit, type RateLimitMetadata } from './nest/rate-limit/rate-limit.decorator.js';
+export { SkipRateLimit, type SkipRateLimitMetadata } from './nest/rate-limit/skip-rate-limit.decorator.js';
+export { RateLimitGuard, type RateLimitRefusal } from './nest/rate-limit/rate-limit.guard.js';
+export { RateLimitExceededException, RateLimitUnavailableException, type RateLimitExceptionBody } from './nest/rate-limit/rate-limit-exception.js';
+export { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './nest/rate-limit/rate-limit.constants.js';
+export { normalizeClientIp } from './nest/rate-limit/rate-limit-key.js';
 export type {
   RateLimitHeadersMode,
   RateLimitKey,
   RateLimitKeyFunction,
   RateLimitRule,
   StoreRateLimitOptions,
-} from './rate-limit/rate-limit-options.interface.js';
-export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit/rate-limit.interfaces.js';
+} from './nest/rate-limit/rate-limit-options.interface.js';
+export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './engine/rate-limit/rate-limit.interfaces.js';
 
 // pub/sub
-export { OnChannel, type OnChannelListener, type OnChannelMetadata, type OnChannelOptions } from './pubsub/on-channel.decorator.js';
-export { ON_CHANNEL_METADATA } from './pubsub/pubsub.constants.js';
-export type { StoreMessageHandler, StorePatternMessage, StoreSubscriptionTarget } from './pubsub/store-pubsub.js';
+export { OnChannel, type OnChannelListener, type OnChannelMetadata, type OnChannelOptions } from './nest/pubsub/on-channel.decorator.js';
+export { ON_CHANNEL_METADATA } from './nest/pubsub/pubsub.constants.js';
+export type { StoreMessageHandler, StorePatternMessage, StoreSubscriptionTarget } from './engine/pubsub/store-pubsub.js';
 export type { StoreConnectionState } from './drivers/store-driver.interface.js';
 
 // durable streams
-export { STREAM_MESSAGE_FIELD } from './pubsub/streams/stream.constants.js';
+export { STREAM_MESSAGE_FIELD } from './engine/pubsub/streams/stream.constants.js';
 export type {
   StoreAppendOptions,
   StoreReplayOptions,
@@ -94,7 +94,7 @@ export type {
   StreamMessage,
   StreamPosition,
   StreamStart,
-} from './pubsub/streams/stream.interfaces.js';
+} from './engine/pubsub/streams/stream.interfaces.js';
 
 // drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in 'nestjs-store/testing'
 export type { RateLimitArgs, RateLimitCheckContext, RateLimitKeys, RateLimitScript, RawEntry, RawHash, RawMessageListener, RawRateLimitReply, RawValue, StoreDriver, Unsubscribe } from './drivers/store-driver.interface.js';

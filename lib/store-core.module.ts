@@ -1,21 +1,21 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { CacheMethodExplorer } from './cache/cache-method.explorer.js';
-import type { StoreCacheDecoratorOptions } from './cache/cache-decorator-options.interface.js';
-import { validateCacheDecoratorOptions } from './cache/cache-options.validation.js';
-import { resolveStoreOptions, type ResolvedStoreOptions } from './common/resolved-options.js';
-import { createDriver } from './drivers/driver.factory.js';
+import { CacheMethodExplorer } from './nest/cache/cache-method.explorer.js';
+import type { StoreCacheDecoratorOptions } from './nest/cache/cache-decorator-options.interface.js';
+import { validateCacheDecoratorOptions } from './nest/cache/cache-options.validation.js';
+import { resolveStoreOptions, type ResolvedStoreOptions } from './config/resolved-options.js';
+import { createDriver } from './config/driver.factory.js';
 import type { StoreDriver } from './drivers/store-driver.interface.js';
 import { StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
-import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
-import { OnChannelExplorer } from './pubsub/on-channel.explorer.js';
-import type { StoreRateLimitOptions } from './rate-limit/rate-limit-options.interface.js';
-import { validateStoreRateLimitOptions } from './rate-limit/rate-limit-rule.validation.js';
-import { RateLimiterService } from './rate-limit/rate-limiter.service.js';
-import { createStoreContext, type StoreContext } from './store-context.js';
+import type { StoreModuleOptions } from './config/store-options.interface.js';
+import { OnChannelExplorer } from './nest/pubsub/on-channel.explorer.js';
+import type { StoreRateLimitOptions } from './nest/rate-limit/rate-limit-options.interface.js';
+import { validateStoreRateLimitOptions } from './nest/rate-limit/rate-limit-rule.validation.js';
+import { RateLimiterService } from './engine/rate-limit/rate-limiter.service.js';
+import { createStoreContext, type StoreContext } from './engine/store-context.js';
 import { StoreLifecycle } from './store-lifecycle.js';
-import { DEFAULT_STORE_NAME, type StoreTokens } from './store.tokens.js';
-import { StoreService } from './store.service.js';
+import { DEFAULT_STORE_NAME, type StoreTokens } from './nest/store.tokens.js';
+import { StoreService } from './store/store.service.js';
 
 /**
  * The connection and internals of one store, global so that decorators, guards and explorers

@@ -1,5 +1,5 @@
 import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { StoreContext } from './store-context.js';
+import type { StoreContext } from './engine/store-context.js';
 
 /**
  * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and shuts

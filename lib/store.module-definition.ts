@@ -1,7 +1,7 @@
 import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
-import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
+import type { StoreModuleOptions } from './config/store-options.interface.js';
 
-export { STORE_MODULE_OPTIONS } from './store.constants.js';
+export { STORE_MODULE_OPTIONS } from './nest/store.constants.js';
 
 /** Options of `forRoot` / `forRootAsync` that shape the module rather than the store. */
 export interface StoreModuleExtras {

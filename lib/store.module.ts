@@ -1,16 +1,16 @@
 import { Module, type DynamicModule, type InjectionToken, type Provider } from '@nestjs/common';
-import { CacheEvictInterceptor } from './cache/cache-evict.interceptor.js';
-import { CacheableInterceptor } from './cache/cacheable.interceptor.js';
-import { RateLimitGuard } from './rate-limit/rate-limit.guard.js';
+import { CacheEvictInterceptor } from './nest/cache/cache-evict.interceptor.js';
+import { CacheableInterceptor } from './nest/cache/cacheable.interceptor.js';
+import { RateLimitGuard } from './nest/rate-limit/rate-limit.guard.js';
 import { assertSingleCopy } from './common/single-copy.js';
 import { describe, StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
-import type { StoreModuleOptions } from './interfaces/store-options.interface.js';
+import type { StoreModuleOptions } from './config/store-options.interface.js';
 import type { StoreFeatureOptions, StoreModuleAsyncOptions, StoreModuleRootOptions, StoreOptionsFactory } from './store.module-definition.js';
 import { StoreCoreModule } from './store-core.module.js';
-import { assertStoreName, storeTokens, type StoreTokens } from './store.tokens.js';
-import { StoreService } from './store.service.js';
-import { STORE_ROOT } from './store.constants.js';
-import { assertKnownKeys } from './common/option-keys.js';
+import { assertStoreName, storeTokens, type StoreTokens } from './nest/store.tokens.js';
+import { StoreService } from './store/store.service.js';
+import { STORE_ROOT } from './nest/store.constants.js';
+import { assertKnownKeys } from './config/option-keys.js';
 
 const ASYNC_KEYS = ['name', 'isGlobal', 'imports', 'inject', 'useFactory', 'useClass', 'useExisting', 'extraProviders'];
 const FEATURE_KEYS = ['store', 'namespace'];

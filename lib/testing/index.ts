@@ -30,7 +30,7 @@ export type {
 export { rawValue } from '../drivers/store-driver.interface.js';
 export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../drivers/stream-driver.interface.js';
 export { isMissingGroup } from '../drivers/stream-driver.interface.js';
-export type { RateLimitAlgorithm } from '../rate-limit/rate-limit.interfaces.js';
+export type { RateLimitAlgorithm } from '../engine/rate-limit/rate-limit.interfaces.js';
 export { MemoryDriver } from '../drivers/memory/memory.driver.js';
 export { StoreCommandError, StoreConnectionError, StoreError } from '../errors/store.errors.js';
 export { driverContract } from './driver-contract.js';

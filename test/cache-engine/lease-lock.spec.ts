@@ -1,4 +1,4 @@
-import { LeaseLock } from '../../lib/cache/lease-lock.js';
+import { LeaseLock } from '../../lib/engine/cache/lease-lock.js';
 import { harnessInfo } from '../harness/harness-info.js';
 import { StoreFixtures } from '../contract/store-fixture.js';
 import { sleepUntil, timed } from '../harness/timing.js';

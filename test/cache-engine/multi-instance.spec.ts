@@ -3,7 +3,7 @@ import { jest } from '@jest/globals';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { LeaseLock } from '../../lib/cache/lease-lock.js';
+import { LeaseLock } from '../../lib/engine/cache/lease-lock.js';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../harness/harness-info.js';

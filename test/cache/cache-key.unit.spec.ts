@@ -4,8 +4,8 @@ import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { lastValueFrom, of } from 'rxjs';
 import { Cacheable, CacheableInterceptor, StoreModule, StoreValidationError, type CacheKeyContext } from '../../lib/index.js';
-import { fillTemplate, parameterNames } from '../../lib/cache/cache-key.resolver.js';
-import { defaultHttpKey } from '../../lib/cache/http/http-default-key.js';
+import { fillTemplate, parameterNames } from '../../lib/nest/cache/cache-key.resolver.js';
+import { defaultHttpKey } from '../../lib/nest/cache/http/http-default-key.js';
 
 const ctx = (named: Array<Record<string, unknown>>, args: unknown[] = []): CacheKeyContext => ({ type: 'method', className: 'C', methodName: 'm', args, named });
 

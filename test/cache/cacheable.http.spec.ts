@@ -1,5 +1,5 @@
 import { CACHE_KEY_PREFIX, type StoreModuleOptions } from '../../lib/index.js';
-import { defaultHttpKey } from '../../lib/cache/http/http-default-key.js';
+import { defaultHttpKey } from '../../lib/nest/cache/http/http-default-key.js';
 import { startCacheApp, read, redisStore, type CacheApp, type Platform } from './cache-app.js';
 import { calls, count, ItemsController } from './cache-test.controllers.js';
 

@@ -1,11 +1,11 @@
 /** The pure parts of the HTTP rules, case by case (the HTTP spec runs them through real apps). */
-import { callerIdentifiedBy, credentialHeaderNames } from '../../lib/cache/http/http-caller.js';
-import type { HttpCacheEntry, HttpHeaders } from '../../lib/cache/http/http-cache-entry.js';
-import { replayableHeaders } from '../../lib/cache/http/http-replayable-headers.js';
-import { whyNotStored, type HttpStorePolicy } from '../../lib/cache/http/http-storability.js';
-import { sameVary, variantKey, varyNames } from '../../lib/cache/http/http-vary.js';
-import { defaultUserResolver } from '../../lib/cache/http-cache-rules.js';
-import { keyForLog, messageForLog } from '../../lib/cache/key-for-log.js';
+import { callerIdentifiedBy, credentialHeaderNames } from '../../lib/nest/cache/http/http-caller.js';
+import type { HttpCacheEntry, HttpHeaders } from '../../lib/nest/cache/http/http-cache-entry.js';
+import { replayableHeaders } from '../../lib/nest/cache/http/http-replayable-headers.js';
+import { whyNotStored, type HttpStorePolicy } from '../../lib/nest/cache/http/http-storability.js';
+import { sameVary, variantKey, varyNames } from '../../lib/nest/cache/http/http-vary.js';
+import { defaultUserResolver } from '../../lib/nest/cache/http-cache-rules.js';
+import { keyForLog, messageForLog } from '../../lib/engine/cache/key-for-log.js';
 
 describe('who identifies the caller', () => {
   const names = credentialHeaderNames(['X-Tenant-Token'], ['x-route', 'X-TENANT-TOKEN']);

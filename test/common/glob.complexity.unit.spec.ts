@@ -4,7 +4,7 @@
  * timed; a hang would fail on Jest's timeout.
  */
 import { Logger } from '@nestjs/common';
-import { L1Tier } from '../../lib/cache/l1-tier.js';
+import { L1Tier } from '../../lib/engine/cache/l1-tier.js';
 import { parseGlob } from '../../lib/common/glob-program.js';
 import { runGlob, type GlobMeter } from '../../lib/common/glob-run.js';
 import { MemoryDriver } from '../../lib/drivers/memory/memory.driver.js';

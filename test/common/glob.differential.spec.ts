@@ -6,7 +6,7 @@
  */
 import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { L1Tier } from '../../lib/cache/l1-tier.js';
+import { L1Tier } from '../../lib/engine/cache/l1-tier.js';
 import { compileScanGlob, escapeGlob } from '../../lib/common/glob.js';
 import { MemoryDriver } from '../../lib/drivers/memory/memory.driver.js';
 import { harnessInfo } from '../harness/harness-info.js';

@@ -6,8 +6,8 @@
  */
 import { AssertionError } from 'node:assert';
 import { Logger } from '@nestjs/common';
-import { resolveStoreOptions } from '../../lib/common/resolved-options.js';
-import { createDriver } from '../../lib/drivers/driver.factory.js';
+import { resolveStoreOptions } from '../../lib/config/resolved-options.js';
+import { createDriver } from '../../lib/config/driver.factory.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import {
   driverContract,

@@ -3,7 +3,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
-import { STORE_DRIVER } from '../../lib/store.constants.js';
+import { STORE_DRIVER } from '../../lib/nest/store.constants.js';
 import { testKeyPrefix } from '../harness/key-prefix.js';
 
 /** A booted store: the service, its driver (for writing raw values like a foreign client would) and the app. */

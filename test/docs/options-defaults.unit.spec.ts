@@ -6,15 +6,15 @@
  * and when `resolveStoreOptions` fills in other values than `STORE_DEFAULTS`. A pure unit spec.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { MODULE_OPTIONS, NESTED_OPTIONS, resolveStoreOptions } from '../../lib/common/resolved-options.js';
-import { STORE_DEFAULTS } from '../../lib/common/store-defaults.js';
+import { MODULE_OPTIONS, NESTED_OPTIONS, resolveStoreOptions } from '../../lib/config/resolved-options.js';
+import { STORE_DEFAULTS } from '../../lib/config/store-defaults.js';
 import { ttlToMs } from '../../lib/common/ttl.js';
 import { codeSpans, leaves, markdownTable, optionDocs, parseLiteral, repoFile, valueAt, type OptionDoc } from './doc-sources.js';
 
 /** Where the options are declared, and the option path each interface's properties sit under. */
 const OPTION_INTERFACES: Array<[string, Record<string, string>]> = [
-  ['lib/interfaces/store-options.interface.ts', { StoreModuleOptions: '', StoreMemoryOptions: 'memory.', StorePubSubOptions: 'pubsub.' }],
-  ['lib/cache/cache-options.interface.ts', { StoreL1Options: 'l1.' }],
+  ['lib/config/store-options.interface.ts', { StoreModuleOptions: '', StoreMemoryOptions: 'memory.', StorePubSubOptions: 'pubsub.' }],
+  ['lib/engine/cache/cache-options.interface.ts', { StoreL1Options: 'l1.' }],
 ];
 
 /** Options of `StoreModuleExtras`, which `StoreModule` reads itself (their defaults are not in `STORE_DEFAULTS`). */

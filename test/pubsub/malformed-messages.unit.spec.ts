@@ -1,4 +1,4 @@
-import { MalformedMessages } from '../../lib/pubsub/malformed-messages.js';
+import { MalformedMessages } from '../../lib/engine/pubsub/malformed-messages.js';
 
 describe('MalformedMessages (unreadable pub/sub messages)', () => {
   const logger = () => {

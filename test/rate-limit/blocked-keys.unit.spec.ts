@@ -3,8 +3,8 @@ import { jest } from '@jest/globals';
 import { NestFactory } from '@nestjs/core';
 import { RateLimiterService, StoreConfigurationError, StoreModule, type RateLimitPolicy, type StoreModuleOptions } from '../../lib/index.js';
 import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
-import { BlockedKeys } from '../../lib/rate-limit/blocked-keys.js';
-import { STORE_DRIVER } from '../../lib/store.constants.js';
+import { BlockedKeys } from '../../lib/engine/rate-limit/blocked-keys.js';
+import { STORE_DRIVER } from '../../lib/nest/store.constants.js';
 
 describe('BlockedKeys (refusals remembered in process)', () => {
   it('answers until the refusal ends, per policy, and forgets on reset', () => {

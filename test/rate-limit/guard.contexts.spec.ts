@@ -8,8 +8,8 @@ import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websock
 import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { StoreModule } from '../../lib/index.js';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
-import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
+import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
 import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
 import { startWsApp } from '../harness/ws-app.js';
 import { globalRateLimitGuard, memoryStore } from './rate-limit-app.js';

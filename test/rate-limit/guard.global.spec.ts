@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
-import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
+import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
 import { PLATFORMS, read, startRateLimitApp, statuses, type RateLimitApp } from './rate-limit-app.js';
 import { clearOfWindowEdge } from '../harness/timing.js';
 

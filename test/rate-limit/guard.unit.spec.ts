@@ -2,12 +2,12 @@ import 'reflect-metadata';
 import { Reflector } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { RateLimitGuard, RateLimiterService, StoreValidationError, type RateLimitPolicy, type RateLimitResult } from '../../lib/index.js';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
-import { RateLimitExceededException, RateLimitUnavailableException } from '../../lib/rate-limit/rate-limit-exception.js';
-import { mostConstrained, rateLimitHeaders, type RateLimitOutcome } from '../../lib/rate-limit/rate-limit-headers.js';
-import { normalizeClientIp, rateLimitKey } from '../../lib/rate-limit/rate-limit-key.js';
-import { validateStoreRateLimitOptions } from '../../lib/rate-limit/rate-limit-rule.validation.js';
-import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
+import { RateLimitExceededException, RateLimitUnavailableException } from '../../lib/nest/rate-limit/rate-limit-exception.js';
+import { mostConstrained, rateLimitHeaders, type RateLimitOutcome } from '../../lib/nest/rate-limit/rate-limit-headers.js';
+import { normalizeClientIp, rateLimitKey } from '../../lib/nest/rate-limit/rate-limit-key.js';
+import { validateStoreRateLimitOptions } from '../../lib/nest/rate-limit/rate-limit-rule.validation.js';
+import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
 
 describe('normalizeClientIp', () => {
   it.each([

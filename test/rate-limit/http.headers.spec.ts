@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
-import type { RateLimitHeadersMode } from '../../lib/rate-limit/rate-limit-options.interface.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
+import type { RateLimitHeadersMode } from '../../lib/nest/rate-limit/rate-limit-options.interface.js';
 import { PLATFORMS, read, startRateLimitApp, type Platform, type RateLimitApp } from './rate-limit-app.js';
 import { clearOfWindowEdge } from '../harness/timing.js';
 

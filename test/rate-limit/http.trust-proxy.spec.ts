@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { request } from 'node:http';
 import { Controller, Get } from '@nestjs/common';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import { PLATFORMS, startRateLimitApp, type RateLimitApp } from './rate-limit-app.js';
 import { clearOfWindowEdge } from '../harness/timing.js';
 

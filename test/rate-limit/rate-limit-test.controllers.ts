@@ -1,7 +1,7 @@
 /** Controllers shared by the rate-limit HTTP specs. */
 import { Controller, Get } from '@nestjs/common';
-import { RateLimit } from '../../lib/rate-limit/rate-limit.decorator.js';
-import { SkipRateLimit } from '../../lib/rate-limit/skip-rate-limit.decorator.js';
+import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
+import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
 
 @Controller('limited')
 export class LimitedController {

@@ -1,7 +1,7 @@
 import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
 import { testKeyPrefix } from '../harness/key-prefix.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
-import type { RateLimitPolicy } from '../../lib/rate-limit/rate-limit.interfaces.js';
+import type { RateLimitPolicy } from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
 import { ALGORITHMS, LimiterFixtures, uniqueKey } from './algorithms.suite.js';
 
 /**

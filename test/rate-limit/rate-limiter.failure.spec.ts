@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreCommandError, StoreModule } from '../../lib/index.js';
-import { RateLimiterService } from '../../lib/rate-limit/rate-limiter.service.js';
-import type { RateLimitPolicy, RateLimitResult } from '../../lib/rate-limit/rate-limit.interfaces.js';
-import type { StoreContext } from '../../lib/store-context.js';
-import { STORE_CONTEXT } from '../../lib/store.constants.js';
+import { RateLimiterService } from '../../lib/engine/rate-limit/rate-limiter.service.js';
+import type { RateLimitPolicy, RateLimitResult } from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
+import type { StoreContext } from '../../lib/engine/store-context.js';
+import { STORE_CONTEXT } from '../../lib/nest/store.constants.js';
 import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
 
 const COMMAND_TIMEOUT_MS = 400;

@@ -1,6 +1,6 @@
 import { MemoryKeyspace } from '../../lib/drivers/memory/memory-keyspace.js';
 import { memoryRateLimit } from '../../lib/drivers/memory/memory-rate-limit.js';
-import { RATE_LIMIT_ALGORITHMS, rateLimitAlgorithmOf, type RateLimitAlgorithm } from '../../lib/rate-limit/algorithms/registry.js';
+import { RATE_LIMIT_ALGORITHMS, rateLimitAlgorithmOf, type RateLimitAlgorithm } from '../../lib/engine/rate-limit/algorithms/registry.js';
 
 /** Limit 3 per 1,000 ms: the first instant after three consumes at which each algorithm admits again. */
 const FIRST_ADMITTING_MS: Record<RateLimitAlgorithm, number> = {

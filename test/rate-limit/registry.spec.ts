@@ -1,6 +1,6 @@
 import { StoreValidationError } from '../../lib/index.js';
-import { DEFAULT_RATE_LIMIT_ALGORITHM, RATE_LIMIT_ALGORITHMS, rateLimitAlgorithmOf } from '../../lib/rate-limit/algorithms/registry.js';
-import { resolveRateLimitPolicy } from '../../lib/rate-limit/rate-limit-policy.js';
+import { DEFAULT_RATE_LIMIT_ALGORITHM, RATE_LIMIT_ALGORITHMS, rateLimitAlgorithmOf } from '../../lib/engine/rate-limit/algorithms/registry.js';
+import { resolveRateLimitPolicy } from '../../lib/engine/rate-limit/rate-limit-policy.js';
 
 /*
  * What every registered algorithm must hold to for the registry to stay sound: its own id and key

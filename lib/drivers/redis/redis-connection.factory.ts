@@ -1,6 +1,6 @@
 import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { StoreConfigurationError } from '../../errors/store.errors.js';
-import type { StoreRedisConnection } from '../../interfaces/store-options.interface.js';
+import type { StoreRedisConnection } from './redis-connection.options.js';
 
 /** A command client and whether the module owns (and so closes) it. */
 export interface RedisConnection {

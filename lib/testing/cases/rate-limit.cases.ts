@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RateLimitArgs, RateLimitKeys, RateLimitScript, RawRateLimitReply, StoreDriver } from '../../drivers/store-driver.interface.js';
-import { RATE_LIMIT_ALGORITHMS } from '../../rate-limit/algorithms/registry.js';
+import { RATE_LIMIT_ALGORITHMS } from '../../engine/rate-limit/algorithms/registry.js';
 import type { CaseGroup } from '../case-definition.js';
 import type { ContractScope } from '../contract-scope.js';
 import { assertTtl } from '../checks.js';

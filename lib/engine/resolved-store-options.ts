@@ -1,0 +1,19 @@
+import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import type { StoreSerializer } from '../serialization/serializer.interface.js';
+
+/** Module options after validation, with every default filled in. */
+export interface ResolvedStoreOptions {
+  /** The driver to build, or the instance given as `options.driver` (checked to have every member). */
+  driver: 'redis' | 'memory' | StoreDriver;
+  keyPrefix: string;
+  internalSegment: string;
+  defaultTtlMs: number | undefined;
+  serializer: StoreSerializer;
+  maxValueSize: number;
+  maxKeyLength: number;
+  commandTimeout: number;
+  maxEntries: number;
+  /** The L1 tier's bounds, or `null` without L1. */
+  l1: { maxEntries: number; ttlMs: number } | null;
+  pubsub: { sharded: boolean; lingerMs: number };
+}
