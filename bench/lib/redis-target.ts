@@ -1,6 +1,6 @@
 /** Starts the private redis-server the benchmarks use (or adopts `REDIS_URL`). */
 import { Redis } from 'ioredis';
-import { startStandalone } from '../../test/harness/redis-servers.js';
+import { startStandalone } from '../../test/support/redis-servers.js';
 import type { RedisTarget } from './context.js';
 
 export interface StartedRedis {

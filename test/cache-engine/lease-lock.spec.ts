@@ -1,7 +1,7 @@
 import { LeaseLock } from '../../lib/engine/cache/lease-lock.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { StoreFixtures } from '../contract/store-fixture.js';
-import { sleepUntil, timed } from '../harness/timing.js';
+import { sleepUntil, timed } from '../support/timing.js';
 
 /**
  * The lease of the locks below. Renewed every third of it, so the lock survives event-loop stalls

@@ -6,10 +6,10 @@ import { Redis } from 'ioredis';
 import { LeaseLock } from '../../lib/engine/cache/lease-lock.js';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
-import { startStandalone } from '../harness/redis-servers.js';
-import { sleepUntil, timed } from '../harness/timing.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
+import { startStandalone } from '../support/redis-servers.js';
+import { sleepUntil, timed } from '../support/timing.js';
 
 /** Several app instances on one Redis, as in a deployment with replicas. */
 class Instances {

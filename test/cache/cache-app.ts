@@ -2,15 +2,12 @@
 import 'reflect-metadata';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { listenHttp, type Platform } from '../support/http-app.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
-export type Platform = 'express' | 'fastify';
-
-export const PLATFORMS: Platform[] = ['express', 'fastify'];
+export { PLATFORMS, type Platform } from '../support/http-app.js';
 
 /** A running app, its base URL and its store. */
 export interface CacheApp {
@@ -40,13 +37,7 @@ export async function startCacheApp(options: CacheAppOptions): Promise<CacheApp>
     providers: options.providers ?? [],
   })
   class AppModule {}
-  const app =
-    options.platform === 'fastify'
-      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
-      : await NestFactory.create(AppModule, { logger: false });
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  const { app, url } = await listenHttp(AppModule, options.platform);
   return { app, url, store: app.get(StoreService), fetch: (path, init) => fetch(url + path, init) };
 }
 

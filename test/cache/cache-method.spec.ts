@@ -3,8 +3,8 @@ import { jest } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Cacheable, CacheEvict, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 import { called, calls, count } from './cache-test.controllers.js';
 
 @Injectable()

@@ -8,8 +8,8 @@ import { MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websock
 import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
 import { Cacheable, CacheableInterceptor, StoreModule } from '../../lib/index.js';
-import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
-import { startWsApp } from '../harness/ws-app.js';
+import { startTcpMicroservice, type TcpMicroservice } from '../support/tcp-microservice.js';
+import { startWsApp } from '../support/ws-app.js';
 import { redisStore } from './cache-app.js';
 
 /** Handler call counts, by handler. */

@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { rawRequest, redisStore, startCacheApp, type CacheApp, type Platform, type RawReply } from './cache-app.js';
 import { calls, count } from './cache-test.controllers.js';
 import { arrivals, closeGate, ExpressFilesController, FastifyFilesController, openGate, RulesController } from './http-rules.controllers.js';

@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { Cacheable, CacheEvict } from '../../lib/index.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { PLATFORMS, read, startCacheApp, type CacheApp } from './cache-app.js';
 import { called, calls } from './cache-test.controllers.js';
 

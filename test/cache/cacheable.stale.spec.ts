@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { Cacheable } from '../../lib/index.js';
 import { sleep, waitFor } from '../contract/store-fixture.js';
-import { sleepUntil, timed, type Timed } from '../harness/timing.js';
+import { sleepUntil, timed, type Timed } from '../support/timing.js';
 import { PLATFORMS, read, redisStore, startCacheApp, type CacheApp } from './cache-app.js';
 
 /** The route's TTL (the `ttl` below): long enough for two requests in a row on a loaded machine. */

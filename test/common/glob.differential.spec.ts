@@ -9,8 +9,8 @@ import { Redis } from 'ioredis';
 import { L1Tier } from '../../lib/engine/cache/l1-tier.js';
 import { compileScanGlob, escapeGlob } from '../../lib/common/glob.js';
 import { MemoryDriver } from '../../lib/drivers/memory/memory.driver.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 import { randomGlobs, randomKeys, seededRandom } from './glob-inputs.js';
 
 const SEED = Number(process.env.GLOB_SEED ?? 0x5eed_2024);

@@ -27,8 +27,8 @@ import {
   type StreamDriver,
   type Unsubscribe,
 } from '../../lib/testing/index.js';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 /** Drivers log listener errors and connection changes; the contract provokes both on purpose. */
 class QuietLogger extends Logger {

@@ -1,4 +1,4 @@
-import { clusterNodes } from '../harness/harness-info.js';
+import { clusterNodes } from '../support/harness-info.js';
 import { describeStoreContract } from './store.contract.js';
 
 describeStoreContract('Redis Cluster (3 masters)', () => ({ redis: { cluster: { nodes: clusterNodes() } } }), {

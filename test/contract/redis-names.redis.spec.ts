@@ -1,5 +1,5 @@
 import { Cluster, Redis } from 'ioredis';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
 import { redisForeignClient } from './foreign-client.js';
 import { describeRedisNamesContract } from './redis-names.contract.js';
 

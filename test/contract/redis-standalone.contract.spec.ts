@@ -1,4 +1,4 @@
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { describeStoreContract } from './store.contract.js';
 
 describeStoreContract('Redis standalone', () => ({ redis: harnessInfo().standaloneUrl }));

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
 import { STORE_DRIVER } from '../../lib/nest/store.constants.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 /** A booted store: the service, its driver (for writing raw values like a foreign client would) and the app. */
 export interface StoreFixture {
@@ -58,14 +58,4 @@ export function receiverCount(nodeLocal: boolean | undefined): (count: number) =
   return (count) => (nodeLocal ? expect.any(Number) : count);
 }
 
-/** Resolves after `ms` milliseconds. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Polls `check` until it returns true (or throws after `timeoutMs`). */
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(20);
-  }
-}
+export { sleep, waitFor } from '../support/timing.js';

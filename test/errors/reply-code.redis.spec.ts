@@ -6,7 +6,7 @@
  */
 import { StoreCommandError, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreFixtures } from '../contract/store-fixture.js';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
 
 describe.each<[string, () => StoreModuleOptions]>([
   ['Redis standalone', () => ({ redis: harnessInfo().standaloneUrl })],

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreConnectionError, StoreModule, StoreService } from '../../lib/index.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { waitFor } from '../contract/store-fixture.js';
 
 const COMMAND_TIMEOUT_MS = 500;

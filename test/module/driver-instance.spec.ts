@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { Cacheable, StoreConfigurationError, StoreModule, StoreService, type RawValue, type StoreDriver, type StoreModuleOptions } from '../../lib/index.js';
 import { MemoryDriver } from '../../lib/testing/index.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 
 /** The memory driver, counting what the store asks of it: stands in for a driver a third party wrote. */
 class CountingDriver extends MemoryDriver {

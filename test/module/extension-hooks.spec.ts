@@ -20,9 +20,9 @@ import {
   type RateLimitRule,
 } from '../../lib/index.js';
 import { scanKeys } from '../contract/foreign-client.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { listenHttp } from '../harness/http-app.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { listenHttp } from '../support/http-app.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 let calls = 0;
 

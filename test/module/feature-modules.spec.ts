@@ -23,9 +23,9 @@ import {
 import { PLATFORMS } from '../cache/cache-app.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { listenHttp } from '../harness/http-app.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { listenHttp } from '../support/http-app.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 let calls = 0;
 const received: Array<{ where: string; message: unknown; channel: string }> = [];

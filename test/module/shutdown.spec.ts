@@ -6,9 +6,9 @@ import { Redis } from 'ioredis';
 import { map, type Observable } from 'rxjs';
 import { Cacheable, CacheEvict, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 
 const INTERNAL = '__nestjs_store__';
 

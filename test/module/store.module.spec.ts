@@ -9,8 +9,8 @@ import {
   StoreService,
   type StoreModuleOptions,
 } from '../../lib/index.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 const CONFIG = Symbol('CONFIG');
 

@@ -1,4 +1,4 @@
-import { clusterNodes } from '../harness/harness-info.js';
+import { clusterNodes } from '../support/harness-info.js';
 import { describeChannelContract } from './channels.contract.js';
 
 describeChannelContract('Redis Cluster, classic pub/sub', () => ({ redis: { cluster: { nodes: clusterNodes() } } }), { nodeLocalPublishCount: true });

@@ -6,8 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import { StoreCommandError, StoreModule, StoreService, type StoreConnectionState, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreFixtures, sleep, waitFor } from '../contract/store-fixture.js';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
-import { HOST, redisCommand, startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
+import { HOST, redisCommand, startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { record, untilLive, withoutProbes } from './observe.js';
 
 /** What a real foreign client does: `redis-cli -p PORT PUBLISH channel message`. */

@@ -1,4 +1,4 @@
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { describeChannelContract } from './channels.contract.js';
 
 describeChannelContract('Redis standalone', () => ({ redis: harnessInfo().standaloneUrl }));

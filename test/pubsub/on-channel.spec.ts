@@ -4,9 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { OnChannel, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { StoreValidationError } from '../../lib/errors/store.errors.js';
 import { sleep, waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { redisCommand } from '../harness/redis-servers.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { redisCommand } from '../support/redis-servers.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
 interface UserEvent {
   id: number;

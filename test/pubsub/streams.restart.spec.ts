@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { StoreService, type StreamMessage } from '../../lib/index.js';
 import { StoreFixtures, sleep, waitFor } from '../contract/store-fixture.js';
-import { redisCommand, startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { redisCommand, startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { record, type Recorded } from './observe.js';
 
 /** `INFO clients` → connected_clients (the asking connection included). */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { StreamMessage } from '../../lib/index.js';
 import { StoreFixtures, waitFor, type StoreFixture } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { record } from './observe.js';
 
 /*

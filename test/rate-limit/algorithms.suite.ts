@@ -9,7 +9,7 @@ import type { StoreContext } from '../../lib/engine/store-context.js';
 import { STORE_CONTEXT } from '../../lib/nest/store.constants.js';
 import { scanKeys } from '../contract/foreign-client.js';
 import { StoreFixtures, type StoreFixture } from '../contract/store-fixture.js';
-import { sleepUntil, timed, type Timed } from '../harness/timing.js';
+import { sleepUntil, timed, type Timed } from '../support/timing.js';
 
 /** Every registered algorithm: a new one is tested by these suites as soon as it is registered. */
 export const ALGORITHMS: RateLimitAlgorithm[] = RATE_LIMIT_ALGORITHMS.map((algorithm) => algorithm.id);
@@ -42,7 +42,7 @@ export class LimiterFixtures {
 /*
  * The window, refill and block tests below let real time pass: the Redis scripts run on the Redis
  * server's clock (TIME), which cannot be faked. They never assume how long a sleep or a call took.
- * Each call is timed (test/harness/timing.ts): the server ran it at some time within [before,
+ * Each call is timed (test/support/timing.ts): the server ran it at some time within [before,
  * after] (same machine, same clock), and what is asserted is what the algorithm guarantees for
  * any server time in that range. When the machine is fast that is the exact answer.
  *

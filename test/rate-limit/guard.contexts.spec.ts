@@ -10,10 +10,10 @@ import WebSocket from 'ws';
 import { StoreModule } from '../../lib/index.js';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
-import { startTcpMicroservice, type TcpMicroservice } from '../harness/tcp-microservice.js';
-import { startWsApp } from '../harness/ws-app.js';
+import { startTcpMicroservice, type TcpMicroservice } from '../support/tcp-microservice.js';
+import { startWsApp } from '../support/ws-app.js';
 import { globalRateLimitGuard, memoryStore } from './rate-limit-app.js';
-import { clearOfWindowEdge } from '../harness/timing.js';
+import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
 beforeEach(() => clearOfWindowEdge());

@@ -3,7 +3,7 @@ import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
 import { PLATFORMS, read, startRateLimitApp, statuses, type RateLimitApp } from './rate-limit-app.js';
-import { clearOfWindowEdge } from '../harness/timing.js';
+import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
 beforeEach(() => clearOfWindowEdge());

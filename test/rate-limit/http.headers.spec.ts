@@ -3,7 +3,7 @@ import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import type { RateLimitHeadersMode } from '../../lib/nest/rate-limit/rate-limit-options.interface.js';
 import { PLATFORMS, read, startRateLimitApp, type Platform, type RateLimitApp } from './rate-limit-app.js';
-import { clearOfWindowEdge } from '../harness/timing.js';
+import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
 beforeEach(() => clearOfWindowEdge(10_000));

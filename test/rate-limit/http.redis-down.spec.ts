@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { PLATFORMS, read, startRateLimitApp, type RateLimitApp } from './rate-limit-app.js';
 
 @Controller('down')

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { ControllerLimitedController, LimitedController } from './rate-limit-test.controllers.js';
 import { clusterStore, memoryStore, read, redisStore, startRateLimitApp, statuses, type Platform, type RateLimitApp } from './rate-limit-app.js';
-import { timed, clearOfWindowEdge } from '../harness/timing.js';
+import { timed, clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
 beforeEach(() => clearOfWindowEdge());

@@ -1,15 +1,13 @@
 /** For the rate-limit specs: real Nest apps (Express or Fastify) with StoreModule, RateLimiterService and RateLimitGuard. */
 import 'reflect-metadata';
 import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
-import { APP_GUARD, NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { APP_GUARD } from '@nestjs/core';
 import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../../lib/index.js';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { listenHttp, type Platform } from '../support/http-app.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 
-export type Platform = 'express' | 'fastify';
-export const PLATFORMS: Platform[] = ['express', 'fastify'];
+export { PLATFORMS, type Platform } from '../support/http-app.js';
 
 /** The memory driver. */
 export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
@@ -19,10 +17,6 @@ export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().stan
 /** The harness's Redis Cluster, under a fresh key prefix. */
 export const clusterStore = (): StoreModuleOptions => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: testKeyPrefix('rl') });
 
-/**
- * The rate-limit providers, as the test module adds them until StoreModule provides them itself:
- * the service over the store's driver, the guard, and the module options.
- */
 /** `RateLimitGuard` as `APP_GUARD` (StoreModule provides the guard, the service and the options). */
 export function globalRateLimitGuard(): Provider[] {
   return [{ provide: APP_GUARD, useExisting: RateLimitGuard }];
@@ -56,16 +50,7 @@ export async function startRateLimitApp(options: RateLimitAppOptions): Promise<R
     providers: [...(options.global ? globalRateLimitGuard() : []), ...(options.providers ?? [])],
   })
   class AppModule {}
-  let app: INestApplication;
-  if (options.platform === 'fastify') {
-    app = await NestFactory.create(AppModule, new FastifyAdapter({ trustProxy: options.trustProxy ?? false }), { logger: false });
-  } else {
-    const express = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false });
-    if (options.trustProxy) express.set('trust proxy', true);
-    app = express;
-  }
-  await app.listen(0, '127.0.0.1');
-  const url = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+  const { app, url } = await listenHttp(AppModule, options.platform, { trustProxy: options.trustProxy });
   return { app, url, fetch: (path, init) => fetch(url + path, init), close: () => app.close() };
 }
 

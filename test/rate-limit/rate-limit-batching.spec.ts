@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
 import { RateLimiterService, StoreCommandError, StoreModule, type RateLimitPolicy, type StoreModuleOptions } from '../../lib/index.js';
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
-import { redisCommand, startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
+import { redisCommand, startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { LimiterFixtures, type LimiterFixture } from './algorithms.suite.js';
 
 /*

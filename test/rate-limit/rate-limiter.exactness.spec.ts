@@ -1,5 +1,5 @@
-import { clusterNodes, harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
+import { clusterNodes, harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import type { RateLimitPolicy } from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
 import { ALGORITHMS, LimiterFixtures, uniqueKey } from './algorithms.suite.js';

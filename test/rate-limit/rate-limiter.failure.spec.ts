@@ -6,7 +6,7 @@ import { RateLimiterService } from '../../lib/engine/rate-limit/rate-limiter.ser
 import type { RateLimitPolicy, RateLimitResult } from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
 import type { StoreContext } from '../../lib/engine/store-context.js';
 import { STORE_CONTEXT } from '../../lib/nest/store.constants.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 
 const COMMAND_TIMEOUT_MS = 400;
 /** Failing within a bounded time is behaviour (without it a check would wait for Redis forever), not a benchmark. */

@@ -1,4 +1,4 @@
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 import { describeRateLimiterSuite } from './algorithms.suite.js';
 
 describeRateLimiterSuite('Redis standalone', () => ({ redis: harnessInfo().standaloneUrl }));

@@ -3,9 +3,9 @@ import { StoreService } from '../../lib/index.js';
 import { createSampleApp, type SampleConfig } from '../../sample/app.factory.js';
 import { UsersDatabase } from '../../sample/users/users.database.js';
 import { UsersService } from '../../sample/users/users.service.js';
-import { harnessInfo } from '../harness/harness-info.js';
-import { testKeyPrefix } from '../harness/key-prefix.js';
-import { clearOfWindowEdge } from '../harness/timing.js';
+import { harnessInfo } from '../support/harness-info.js';
+import { testKeyPrefix } from '../support/key-prefix.js';
+import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
 beforeEach(() => clearOfWindowEdge());

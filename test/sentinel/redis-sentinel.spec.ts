@@ -5,7 +5,7 @@ import { describeChannelContract } from '../pubsub/channels.contract.js';
 import { redisForeignClient } from '../contract/foreign-client.js';
 import { describeRedisNamesContract } from '../contract/redis-names.contract.js';
 import { StoreFixtures, waitFor } from '../contract/store-fixture.js';
-import { startSentinelGroup, type SentinelHandle } from '../harness/redis-servers.js';
+import { startSentinelGroup, type SentinelHandle } from '../support/redis-servers.js';
 import type { StoreModuleOptions } from '../../lib/index.js';
 
 describe('Redis Sentinel', () => {

@@ -2,7 +2,7 @@
 import { subscribe, tracingChannel, unsubscribe, type TracingChannelSubscribers } from 'node:diagnostics_channel';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { StoreFixtures, waitFor } from '../contract/store-fixture.js';
-import { harnessInfo } from '../harness/harness-info.js';
+import { harnessInfo } from '../support/harness-info.js';
 
 /** The drivers the specs run against: the memory driver and the harness's Redis standalone. */
 export const DRIVERS: Array<[string, () => StoreModuleOptions]> = [

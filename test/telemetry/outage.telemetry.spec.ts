@@ -16,7 +16,7 @@ import {
   type RateLimitPolicy,
   type RateLimitUnavailableEvent,
 } from '../../lib/index.js';
-import { startStandalone, type RedisServerHandle } from '../harness/redis-servers.js';
+import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
 import { ChannelProbe, eventually } from './channel-probe.js';
 
 const KEY_PREFIX = 'outage:';

@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { isMissingGroup, type RawDelivery, type StreamReader } from '../../../drivers/stream-driver.interface.js';
 import { messageOf, StoreCommandError, StoreConnectionError, StoreError } from '../../../errors/store.errors.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
-import { decodeEntry, type StreamSource } from './stream-source.js';
+import { decodeStreamMessage, type StreamSource } from './stream-source.js';
 import { StreamLog } from './stream-log.js';
 import type { StreamMessage, StreamStart } from './stream.interfaces.js';
 import { publishStreamAcked, publishStreamClaimed, publishStreamDelivered } from '../../../telemetry/stream.telemetry.js';
@@ -145,7 +145,7 @@ class StreamConsumer<T> {
         void this.settle(delivery.id).catch(() => undefined);
         continue;
       }
-      const decoded = decodeEntry<T>(this.source, delivery.fields);
+      const decoded = decodeStreamMessage<T>(this.source, delivery.fields);
       if (!decoded.ok) {
         this.skipUnreadable(delivery.id, decoded.reason);
         continue;

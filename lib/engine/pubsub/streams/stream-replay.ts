@@ -2,7 +2,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import type { RawStreamEntry } from '../../../drivers/stream-driver.interface.js';
 import { StreamLog } from './stream-log.js';
 import type { ResolvedReplayRange } from './stream-options.js';
-import { decodeEntry, idTimestamp, type StreamSource } from './stream-source.js';
+import { decodeStreamMessage, idTimestamp, type StreamSource } from './stream-source.js';
 import { REPLAY_PAGE_SIZE } from './stream.constants.js';
 import type { StreamEntry } from './stream.interfaces.js';
 
@@ -38,7 +38,7 @@ async function readPages<T>(source: StreamSource, range: ResolvedReplayRange, su
 
 /** Emits one entry; `false` when it could not be read and was skipped. */
 function emit<T>(source: StreamSource, entry: RawStreamEntry, subscriber: Subscriber<StreamEntry<T>>, log: StreamLog): boolean {
-  const decoded = decodeEntry<T>(source, entry.fields ?? []);
+  const decoded = decodeStreamMessage<T>(source, entry.fields ?? []);
   if (!decoded.ok) {
     log.warn('unreadable', `skipped entry ${entry.id} that could not be read: ${decoded.reason}`);
     return false;

@@ -22,10 +22,10 @@ export interface StreamSource {
 }
 
 /** A decoded entry, or why it could not be read. */
-export type DecodedEntry<T> = { ok: true; message: T } | { ok: false; reason: string };
+export type DecodedStreamMessage<T> = { ok: true; message: T } | { ok: false; reason: string };
 
 /** Reads an entry's message; an entry without the message field or with a payload the serializer refuses is not ok. */
-export function decodeEntry<T>(source: StreamSource, fields: string[]): DecodedEntry<T> {
+export function decodeStreamMessage<T>(source: StreamSource, fields: string[]): DecodedStreamMessage<T> {
   const payload = fieldValue(fields, STREAM_MESSAGE_FIELD);
   if (payload === undefined) return { ok: false, reason: `it has no "${STREAM_MESSAGE_FIELD}" field` };
   try {

@@ -230,6 +230,7 @@ function pairsToMap(reply: RespValue): Map<string, string> {
   return map;
 }
 
+// Its own sleep: Jest's globalSetup loads this file alone, without resolving relative imports.
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll `check` every 50 ms until it returns true; on timeout throw with the last reason. */

@@ -12,7 +12,7 @@ export interface HarnessFile {
   clusterNodes: HostPort[] | null;
   /** Pids of the processes the harness started (empty when nothing was started). */
   pids: number[];
-  /** What every key prefix of this run starts with (see test/harness/key-prefix.ts). */
+  /** What every key prefix of this run starts with (see test/support/key-prefix.ts). */
   runKeyPrefix: string;
 }
 
@@ -32,7 +32,7 @@ export const HARNESS_ENV = 'STORE_HARNESS_INFO';
 
 /**
  * Environment variable through which global-setup hands the run's key prefix (`test:<run id>:`) to
- * the test workers: every key prefix a spec builds (test/harness/key-prefix.ts) starts with it, so
+ * the test workers: every key prefix a spec builds (test/support/key-prefix.ts) starts with it, so
  * teardown can delete everything the run wrote to a REDIS_URL server, and only that.
  */
 export const RUN_KEY_PREFIX_ENV = 'STORE_TEST_RUN_KEY_PREFIX';
