@@ -18,7 +18,16 @@
  */
 import { Redis } from 'ioredis';
 import type { StoreService } from '../lib/index.js';
-import { HTTP_NAMES, HTTP_TTL_SECONDS, cacheManagerApp, plainApp, storeApp, storeFeatureApp, userFor, type HttpApp } from './cache/http-apps.js';
+import {
+  HTTP_NAMES,
+  HTTP_TTL_SECONDS,
+  cacheManagerApp,
+  plainApp,
+  storeApp,
+  storeFeatureApp,
+  userFor,
+  type HttpApp,
+} from './cache/http-apps.js';
 import { measureHttp, type HttpLoadOptions, type HttpMeasurement } from './cache/http-load.js';
 import {
   L1_MAX_ENTRIES,
@@ -38,7 +47,18 @@ import type { BenchContext } from './lib/context.js';
 import { measureAll, type BenchCase, type Measurement } from './lib/measure.js';
 import { deleteByPrefix } from './lib/redis-target.js';
 import { packageVersion } from './lib/versions.js';
-import { formatOps, formatRatio, formatUs, goals, heading, line, measurementTable, ratios, subheading, table } from './lib/report.js';
+import {
+  formatOps,
+  formatRatio,
+  formatUs,
+  goals,
+  heading,
+  line,
+  measurementTable,
+  ratios,
+  subheading,
+  table,
+} from './lib/report.js';
 
 const KEY_PREFIX = 'bench:cache:';
 /** Keyv and bentocache put their own namespace in front of the keys they are given. */
@@ -56,7 +76,9 @@ export async function cacheSuite(ctx: BenchContext): Promise<void> {
     if (part !== 'http') await l1Part(ctx);
     if (part !== 'l1') await httpPart(ctx);
   } finally {
-    await deleteByPrefix(ctx.redis.url, CLEANUP_PATTERN).catch((error: unknown) => process.stderr.write(`cache: cleanup failed: ${String(error)}\n`));
+    await deleteByPrefix(ctx.redis.url, CLEANUP_PATTERN).catch((error: unknown) =>
+      process.stderr.write(`cache: cleanup failed: ${String(error)}\n`),
+    );
   }
 }
 
@@ -71,15 +93,25 @@ async function l1Part(ctx: BenchContext): Promise<void> {
   const closers: Array<() => Promise<void>> = [];
   const commands = new Redis(url, { maxRetriesPerRequest: 1 });
   subheading('L1 hit (in process)');
-  line(`value: ${Buffer.byteLength(VALUE_JSON)}-byte JSON object, preloaded with a ${PRELOAD_TTL_SECONDS} s TTL through each system's own API; ` +
-    `${ctx.measure.concurrency} concurrent callers; warm-up ${ctx.measure.warmupMs / 1000} s, ${ctx.measure.rounds} rounds of ` +
-    `${ctx.measure.durationMs / 1000} s, median; rounds interleaved across systems`);
-  line(`nestjs-store: StoreModule.forRoot({ redis, l1: { maxEntries: ${L1_MAX_ENTRIES}, ttl: '5m' } }), preloaded with getOrSet; ` +
-    `get(key) and getOrSet(key, loader, { ttl: ${PRELOAD_TTL_SECONDS} }) measured separately`);
-  line(`bentocache: bentostore().useL1Layer(memoryDriver({ maxItems: ${L1_MAX_ENTRIES}, maxSize: 64 MB })).useL2Layer(redisDriver(...)), no bus; get({ key })`);
-  line(`cache-manager: createCache({ stores: [new Keyv() (in-memory Map), new Keyv({ store: new KeyvRedis(url) })] }); get(key) (tier-1 hit)`);
-  line(`an L1 hit settles without I/O: every case lets the event loop turn once per ${YIELD_EVERY.toLocaleString('en-US')} calls (same wrapper for all); ` +
-    `with ${ctx.measure.concurrency} callers a call's latency includes the turns of the other callers, the single-caller table shows one read's own cost`);
+  line(
+    `value: ${Buffer.byteLength(VALUE_JSON)}-byte JSON object, preloaded with a ${PRELOAD_TTL_SECONDS} s TTL through each system's own API; ` +
+      `${ctx.measure.concurrency} concurrent callers; warm-up ${ctx.measure.warmupMs / 1000} s, ${ctx.measure.rounds} rounds of ` +
+      `${ctx.measure.durationMs / 1000} s, median; rounds interleaved across systems`,
+  );
+  line(
+    `nestjs-store: StoreModule.forRoot({ redis, l1: { maxEntries: ${L1_MAX_ENTRIES}, ttl: '5m' } }), preloaded with getOrSet; ` +
+      `get(key) and getOrSet(key, loader, { ttl: ${PRELOAD_TTL_SECONDS} }) measured separately`,
+  );
+  line(
+    `bentocache: bentostore().useL1Layer(memoryDriver({ maxItems: ${L1_MAX_ENTRIES}, maxSize: 64 MB })).useL2Layer(redisDriver(...)), no bus; get({ key })`,
+  );
+  line(
+    `cache-manager: createCache({ stores: [new Keyv() (in-memory Map), new Keyv({ store: new KeyvRedis(url) })] }); get(key) (tier-1 hit)`,
+  );
+  line(
+    `an L1 hit settles without I/O: every case lets the event loop turn once per ${YIELD_EVERY.toLocaleString('en-US')} calls (same wrapper for all); ` +
+      `with ${ctx.measure.concurrency} callers a call's latency includes the turns of the other callers, the single-caller table shows one read's own cost`,
+  );
   try {
     const nest = await nestjsStoreL1(url, prefix);
     closers.push(nest.close);
@@ -98,7 +130,10 @@ async function l1Part(ctx: BenchContext): Promise<void> {
     }
 
     process.stderr.write('cache: L1 hit, 100 callers\n');
-    const results = await measureAll(systems.map((s): BenchCase => ({ name: s.name, op: yieldingOp(() => s.read()) })), ctx.measure);
+    const results = await measureAll(
+      systems.map((s): BenchCase => ({ name: s.name, op: yieldingOp(() => s.read()) })),
+      ctx.measure,
+    );
     process.stderr.write('cache: L1 hit, 1 caller (latency)\n');
     const single = await measureAll(
       systems.map((s): BenchCase => ({ name: s.name, op: yieldingOp(() => s.read()) })),
@@ -111,15 +146,22 @@ async function l1Part(ctx: BenchContext): Promise<void> {
     }
 
     line();
-    line(`checked before and after measuring: every read returns the value; Redis commands per ${TRAFFIC_READS} reads ` +
-      `(an L1 hit sends none): ${systems.map((s) => `${s.name} ${trafficBefore[s.name]} / ${trafficAfter[s.name]}`).join('; ')}`);
+    line(
+      `checked before and after measuring: every read returns the value; Redis commands per ${TRAFFIC_READS} reads ` +
+        `(an L1 hit sends none): ${systems.map((s) => `${s.name} ${trafficBefore[s.name]} / ${trafficAfter[s.name]}`).join('; ')}`,
+    );
     line();
     measurementTable(results);
     line();
     line('single caller (latency of one read, no queueing behind other callers):');
     table(
       ['system', 'ops/s', 'p50', 'p99'],
-      single.map((m) => [m.name, m.error ? 'FAILED' : formatOps(m.opsPerSec), formatUs(m.p50Us), formatUs(m.p99Us)]),
+      single.map((m) => [
+        m.name,
+        m.error ? 'FAILED' : formatOps(m.opsPerSec),
+        formatUs(m.p50Us),
+        formatUs(m.p99Us),
+      ]),
     );
     for (const m of single) if (m.error) line(`  ! ${m.name}: ${m.error}`);
 
@@ -130,13 +172,28 @@ async function l1Part(ctx: BenchContext): Promise<void> {
     ratios(by(L1_NAMES.storeGetOrSet), competitors);
     line();
     goals([
-      { label: `L1 get ≥ 10.00x ${L1_NAMES.bento}`, subject: by(L1_NAMES.storeGet), anchor: by(L1_NAMES.bento), min: 10 },
-      { label: `L1 getOrSet ≥ 10.00x ${L1_NAMES.bento}`, subject: by(L1_NAMES.storeGetOrSet), anchor: by(L1_NAMES.bento), min: 10 },
+      {
+        label: `L1 get ≥ 10.00x ${L1_NAMES.bento}`,
+        subject: by(L1_NAMES.storeGet),
+        anchor: by(L1_NAMES.bento),
+        min: 10,
+      },
+      {
+        label: `L1 getOrSet ≥ 10.00x ${L1_NAMES.bento}`,
+        subject: by(L1_NAMES.storeGetOrSet),
+        anchor: by(L1_NAMES.bento),
+        min: 10,
+      },
     ]);
   } finally {
     commands.disconnect();
-    const closing = await Promise.allSettled([...systems.map((s) => s.close()), ...closers.map((close) => close())]);
-    for (const r of closing) if (r.status === 'rejected') process.stderr.write(`cache: closing an L1 system failed: ${String(r.reason)}\n`);
+    const closing = await Promise.allSettled([
+      ...systems.map((s) => s.close()),
+      ...closers.map((close) => close()),
+    ]);
+    for (const r of closing)
+      if (r.status === 'rejected')
+        process.stderr.write(`cache: closing an L1 system failed: ${String(r.reason)}\n`);
   }
 }
 
@@ -145,18 +202,23 @@ async function checkHit(system: L1System): Promise<void> {
   const got = await system.read();
   const json = JSON.stringify(got);
   if (json !== VALUE_JSON) {
-    throw new Error(`${system.name}: read returned ${json === undefined ? String(got) : json.slice(0, 120)}, not the preloaded value`);
+    throw new Error(
+      `${system.name}: read returned ${json === undefined ? String(got) : json.slice(0, 120)}, not the preloaded value`,
+    );
   }
 }
 
 /** Redis commands processed while the system serves `TRAFFIC_READS` reads; fails if the reads reach Redis. */
 async function redisCommandsPerReads(commands: Redis, system: L1System): Promise<number> {
-  const processed = async (): Promise<number> => Number(/total_commands_processed:(\d+)/.exec(await commands.info('stats'))?.[1] ?? NaN);
+  const processed = async (): Promise<number> =>
+    Number(/total_commands_processed:(\d+)/.exec(await commands.info('stats'))?.[1] ?? NaN);
   const before = await processed();
   for (let i = 0; i < TRAFFIC_READS; i++) await system.read();
   const sent = (await processed()) - before - 1; // minus the INFO itself
   if (!(sent <= TRAFFIC_MAX_COMMANDS)) {
-    throw new Error(`${system.name}: ${sent} Redis commands for ${TRAFFIC_READS} reads: these are not L1 hits`);
+    throw new Error(
+      `${system.name}: ${sent} Redis commands for ${TRAFFIC_READS} reads: these are not L1 hits`,
+    );
   }
   return sent;
 }
@@ -180,15 +242,23 @@ async function httpPart(ctx: BenchContext): Promise<void> {
   const options = httpOptions(ctx);
   const apps: HttpApp[] = [];
   subheading('HTTP: GET /users/:id (2 ms handler, ~300-byte JSON), Express');
-  line(`autocannon ${packageVersion('autocannon')}, @nestjs/cache-manager ${packageVersion('@nestjs/cache-manager')}, ` +
-    `@nestjs/platform-express ${packageVersion('@nestjs/platform-express')}; all apps in this process, each on its own 127.0.0.1 port`);
-  line(`autocannon: ${options.connections} connections, pipelining 1, warm-up ${options.warmupMs / 1000} s per app, ` +
-    `${options.rounds} rounds of ${options.durationMs / 1000} s per app, one app loaded at a time, rounds interleaved, median req/s; ` +
-    `latency of the median round`);
-  line(`nestjs-store: @Cacheable({ ttl: ${HTTP_TTL_SECONDS} }) on StoreModule.forRoot({ redis }) (no L1: Redis vs Redis), and with l1: true; ` +
-    `@nestjs/cache-manager: CacheModule.register({ stores: [new KeyvRedis(url)] }) + @UseInterceptors(CacheInterceptor) + @CacheTTL(${HTTP_TTL_SECONDS * 1000})`);
-  line(`the servers, autocannon (${options.workers > 0 ? `${options.workers} worker thread${options.workers > 1 ? 's' : ''} of this process` : 'on the servers\' event loop'}) ` +
-    `and redis-server share this machine's CPU cores: the figures are lower than on a dedicated load generator, compare the ratios`);
+  line(
+    `autocannon ${packageVersion('autocannon')}, @nestjs/cache-manager ${packageVersion('@nestjs/cache-manager')}, ` +
+      `@nestjs/platform-express ${packageVersion('@nestjs/platform-express')}; all apps in this process, each on its own 127.0.0.1 port`,
+  );
+  line(
+    `autocannon: ${options.connections} connections, pipelining 1, warm-up ${options.warmupMs / 1000} s per app, ` +
+      `${options.rounds} rounds of ${options.durationMs / 1000} s per app, one app loaded at a time, rounds interleaved, median req/s; ` +
+      `latency of the median round`,
+  );
+  line(
+    `nestjs-store: @Cacheable({ ttl: ${HTTP_TTL_SECONDS} }) on StoreModule.forRoot({ redis }) (no L1: Redis vs Redis), and with l1: true; ` +
+      `@nestjs/cache-manager: CacheModule.register({ stores: [new KeyvRedis(url)] }) + @UseInterceptors(CacheInterceptor) + @CacheTTL(${HTTP_TTL_SECONDS * 1000})`,
+  );
+  line(
+    `the servers, autocannon (${options.workers > 0 ? `${options.workers} worker thread${options.workers > 1 ? 's' : ''} of this process` : "on the servers' event loop"}) ` +
+      `and redis-server share this machine's CPU cores: the figures are lower than on a dedicated load generator, compare the ratios`,
+  );
   try {
     apps.push(await storeApp(url, `${KEY_PREFIX}http:store:`, false));
     apps.push(await storeApp(url, `${KEY_PREFIX}http:store-l1:`, true));
@@ -198,7 +268,11 @@ async function httpPart(ctx: BenchContext): Promise<void> {
 
     process.stderr.write('cache: HTTP\n');
     const results = await measureHttp(
-      apps.map((app) => ({ app, cached: app.name !== HTTP_NAMES.none, expectedBody: (id: number) => JSON.stringify(userFor(id)) })),
+      apps.map((app) => ({
+        app,
+        cached: app.name !== HTTP_NAMES.none,
+        expectedBody: (id: number) => JSON.stringify(userFor(id)),
+      })),
       options,
     );
     line();
@@ -215,19 +289,37 @@ async function httpPart(ctx: BenchContext): Promise<void> {
     ratios(storeL1, [cacheManager, none]);
     ratios(storeFeature, [store, cacheManager]);
     ratios(cacheManager, [none]);
-    line(`server loop cost per response, ${HTTP_NAMES.cacheManager} / ${HTTP_NAMES.store}: ` +
-      `${formatRatio(cacheManager.busyUsPerResponse / store.busyUsPerResponse)}; / ${HTTP_NAMES.storeL1}: ` +
-      `${formatRatio(cacheManager.busyUsPerResponse / storeL1.busyUsPerResponse)} (above 1: nestjs-store costs the server less per request)`);
+    line(
+      `server loop cost per response, ${HTTP_NAMES.cacheManager} / ${HTTP_NAMES.store}: ` +
+        `${formatRatio(cacheManager.busyUsPerResponse / store.busyUsPerResponse)}; / ${HTTP_NAMES.storeL1}: ` +
+        `${formatRatio(cacheManager.busyUsPerResponse / storeL1.busyUsPerResponse)} (above 1: nestjs-store costs the server less per request)`,
+    );
     line();
     goals([
-      { label: `HTTP hit ≥ 1.10x ${HTTP_NAMES.cacheManager}`, subject: store, anchor: cacheManager, min: 1.1 },
-      { label: `HTTP hit (l1: true) ≥ 1.10x ${HTTP_NAMES.cacheManager}`, subject: storeL1, anchor: cacheManager, min: 1.1 },
-      { label: `HTTP hit in a forFeature namespace ≥ 1.10x ${HTTP_NAMES.cacheManager}`, subject: storeFeature, anchor: cacheManager, min: 1.1 },
+      {
+        label: `HTTP hit ≥ 1.10x ${HTTP_NAMES.cacheManager}`,
+        subject: store,
+        anchor: cacheManager,
+        min: 1.1,
+      },
+      {
+        label: `HTTP hit (l1: true) ≥ 1.10x ${HTTP_NAMES.cacheManager}`,
+        subject: storeL1,
+        anchor: cacheManager,
+        min: 1.1,
+      },
+      {
+        label: `HTTP hit in a forFeature namespace ≥ 1.10x ${HTTP_NAMES.cacheManager}`,
+        subject: storeFeature,
+        anchor: cacheManager,
+        min: 1.1,
+      },
     ]);
   } finally {
     const closing = await Promise.allSettled(apps.map((app) => app.close()));
     closing.forEach((r, i) => {
-      if (r.status === 'rejected') process.stderr.write(`cache: closing ${apps[i]!.name} failed: ${String(r.reason)}\n`);
+      if (r.status === 'rejected')
+        process.stderr.write(`cache: closing ${apps[i]!.name} failed: ${String(r.reason)}\n`);
     });
   }
 }
@@ -235,7 +327,16 @@ async function httpPart(ctx: BenchContext): Promise<void> {
 function httpTable(results: HttpMeasurement[], workers: number): void {
   const workersNote = workers > 0 ? ')' : ', autocannon included: it runs on the same loop)';
   table(
-    ['system', 'req/s (median)', 'rounds (k req/s)', 'p50', 'p99', 'server loop µs/resp', 'handler calls / responses per round', 'X-Cache before/after rounds'],
+    [
+      'system',
+      'req/s (median)',
+      'rounds (k req/s)',
+      'p50',
+      'p99',
+      'server loop µs/resp',
+      'handler calls / responses per round',
+      'X-Cache before/after rounds',
+    ],
     results.map((m) => [
       m.name,
       m.error ? 'FAILED' : formatOps(m.opsPerSec),
@@ -248,9 +349,11 @@ function httpTable(results: HttpMeasurement[], workers: number): void {
     ]),
   );
   for (const m of results) if (m.error) line(`  ! ${m.name}: ${m.error}`);
-  line('(all responses 2xx, no errors or timeouts; cached apps answered X-Cache: HIT before and after every round; ' +
-    'handler calls during a round are misses; server loop µs/resp: time the servers\' event loop was busy per response, median of the rounds' +
-    `${workersNote}`);
+  line(
+    '(all responses 2xx, no errors or timeouts; cached apps answered X-Cache: HIT before and after every round; ' +
+      "handler calls during a round are misses; server loop µs/resp: time the servers' event loop was busy per response, median of the rounds" +
+      `${workersNote}`,
+  );
 }
 
 /** `['HIT', 'HIT', '-']` → `HIT x2, - x1`. */
@@ -264,7 +367,8 @@ function envSeconds(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -272,6 +376,7 @@ function envCount(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number ≥ 0, got "${raw}"`);
   return value;
 }

@@ -82,7 +82,9 @@ function keyv(url: string, key: string): System {
 
 function cacheManager(url: string, key: string): System {
   const store = createKeyv(url);
-  store.on('error', (error: unknown) => process.stderr.write(`cache-manager Keyv error: ${String(error)}\n`));
+  store.on('error', (error: unknown) =>
+    process.stderr.write(`cache-manager Keyv error: ${String(error)}\n`),
+  );
   const cache = createCache({ stores: [store] });
   return {
     name: NAMES.cacheManager,
@@ -98,7 +100,11 @@ function bentocache(ctx: BenchContext, key: string): System {
   // L2 only: no useL1Layer, no bus; every get goes to Redis.
   const bento = new BentoCache({
     default: 'redis',
-    stores: { redis: bentostore().useL2Layer(redisDriver({ connection: redisOptionsFromUrl(ctx.redis.url) })) },
+    stores: {
+      redis: bentostore().useL2Layer(
+        redisDriver({ connection: redisOptionsFromUrl(ctx.redis.url) }),
+      ),
+    },
   });
   return {
     name: NAMES.bento,
@@ -109,7 +115,9 @@ function bentocache(ctx: BenchContext, key: string): System {
 }
 
 async function nestjsStore(url: string, key: string): Promise<System> {
-  const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: url }), { logger: false });
+  const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: url }), {
+    logger: false,
+  });
   let store: StoreService;
   try {
     store = app.get(StoreService);
@@ -136,7 +144,9 @@ async function checkHit(system: System): Promise<void> {
   const got = await system.get();
   const json = JSON.stringify(got);
   if (json !== VALUE_JSON) {
-    throw new Error(`${system.name}: get after set returned ${json === undefined ? String(got) : json.slice(0, 120)}, not the value`);
+    throw new Error(
+      `${system.name}: get after set returned ${json === undefined ? String(got) : json.slice(0, 120)}, not the value`,
+    );
   }
 }
 
@@ -144,10 +154,14 @@ export async function coreSuite(ctx: BenchContext): Promise<void> {
   const url = ctx.redis.url;
   const systems: System[] = [];
   heading('core: cache GET (hit) and SET');
-  line(`value: ${Buffer.byteLength(VALUE_JSON)}-byte JSON object; ${ctx.measure.concurrency} concurrent callers; ` +
-    `warm-up ${ctx.measure.warmupMs / 1000} s, ${ctx.measure.rounds} rounds of ${ctx.measure.durationMs / 1000} s, median; ` +
-    `rounds interleaved across systems`);
-  line(`SET TTL ${TTL_SECONDS} s (Keyv / cache-manager: ${TTL_SECONDS * 1000} ms; bentocache: '${TTL_SECONDS}s'; nestjs-store: ${TTL_SECONDS})`);
+  line(
+    `value: ${Buffer.byteLength(VALUE_JSON)}-byte JSON object; ${ctx.measure.concurrency} concurrent callers; ` +
+      `warm-up ${ctx.measure.warmupMs / 1000} s, ${ctx.measure.rounds} rounds of ${ctx.measure.durationMs / 1000} s, median; ` +
+      `rounds interleaved across systems`,
+  );
+  line(
+    `SET TTL ${TTL_SECONDS} s (Keyv / cache-manager: ${TTL_SECONDS * 1000} ms; bentocache: '${TTL_SECONDS}s'; nestjs-store: ${TTL_SECONDS})`,
+  );
   try {
     systems.push(rawIoredis(url, NAMES.raw, false, `${KEY_PREFIX}raw`));
     systems.push(rawIoredis(url, NAMES.rawAuto, true, `${KEY_PREFIX}raw-auto`));
@@ -159,10 +173,16 @@ export async function coreSuite(ctx: BenchContext): Promise<void> {
     for (const system of systems) await checkRoundTrip(system);
 
     process.stderr.write('core: GET (hit)\n');
-    const getResults = await measureAll(systems.map((s): BenchCase => ({ name: s.name, op: () => s.get() })), ctx.measure);
+    const getResults = await measureAll(
+      systems.map((s): BenchCase => ({ name: s.name, op: () => s.get() })),
+      ctx.measure,
+    );
     for (const system of systems) await checkHit(system);
     process.stderr.write('core: SET\n');
-    const setResults = await measureAll(systems.map((s): BenchCase => ({ name: s.name, op: () => s.set() })), ctx.measure);
+    const setResults = await measureAll(
+      systems.map((s): BenchCase => ({ name: s.name, op: () => s.set() })),
+      ctx.measure,
+    );
 
     report('GET (hit)', getResults, [
       { anchor: NAMES.rawAuto, min: 0.95 },
@@ -172,18 +192,28 @@ export async function coreSuite(ctx: BenchContext): Promise<void> {
   } finally {
     const closing = await Promise.allSettled(systems.map((s) => s.close()));
     closing.forEach((r, i) => {
-      if (r.status === 'rejected') process.stderr.write(`core: closing ${systems[i]!.name} failed: ${String(r.reason)}\n`);
+      if (r.status === 'rejected')
+        process.stderr.write(`core: closing ${systems[i]!.name} failed: ${String(r.reason)}\n`);
     });
-    await deleteByPrefix(url, KEY_PREFIX).catch((error: unknown) => process.stderr.write(`core: cleanup failed: ${String(error)}\n`));
+    await deleteByPrefix(url, KEY_PREFIX).catch((error: unknown) =>
+      process.stderr.write(`core: cleanup failed: ${String(error)}\n`),
+    );
   }
 }
 
-function report(title: string, results: Measurement[], goalSpecs: Array<{ anchor: string; min: number }>): void {
+function report(
+  title: string,
+  results: Measurement[],
+  goalSpecs: Array<{ anchor: string; min: number }>,
+): void {
   subheading(title);
   measurementTable(results);
   const subject = results.find((m) => m.name === NAMES.store)!;
   line();
-  ratios(subject, results.filter((m) => m !== subject));
+  ratios(
+    subject,
+    results.filter((m) => m !== subject),
+  );
   if (goalSpecs.length > 0) {
     line();
     goals(

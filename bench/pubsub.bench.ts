@@ -72,18 +72,30 @@ const NAMES = {
 
 export async function pubsubSuite(ctx: BenchContext): Promise<void> {
   const url = ctx.redis.url;
-  const measure: MeasureOptions = process.env['BENCH_SECONDS'] ? ctx.measure : { ...ctx.measure, durationMs: DEFAULT_ROUND_SECONDS * 1000 };
+  const measure: MeasureOptions = process.env['BENCH_SECONDS']
+    ? ctx.measure
+    : { ...ctx.measure, durationMs: DEFAULT_ROUND_SECONDS * 1000 };
   const rate = Number(process.env['BENCH_PUBSUB_RATE'] || 2000);
-  if (!Number.isFinite(rate) || rate <= 0) throw new Error(`BENCH_PUBSUB_RATE must be a positive number, got "${process.env['BENCH_PUBSUB_RATE']}"`);
+  if (!Number.isFinite(rate) || rate <= 0)
+    throw new Error(
+      `BENCH_PUBSUB_RATE must be a positive number, got "${process.env['BENCH_PUBSUB_RATE']}"`,
+    );
 
   heading('pubsub: channel() throughput, fan-out to 1,000 observers, publish-to-observer latency');
-  line(`message: ${MESSAGE_BYTES}-byte JSON ({ seq, t, payload }), deserialized by every system; one separate publisher, new Redis(url); ` +
-    `warm-up ${measure.warmupMs / 1000} s, ${measure.rounds} rounds of ${measure.durationMs / 1000} s, median; rounds interleaved across systems`);
-  line(`nestjs-store: StoreModule.forRoot({ redis, keyPrefix: '${KEY_PREFIX}' }), store.channel<T>(name) (publisher sends to '${KEY_PREFIX}<name>'); ` +
-    `raw ioredis: its own new Redis(url), subscribe(channel), on('message') with JSON.parse`);
+  line(
+    `message: ${MESSAGE_BYTES}-byte JSON ({ seq, t, payload }), deserialized by every system; one separate publisher, new Redis(url); ` +
+      `warm-up ${measure.warmupMs / 1000} s, ${measure.rounds} rounds of ${measure.durationMs / 1000} s, median; rounds interleaved across systems`,
+  );
+  line(
+    `nestjs-store: StoreModule.forRoot({ redis, keyPrefix: '${KEY_PREFIX}' }), store.channel<T>(name) (publisher sends to '${KEY_PREFIX}<name>'); ` +
+      `raw ioredis: its own new Redis(url), subscribe(channel), on('message') with JSON.parse`,
+  );
 
   const publisher = new Redis(url);
-  const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: url, keyPrefix: KEY_PREFIX }), { logger: false });
+  const app = await NestFactory.createApplicationContext(
+    StoreModule.forRoot({ redis: url, keyPrefix: KEY_PREFIX }),
+    { logger: false },
+  );
   try {
     const store = app.get(StoreService);
     await throughputPart(url, store, publisher, measure);
@@ -91,12 +103,19 @@ export async function pubsubSuite(ctx: BenchContext): Promise<void> {
     await latencyPart(url, store, publisher, measure, rate);
   } finally {
     const closing = await Promise.allSettled([app.close(), publisher.quit()]);
-    for (const r of closing) if (r.status === 'rejected') process.stderr.write(`pubsub: closing failed: ${String(r.reason)}\n`);
+    for (const r of closing)
+      if (r.status === 'rejected')
+        process.stderr.write(`pubsub: closing failed: ${String(r.reason)}\n`);
   }
 }
 
 /** The single-observer pair of throughput and latency, on channels named after `part`. */
-function singleObserverPair(url: string, store: StoreService, publisher: Redis, part: string): Receiver[] {
+function singleObserverPair(
+  url: string,
+  store: StoreService,
+  publisher: Redis,
+  part: string,
+): Receiver[] {
   return [
     storeReceiver(NAMES.store, store, part, 1, 'one channel()'),
     rawReceiver(NAMES.raw, url, publisher, `${RAW_CHANNEL_PREFIX}${part}`, 1, 'listener each'),
@@ -111,46 +130,97 @@ function byName(results: Measurement[]): (name: string) => Measurement {
 // 1. Throughput, one observer
 // ---------------------------------------------------------------------------------------------
 
-async function throughputPart(url: string, store: StoreService, publisher: Redis, measure: MeasureOptions): Promise<void> {
+async function throughputPart(
+  url: string,
+  store: StoreService,
+  publisher: Redis,
+  measure: MeasureOptions,
+): Promise<void> {
   subheading('Throughput: messages/s to one observer');
-  line(`publisher: pipelined bursts of ${THROUGHPUT.burst} PUBLISH, at most ${THROUGHPUT.concurrency} bursts (${THROUGHPUT.burst * THROUGHPUT.concurrency} messages) in flight; ` +
-    `a burst counts once its last message has reached the observer`);
+  line(
+    `publisher: pipelined bursts of ${THROUGHPUT.burst} PUBLISH, at most ${THROUGHPUT.concurrency} bursts (${THROUGHPUT.burst * THROUGHPUT.concurrency} messages) in flight; ` +
+      `a burst counts once its last message has reached the observer`,
+  );
   process.stderr.write('pubsub: throughput, one observer\n');
-  await withStreams(publisher, singleObserverPair(url, store, publisher, 'throughput'), async (streams) => {
-    const results = await measureThroughput(streams, publisher, THROUGHPUT.burst, { ...measure, concurrency: THROUGHPUT.concurrency });
-    line();
-    streamTable(results, 1);
-    verifiedLines(streams, results);
-    const by = byName(results);
-    line();
-    ratios(by(NAMES.store), [by(NAMES.raw)]);
-    goals([{ label: `channel() ≥ ${formatRatio(THROUGHPUT_GOAL)} ${NAMES.raw}`, subject: by(NAMES.store), anchor: by(NAMES.raw), min: THROUGHPUT_GOAL }]);
-  });
+  await withStreams(
+    publisher,
+    singleObserverPair(url, store, publisher, 'throughput'),
+    async (streams) => {
+      const results = await measureThroughput(streams, publisher, THROUGHPUT.burst, {
+        ...measure,
+        concurrency: THROUGHPUT.concurrency,
+      });
+      line();
+      streamTable(results, 1);
+      verifiedLines(streams, results);
+      const by = byName(results);
+      line();
+      ratios(by(NAMES.store), [by(NAMES.raw)]);
+      goals([
+        {
+          label: `channel() ≥ ${formatRatio(THROUGHPUT_GOAL)} ${NAMES.raw}`,
+          subject: by(NAMES.store),
+          anchor: by(NAMES.raw),
+          min: THROUGHPUT_GOAL,
+        },
+      ]);
+    },
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
 // 2. Fan-out to 1,000 observers
 // ---------------------------------------------------------------------------------------------
 
-async function fanOutPart(url: string, store: StoreService, publisher: Redis, measure: MeasureOptions): Promise<void> {
+async function fanOutPart(
+  url: string,
+  store: StoreService,
+  publisher: Redis,
+  measure: MeasureOptions,
+): Promise<void> {
   const observers = FAN_OUT.observers.toLocaleString('en-US');
   subheading(`Fan-out: ${observers} observers of one channel`);
-  line(`publisher: pipelined bursts of ${FAN_OUT.burst} PUBLISH, at most ${FAN_OUT.concurrency} bursts in flight; ` +
-    `a burst counts once its last message has reached all ${observers} observers; deliveries/s = msg/s × ${observers}`);
-  line(`raw ioredis with ${observers} message listeners: each listener checks the channel and parses (JSON.parse ×${observers} per message); ` +
-    `the 1-listener row parses once and calls ${observers} callbacks (a hand-written fan-out, for reference)`);
+  line(
+    `publisher: pipelined bursts of ${FAN_OUT.burst} PUBLISH, at most ${FAN_OUT.concurrency} bursts in flight; ` +
+      `a burst counts once its last message has reached all ${observers} observers; deliveries/s = msg/s × ${observers}`,
+  );
+  line(
+    `raw ioredis with ${observers} message listeners: each listener checks the channel and parses (JSON.parse ×${observers} per message); ` +
+      `the 1-listener row parses once and calls ${observers} callbacks (a hand-written fan-out, for reference)`,
+  );
   process.stderr.write(`pubsub: fan-out to ${FAN_OUT.observers} observers\n`);
   const receivers = [
     storeReceiver(NAMES.storeShared, store, 'fanout-shared', FAN_OUT.observers, 'one channel()'),
     storeReceiver(NAMES.storeEach, store, 'fanout-each', FAN_OUT.observers, 'channel() each'),
-    rawReceiver(NAMES.rawEach, url, publisher, `${RAW_CHANNEL_PREFIX}fanout-each`, FAN_OUT.observers, 'listener each'),
-    rawReceiver(NAMES.rawOnce, url, publisher, `${RAW_CHANNEL_PREFIX}fanout-once`, FAN_OUT.observers, 'one listener'),
+    rawReceiver(
+      NAMES.rawEach,
+      url,
+      publisher,
+      `${RAW_CHANNEL_PREFIX}fanout-each`,
+      FAN_OUT.observers,
+      'listener each',
+    ),
+    rawReceiver(
+      NAMES.rawOnce,
+      url,
+      publisher,
+      `${RAW_CHANNEL_PREFIX}fanout-once`,
+      FAN_OUT.observers,
+      'one listener',
+    ),
   ];
   const during = new Map<string, { numsub: number; subscribes: number }>();
   await withStreams(publisher, receivers, async (streams) => {
-    const results = await measureThroughput(streams, publisher, FAN_OUT.burst, { ...measure, concurrency: FAN_OUT.concurrency });
+    const results = await measureThroughput(streams, publisher, FAN_OUT.burst, {
+      ...measure,
+      concurrency: FAN_OUT.concurrency,
+    });
     // Read while all observers are still subscribed (they have been for the whole run).
-    for (const s of streams) during.set(s.receiver.name, { numsub: await numsub(publisher, s.receiver.redisChannel), subscribes: s.subscribeCommands });
+    for (const s of streams)
+      during.set(s.receiver.name, {
+        numsub: await numsub(publisher, s.receiver.redisChannel),
+        subscribes: s.subscribeCommands,
+      });
     line();
     streamTable(results, FAN_OUT.observers);
     verifiedLines(streams, results);
@@ -165,11 +235,19 @@ async function fanOutPart(url: string, store: StoreService, publisher: Redis, me
   for (const r of receivers) after.set(r.name, await numsub(publisher, r.redisChannel));
 
   line();
-  line(`PUBSUB NUMSUB of each channel while the ${observers} observers were subscribed, and ${LINGER_WAIT_MS / 1000} s after all of them unsubscribed; ` +
-    `SUBSCRIBE commands Redis processed while the ${observers} observers were attached (INFO commandstats):`);
+  line(
+    `PUBSUB NUMSUB of each channel while the ${observers} observers were subscribed, and ${LINGER_WAIT_MS / 1000} s after all of them unsubscribed; ` +
+      `SUBSCRIBE commands Redis processed while the ${observers} observers were attached (INFO commandstats):`,
+  );
   table(
     ['system', 'channel', 'SUBSCRIBE sent', 'NUMSUB subscribed', 'NUMSUB after'],
-    receivers.map((r) => [r.name, r.redisChannel, String(during.get(r.name)?.subscribes), String(during.get(r.name)?.numsub), String(after.get(r.name))]),
+    receivers.map((r) => [
+      r.name,
+      r.redisChannel,
+      String(during.get(r.name)?.subscribes),
+      String(during.get(r.name)?.numsub),
+      String(after.get(r.name)),
+    ]),
     ['l', 'l', 'r', 'r', 'r'],
   );
   line();
@@ -193,19 +271,33 @@ async function fanOutPart(url: string, store: StoreService, publisher: Redis, me
 // 3. Publish-to-observer latency
 // ---------------------------------------------------------------------------------------------
 
-async function latencyPart(url: string, store: StoreService, publisher: Redis, measure: MeasureOptions, rate: number): Promise<void> {
+async function latencyPart(
+  url: string,
+  store: StoreService,
+  publisher: Redis,
+  measure: MeasureOptions,
+  rate: number,
+): Promise<void> {
   subheading(`Latency: publish to observer at ${rate.toLocaleString('en-US')} msg/s, loopback`);
-  line(`single PUBLISH calls paced by a 1 ms timer (what is due is sent); t = process.hrtime.bigint() just before each PUBLISH, ` +
-    `latency = the observer's hrtime when it has the message, deserialized, minus t; publisher and observers in this process`);
+  line(
+    `single PUBLISH calls paced by a 1 ms timer (what is due is sent); t = process.hrtime.bigint() just before each PUBLISH, ` +
+      `latency = the observer's hrtime when it has the message, deserialized, minus t; publisher and observers in this process`,
+  );
   process.stderr.write('pubsub: latency\n');
-  await withStreams(publisher, singleObserverPair(url, store, publisher, 'latency'), async (streams) => {
-    const results = await measureLatency(streams, publisher, rate, measure);
-    line();
-    latencyTable(results);
-    verifiedLines(streams, results);
-    const [storeResult, rawResult] = results;
-    line();
-    line(`p99 publish-to-observer on loopback: ${NAMES.store} ${storeResult!.p99Us.toFixed(0)} µs, ${NAMES.raw} ${rawResult!.p99Us.toFixed(0)} µs ` +
-      `(difference ${(storeResult!.p99Us - rawResult!.p99Us).toFixed(0)} µs; printed, not a goal)`);
-  });
+  await withStreams(
+    publisher,
+    singleObserverPair(url, store, publisher, 'latency'),
+    async (streams) => {
+      const results = await measureLatency(streams, publisher, rate, measure);
+      line();
+      latencyTable(results);
+      verifiedLines(streams, results);
+      const [storeResult, rawResult] = results;
+      line();
+      line(
+        `p99 publish-to-observer on loopback: ${NAMES.store} ${storeResult!.p99Us.toFixed(0)} µs, ${NAMES.raw} ${rawResult!.p99Us.toFixed(0)} µs ` +
+          `(difference ${(storeResult!.p99Us - rawResult!.p99Us).toFixed(0)} µs; printed, not a goal)`,
+      );
+    },
+  );
 }

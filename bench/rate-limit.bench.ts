@@ -16,12 +16,30 @@
  * Round length: BENCH_SECONDS when set, else 2 s (this suite has 19 cases; it stays under 3 min).
  */
 import { Redis } from 'ioredis';
-import { MAX_SLIDING_LOG_LIMIT, type RateLimitAlgorithm, type RateLimitPolicy } from '../lib/index.js';
+import {
+  MAX_SLIDING_LOG_LIMIT,
+  type RateLimitAlgorithm,
+  type RateLimitPolicy,
+} from '../lib/index.js';
 import { YIELD_EVERY, yieldingOp } from './cache/yielding-op.js';
 import type { BenchContext } from './lib/context.js';
-import { measureAll, type BenchCase, type Measurement, type MeasureOptions } from './lib/measure.js';
+import {
+  measureAll,
+  type BenchCase,
+  type Measurement,
+  type MeasureOptions,
+} from './lib/measure.js';
 import { deleteByPrefix } from './lib/redis-target.js';
-import { formatRatio, goals, heading, line, measurementTable, ratios, subheading, table } from './lib/report.js';
+import {
+  formatRatio,
+  goals,
+  heading,
+  line,
+  measurementTable,
+  ratios,
+  subheading,
+  table,
+} from './lib/report.js';
 import { packageVersion } from './lib/versions.js';
 import {
   anchorClient,
@@ -46,7 +64,8 @@ const SLIDING_LOG_OPEN_WINDOW = '2ms';
 
 /** The admitting policy of each algorithm. */
 function openPolicy(algorithm: RateLimitAlgorithm): RateLimitPolicy {
-  if (algorithm === 'sliding-log') return { limit: MAX_SLIDING_LOG_LIMIT, window: SLIDING_LOG_OPEN_WINDOW, algorithm };
+  if (algorithm === 'sliding-log')
+    return { limit: MAX_SLIDING_LOG_LIMIT, window: SLIDING_LOG_OPEN_WINDOW, algorithm };
   return { limit: OPEN_LIMIT, window: OPEN_WINDOW_SECONDS, algorithm };
 }
 
@@ -59,7 +78,13 @@ const BLOCKED_LIMIT = 1;
 const BLOCKED_WINDOW_SECONDS = 3600;
 const TRAFFIC_CHECKS = 1000;
 
-const ALGORITHMS: RateLimitAlgorithm[] = ['fixed-window', 'sliding-window', 'sliding-log', 'token-bucket', 'gcra'];
+const ALGORITHMS: RateLimitAlgorithm[] = [
+  'fixed-window',
+  'sliding-window',
+  'sliding-log',
+  'token-bucket',
+  'gcra',
+];
 const ADMIT_GOAL = 1.5;
 const BLOCKED_GOAL = 20;
 
@@ -73,18 +98,28 @@ const NAMES = {
 } as const;
 
 export async function rateLimitSuite(ctx: BenchContext): Promise<void> {
-  const measure: MeasureOptions = process.env['BENCH_SECONDS'] ? ctx.measure : { ...ctx.measure, durationMs: DEFAULT_ROUND_SECONDS * 1000 };
+  const measure: MeasureOptions = process.env['BENCH_SECONDS']
+    ? ctx.measure
+    : { ...ctx.measure, durationMs: DEFAULT_ROUND_SECONDS * 1000 };
   heading('rate-limit: admitted consumes and blocked-key checks');
-  line(`rate-limiter-flexible ${packageVersion('rate-limiter-flexible')} (RateLimiterRedis), @nestjs/throttler ${packageVersion('@nestjs/throttler')} + ` +
-    `@nest-lab/throttler-storage-redis ${packageVersion('@nest-lab/throttler-storage-redis')} (ThrottlerStorageRedisService)`);
-  line(`${measure.concurrency} concurrent callers; warm-up ${measure.warmupMs / 1000} s, ${measure.rounds} rounds of ${measure.durationMs / 1000} s, ` +
-    `median; rounds interleaved across systems`);
-  line('nestjs-store: StoreModule.forRoot({ redis, keyPrefix }) (its own client: auto-pipelined, EVALSHA); the anchors: one plain new Redis(url) each');
+  line(
+    `rate-limiter-flexible ${packageVersion('rate-limiter-flexible')} (RateLimiterRedis), @nestjs/throttler ${packageVersion('@nestjs/throttler')} + ` +
+      `@nest-lab/throttler-storage-redis ${packageVersion('@nest-lab/throttler-storage-redis')} (ThrottlerStorageRedisService)`,
+  );
+  line(
+    `${measure.concurrency} concurrent callers; warm-up ${measure.warmupMs / 1000} s, ${measure.rounds} rounds of ${measure.durationMs / 1000} s, ` +
+      `median; rounds interleaved across systems`,
+  );
+  line(
+    'nestjs-store: StoreModule.forRoot({ redis, keyPrefix }) (its own client: auto-pipelined, EVALSHA); the anchors: one plain new Redis(url) each',
+  );
   try {
     await admittedPart(ctx.redis.url, measure);
     await blockedPart(ctx.redis.url, measure);
   } finally {
-    await deleteByPrefix(ctx.redis.url, CLEANUP_PATTERN).catch((error: unknown) => process.stderr.write(`rate-limit: cleanup failed: ${String(error)}\n`));
+    await deleteByPrefix(ctx.redis.url, CLEANUP_PATTERN).catch((error: unknown) =>
+      process.stderr.write(`rate-limit: cleanup failed: ${String(error)}\n`),
+    );
   }
 }
 
@@ -92,7 +127,12 @@ export async function rateLimitSuite(ctx: BenchContext): Promise<void> {
 async function withSystems(
   url: string,
   prefix: string,
-  run: (systems: { store: Awaited<ReturnType<typeof openNestjsStore>>; rlfClient: Redis; throttlerClient: Redis; commands: Redis }) => Promise<void>,
+  run: (systems: {
+    store: Awaited<ReturnType<typeof openNestjsStore>>;
+    rlfClient: Redis;
+    throttlerClient: Redis;
+    commands: Redis;
+  }) => Promise<void>,
 ): Promise<void> {
   const rlfClient = anchorClient(url);
   const throttlerClient = anchorClient(url);
@@ -102,8 +142,15 @@ async function withSystems(
     store = await openNestjsStore(url, `${prefix}store:`);
     await run({ store, rlfClient, throttlerClient, commands });
   } finally {
-    const closing = await Promise.allSettled([store?.close(), rlfClient.quit(), throttlerClient.quit(), commands.quit()]);
-    for (const r of closing) if (r.status === 'rejected') process.stderr.write(`rate-limit: closing failed: ${String(r.reason)}\n`);
+    const closing = await Promise.allSettled([
+      store?.close(),
+      rlfClient.quit(),
+      throttlerClient.quit(),
+      commands.quit(),
+    ]);
+    for (const r of closing)
+      if (r.status === 'rejected')
+        process.stderr.write(`rate-limit: closing failed: ${String(r.reason)}\n`);
   }
 }
 
@@ -113,17 +160,31 @@ async function withSystems(
 
 async function admittedPart(url: string, measure: MeasureOptions): Promise<void> {
   const prefix = `${KEY_PREFIX}admit:`;
-  subheading(`Admitted consumes (limit ${OPEN_LIMIT.toExponential(0)} per ${OPEN_WINDOW_SECONDS} s: nothing is refused)`);
-  line(`nestjs-store: consume(key, { limit: ${OPEN_LIMIT}, window: ${OPEN_WINDOW_SECONDS}, algorithm }) for each algorithm; ` +
-    `rate-limiter-flexible: RateLimiterRedis({ points: ${OPEN_LIMIT}, duration: ${OPEN_WINDOW_SECONDS} }).consume(key); ` +
-    `throttler-storage-redis: increment(key, ${OPEN_WINDOW_SECONDS * 1000}, ${OPEN_LIMIT}, ${OPEN_WINDOW_SECONDS * 1000}, 'default')`);
-  line(`nestjs-store sliding-log: { limit: ${MAX_SLIDING_LOG_LIMIT}, window: '${SLIDING_LOG_OPEN_WINDOW}' } (its limit is bounded; the log is trimmed on every check)`);
-  line(`a) one key per system (every caller hits the same key); b) ${DISTINCT_KEYS.toLocaleString('en-US')} distinct keys per system, round-robin`);
+  subheading(
+    `Admitted consumes (limit ${OPEN_LIMIT.toExponential(0)} per ${OPEN_WINDOW_SECONDS} s: nothing is refused)`,
+  );
+  line(
+    `nestjs-store: consume(key, { limit: ${OPEN_LIMIT}, window: ${OPEN_WINDOW_SECONDS}, algorithm }) for each algorithm; ` +
+      `rate-limiter-flexible: RateLimiterRedis({ points: ${OPEN_LIMIT}, duration: ${OPEN_WINDOW_SECONDS} }).consume(key); ` +
+      `throttler-storage-redis: increment(key, ${OPEN_WINDOW_SECONDS * 1000}, ${OPEN_LIMIT}, ${OPEN_WINDOW_SECONDS * 1000}, 'default')`,
+  );
+  line(
+    `nestjs-store sliding-log: { limit: ${MAX_SLIDING_LOG_LIMIT}, window: '${SLIDING_LOG_OPEN_WINDOW}' } (its limit is bounded; the log is trimmed on every check)`,
+  );
+  line(
+    `a) one key per system (every caller hits the same key); b) ${DISTINCT_KEYS.toLocaleString('en-US')} distinct keys per system, round-robin`,
+  );
 
   await withSystems(url, prefix, async ({ store, rlfClient, throttlerClient, commands }) => {
     const limiters: Limiter[] = [
-      ...ALGORITHMS.map((algorithm) => nestjsStoreLimiter(NAMES.store(algorithm), store.limiter, openPolicy(algorithm))),
-      rateLimiterFlexible(NAMES.rlf, rlfClient, { points: OPEN_LIMIT, durationSeconds: OPEN_WINDOW_SECONDS, keyPrefix: `${prefix}rlf` }),
+      ...ALGORITHMS.map((algorithm) =>
+        nestjsStoreLimiter(NAMES.store(algorithm), store.limiter, openPolicy(algorithm)),
+      ),
+      rateLimiterFlexible(NAMES.rlf, rlfClient, {
+        points: OPEN_LIMIT,
+        durationSeconds: OPEN_WINDOW_SECONDS,
+        keyPrefix: `${prefix}rlf`,
+      }),
       throttlerStorageRedis(NAMES.throttler, throttlerClient, {
         limit: OPEN_LIMIT,
         ttlMs: OPEN_WINDOW_SECONDS * 1000,
@@ -139,33 +200,64 @@ async function admittedPart(url: string, measure: MeasureOptions): Promise<void>
     const traffic = new Map<string, string[]>();
     for (const limiter of limiters) {
       const count = await commandsPerChecks(commands, limiter, 'traffic', TRAFFIC_CHECKS, true);
-      traffic.set(limiter.name, [formatCommandCount(count), (count.scriptUsec / TRAFFIC_CHECKS).toFixed(1)]);
+      traffic.set(limiter.name, [
+        formatCommandCount(count),
+        (count.scriptUsec / TRAFFIC_CHECKS).toFixed(1),
+      ]);
     }
 
     process.stderr.write('rate-limit: admitted, one key\n');
-    const single = await measureAll(limiters.map((l) => admittedCase(l, oneKey)), measure);
+    const single = await measureAll(
+      limiters.map((l) => admittedCase(l, oneKey)),
+      measure,
+    );
     process.stderr.write(`rate-limit: admitted, ${DISTINCT_KEYS} keys\n`);
-    const many = await measureAll(limiters.map((l) => admittedCase(l, manyKeys)), measure);
+    const many = await measureAll(
+      limiters.map((l) => admittedCase(l, manyKeys)),
+      measure,
+    );
     await expectAll(limiters, [...oneKey, ...manyKeys], true, 'after measuring');
 
     line();
-    line(`checked before and after measuring: every system admits on every key (and every measured call was admitted)`);
-    line(`Redis commands per ${TRAFFIC_CHECKS.toLocaleString('en-US')} admitted consumes (INFO commandstats delta, commands inside scripts included), ` +
-      `and the server time of the script per consume (EVAL/EVALSHA usec, one caller):`);
-    table(['system', 'script µs', 'commands'], limiters.map((l) => [l.name, traffic.get(l.name)![1]!, traffic.get(l.name)![0]!]), ['l', 'r', 'l']);
+    line(
+      `checked before and after measuring: every system admits on every key (and every measured call was admitted)`,
+    );
+    line(
+      `Redis commands per ${TRAFFIC_CHECKS.toLocaleString('en-US')} admitted consumes (INFO commandstats delta, commands inside scripts included), ` +
+        `and the server time of the script per consume (EVAL/EVALSHA usec, one caller):`,
+    );
+    table(
+      ['system', 'script µs', 'commands'],
+      limiters.map((l) => [l.name, traffic.get(l.name)![1]!, traffic.get(l.name)![0]!]),
+      ['l', 'r', 'l'],
+    );
 
-    for (const [title, results] of [['a) one key', single], [`b) ${DISTINCT_KEYS.toLocaleString('en-US')} keys round-robin`, many]] as const) {
+    for (const [title, results] of [
+      ['a) one key', single],
+      [`b) ${DISTINCT_KEYS.toLocaleString('en-US')} keys round-robin`, many],
+    ] as const) {
       line();
       line(`${title}:`);
       measurementTable(results);
       const by = byName(results);
       const anchor = faster(by(NAMES.rlf), by(NAMES.throttler));
       line();
-      for (const algorithm of ALGORITHMS) ratios(by(NAMES.store(algorithm)), [by(NAMES.rlf), by(NAMES.throttler)]);
+      for (const algorithm of ALGORITHMS)
+        ratios(by(NAMES.store(algorithm)), [by(NAMES.rlf), by(NAMES.throttler)]);
       line(`faster anchor: ${anchor.name}`);
       goals([
-        { label: `${title}: fixed-window ≥ ${formatRatio(ADMIT_GOAL)} ${anchor.name}`, subject: by(NAMES.store('fixed-window')), anchor, min: ADMIT_GOAL },
-        { label: `${title}: sliding-window ≥ ${formatRatio(ADMIT_GOAL)} ${anchor.name}`, subject: by(NAMES.store('sliding-window')), anchor, min: ADMIT_GOAL },
+        {
+          label: `${title}: fixed-window ≥ ${formatRatio(ADMIT_GOAL)} ${anchor.name}`,
+          subject: by(NAMES.store('fixed-window')),
+          anchor,
+          min: ADMIT_GOAL,
+        },
+        {
+          label: `${title}: sliding-window ≥ ${formatRatio(ADMIT_GOAL)} ${anchor.name}`,
+          subject: by(NAMES.store('sliding-window')),
+          anchor,
+          min: ADMIT_GOAL,
+        },
       ]);
     }
   });
@@ -193,18 +285,35 @@ function admittedCase(limiter: Limiter, keys: string[]): BenchCase {
 async function blockedPart(url: string, measure: MeasureOptions): Promise<void> {
   const prefix = `${KEY_PREFIX}blocked:`;
   const key = 'over';
-  subheading(`Blocked-key checks (limit ${BLOCKED_LIMIT} per ${BLOCKED_WINDOW_SECONDS} s, key consumed twice first)`);
-  line(`nestjs-store: consume(key, { limit: ${BLOCKED_LIMIT}, window: ${BLOCKED_WINDOW_SECONDS} }) (default sliding-window; the refused key is remembered in process)`);
-  line(`rate-limiter-flexible: RateLimiterRedis({ points: ${BLOCKED_LIMIT}, duration: ${BLOCKED_WINDOW_SECONDS} }).consume(key), plain (every check runs its script), ` +
-    `and with { inMemoryBlockOnConsumed: ${BLOCKED_LIMIT + 1}, inMemoryBlockDuration: ${BLOCKED_WINDOW_SECONDS} } (answered in process)`);
-  line(`throttler-storage-redis: increment(key, ${BLOCKED_WINDOW_SECONDS * 1000}, ${BLOCKED_LIMIT}, ${BLOCKED_WINDOW_SECONDS * 1000}, 'default')`);
-  line(`all ${measure.concurrency} callers check the same blocked key; every case lets the event loop turn once per ` +
-    `${YIELD_EVERY.toLocaleString('en-US')} calls (same wrapper for all: a check answered in process never does I/O)`);
+  subheading(
+    `Blocked-key checks (limit ${BLOCKED_LIMIT} per ${BLOCKED_WINDOW_SECONDS} s, key consumed twice first)`,
+  );
+  line(
+    `nestjs-store: consume(key, { limit: ${BLOCKED_LIMIT}, window: ${BLOCKED_WINDOW_SECONDS} }) (default sliding-window; the refused key is remembered in process)`,
+  );
+  line(
+    `rate-limiter-flexible: RateLimiterRedis({ points: ${BLOCKED_LIMIT}, duration: ${BLOCKED_WINDOW_SECONDS} }).consume(key), plain (every check runs its script), ` +
+      `and with { inMemoryBlockOnConsumed: ${BLOCKED_LIMIT + 1}, inMemoryBlockDuration: ${BLOCKED_WINDOW_SECONDS} } (answered in process)`,
+  );
+  line(
+    `throttler-storage-redis: increment(key, ${BLOCKED_WINDOW_SECONDS * 1000}, ${BLOCKED_LIMIT}, ${BLOCKED_WINDOW_SECONDS * 1000}, 'default')`,
+  );
+  line(
+    `all ${measure.concurrency} callers check the same blocked key; every case lets the event loop turn once per ` +
+      `${YIELD_EVERY.toLocaleString('en-US')} calls (same wrapper for all: a check answered in process never does I/O)`,
+  );
 
   await withSystems(url, prefix, async ({ store, rlfClient, throttlerClient, commands }) => {
     const limiters: Limiter[] = [
-      nestjsStoreLimiter(NAMES.storeBlocked, store.limiter, { limit: BLOCKED_LIMIT, window: BLOCKED_WINDOW_SECONDS }),
-      rateLimiterFlexible(NAMES.rlf, rlfClient, { points: BLOCKED_LIMIT, durationSeconds: BLOCKED_WINDOW_SECONDS, keyPrefix: `${prefix}rlf` }),
+      nestjsStoreLimiter(NAMES.storeBlocked, store.limiter, {
+        limit: BLOCKED_LIMIT,
+        window: BLOCKED_WINDOW_SECONDS,
+      }),
+      rateLimiterFlexible(NAMES.rlf, rlfClient, {
+        points: BLOCKED_LIMIT,
+        durationSeconds: BLOCKED_WINDOW_SECONDS,
+        keyPrefix: `${prefix}rlf`,
+      }),
       rateLimiterFlexible(NAMES.rlfInMemory, rlfClient, {
         points: BLOCKED_LIMIT,
         durationSeconds: BLOCKED_WINDOW_SECONDS,
@@ -225,24 +334,46 @@ async function blockedPart(url: string, measure: MeasureOptions): Promise<void> 
     for (const limiter of limiters) {
       const first = await limiter.check(key);
       const second = await limiter.check(key);
-      if (!first || second) throw new Error(`${limiter.name}: consuming "${key}" twice gave ${first}/${second}, expected admitted/refused`);
+      if (!first || second)
+        throw new Error(
+          `${limiter.name}: consuming "${key}" twice gave ${first}/${second}, expected admitted/refused`,
+        );
     }
     await expectAll(limiters, [key], false, 'before measuring');
     const trafficBefore = new Map<string, string>();
-    for (const limiter of limiters) trafficBefore.set(limiter.name, formatCommandCount(await commandsPerChecks(commands, limiter, key, TRAFFIC_CHECKS, false)));
+    for (const limiter of limiters)
+      trafficBefore.set(
+        limiter.name,
+        formatCommandCount(await commandsPerChecks(commands, limiter, key, TRAFFIC_CHECKS, false)),
+      );
 
     process.stderr.write('rate-limit: blocked-key checks\n');
     // The runner's own ceiling for a call that settles without I/O, for scale (no limiter at all).
     const floor: Limiter = { name: NAMES.floor, check: () => Promise.resolve(false) };
-    const results = await measureAll([...limiters, floor].map((l) => blockedCase(l, key)), measure);
+    const results = await measureAll(
+      [...limiters, floor].map((l) => blockedCase(l, key)),
+      measure,
+    );
     await expectAll(limiters, [key], false, 'after measuring');
     const trafficAfter = new Map<string, string>();
-    for (const limiter of limiters) trafficAfter.set(limiter.name, formatCommandCount(await commandsPerChecks(commands, limiter, key, TRAFFIC_CHECKS, false)));
+    for (const limiter of limiters)
+      trafficAfter.set(
+        limiter.name,
+        formatCommandCount(await commandsPerChecks(commands, limiter, key, TRAFFIC_CHECKS, false)),
+      );
 
     line();
-    line('checked before and after measuring: every system refuses the key (and every measured call was refused)');
-    line(`Redis commands per ${TRAFFIC_CHECKS.toLocaleString('en-US')} blocked checks (INFO commandstats delta, commands inside scripts included), before / after measuring:`);
-    table(['system', 'before', 'after'], limiters.map((l) => [l.name, trafficBefore.get(l.name)!, trafficAfter.get(l.name)!]), ['l', 'l', 'l']);
+    line(
+      'checked before and after measuring: every system refuses the key (and every measured call was refused)',
+    );
+    line(
+      `Redis commands per ${TRAFFIC_CHECKS.toLocaleString('en-US')} blocked checks (INFO commandstats delta, commands inside scripts included), before / after measuring:`,
+    );
+    table(
+      ['system', 'before', 'after'],
+      limiters.map((l) => [l.name, trafficBefore.get(l.name)!, trafficAfter.get(l.name)!]),
+      ['l', 'l', 'l'],
+    );
     line();
     measurementTable(results);
     const by = byName(results);
@@ -250,13 +381,22 @@ async function blockedPart(url: string, measure: MeasureOptions): Promise<void> 
     line();
     ratios(by(NAMES.storeBlocked), [by(NAMES.rlf), by(NAMES.throttler), by(NAMES.rlfInMemory)]);
     ratios(by(NAMES.storeBlocked), [by(NAMES.floor)]);
-    line(`faster anchor (plain configuration): ${anchor.name}; ${NAMES.rlfInMemory} is shown for reference (an opt-in that answers in process too)`);
+    line(
+      `faster anchor (plain configuration): ${anchor.name}; ${NAMES.rlfInMemory} is shown for reference (an opt-in that answers in process too)`,
+    );
     goals([
-      { label: `blocked-key checks ≥ ${formatRatio(BLOCKED_GOAL)} ${anchor.name}`, subject: by(NAMES.storeBlocked), anchor, min: BLOCKED_GOAL },
+      {
+        label: `blocked-key checks ≥ ${formatRatio(BLOCKED_GOAL)} ${anchor.name}`,
+        subject: by(NAMES.storeBlocked),
+        anchor,
+        min: BLOCKED_GOAL,
+      },
     ]);
     const vsInMemory = by(NAMES.storeBlocked).opsPerSec / by(NAMES.rlfInMemory).opsPerSec;
-    line(`(for honesty, not a goal) blocked-key checks vs ${NAMES.rlfInMemory}: ${formatRatio(vsInMemory)}; ` +
-      `the floor row is the runner's ceiling for a call without I/O (the same wrapper around Promise.resolve(false)), no limiter`);
+    line(
+      `(for honesty, not a goal) blocked-key checks vs ${NAMES.rlfInMemory}: ${formatRatio(vsInMemory)}; ` +
+        `the floor row is the runner's ceiling for a call without I/O (the same wrapper around Promise.resolve(false)), no limiter`,
+    );
   });
 }
 
@@ -265,18 +405,28 @@ function blockedCase(limiter: Limiter, key: string): BenchCase {
   const fail = (): never => {
     throw new Error(`${limiter.name}: admitted the blocked key "${key}"`);
   };
-  return { name: limiter.name, op: yieldingOp(() => limiter.check(key).then((allowed) => (allowed ? fail() : false))) };
+  return {
+    name: limiter.name,
+    op: yieldingOp(() => limiter.check(key).then((allowed) => (allowed ? fail() : false))),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 
 /** Fails loudly unless every limiter gives `expected` for every key. */
-async function expectAll(limiters: Limiter[], keys: string[], expected: boolean, when: string): Promise<void> {
+async function expectAll(
+  limiters: Limiter[],
+  keys: string[],
+  expected: boolean,
+  when: string,
+): Promise<void> {
   for (const limiter of limiters) {
     const answers = await Promise.all(keys.map((key) => limiter.check(key)));
     const wrong = keys.filter((_, i) => answers[i] !== expected);
     if (wrong.length > 0) {
-      throw new Error(`${limiter.name} ${when}: ${expected ? 'refused' : 'admitted'} ${wrong.length} of ${keys.length} keys (first: "${wrong[0]}")`);
+      throw new Error(
+        `${limiter.name} ${when}: ${expected ? 'refused' : 'admitted'} ${wrong.length} of ${keys.length} keys (first: "${wrong[0]}")`,
+      );
     }
   }
 }

@@ -31,7 +31,9 @@ function selectSuites(args: string[]): Array<[string, Suite]> {
   if (args.length === 0) return Object.entries(SUITES);
   const unknown = args.filter((name) => !(name in SUITES));
   if (unknown.length > 0) {
-    throw new Error(`unknown suite(s): ${unknown.join(', ')}; available: ${Object.keys(SUITES).join(', ')}`);
+    throw new Error(
+      `unknown suite(s): ${unknown.join(', ')}; available: ${Object.keys(SUITES).join(', ')}`,
+    );
   }
   return args.map((name) => [name, SUITES[name]!]);
 }
@@ -51,14 +53,20 @@ async function main(): Promise<void> {
 
     line('nestjs-store benchmarks');
     keyValues([
-        ['node', process.version],
-        ['ioredis', packageVersion('ioredis')],
-        ['redis-server', `${serverVersion} at ${redis.target.host}:${redis.target.port}${redis.target.external ? ' (REDIS_URL)' : ' (private, started by the bench)'}`],
-        ['keyv / @keyv/redis', `${packageVersion('keyv')} / ${packageVersion('@keyv/redis')}`],
-        ['cache-manager', packageVersion('cache-manager')],
-        ['bentocache', packageVersion('bentocache')],
-        ['@nestjs/core', packageVersion('@nestjs/core')],
-        ['machine', `${os.cpus().length} CPU (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}`],
+      ['node', process.version],
+      ['ioredis', packageVersion('ioredis')],
+      [
+        'redis-server',
+        `${serverVersion} at ${redis.target.host}:${redis.target.port}${redis.target.external ? ' (REDIS_URL)' : ' (private, started by the bench)'}`,
+      ],
+      ['keyv / @keyv/redis', `${packageVersion('keyv')} / ${packageVersion('@keyv/redis')}`],
+      ['cache-manager', packageVersion('cache-manager')],
+      ['bentocache', packageVersion('bentocache')],
+      ['@nestjs/core', packageVersion('@nestjs/core')],
+      [
+        'machine',
+        `${os.cpus().length} CPU (${os.cpus()[0]?.model.trim() ?? 'unknown'}), ${os.platform()} ${os.release()}`,
+      ],
       ['suites', selected.map(([name]) => name).join(', ')],
     ]);
 
@@ -67,7 +75,9 @@ async function main(): Promise<void> {
       await suite({ redis: redis.target, measure });
     }
     line();
-    line('Absolute numbers drift between runs on shared machines: compare the ratios measured in one run.');
+    line(
+      'Absolute numbers drift between runs on shared machines: compare the ratios measured in one run.',
+    );
   } finally {
     process.off('SIGINT', stopRedis);
     process.off('SIGTERM', stopRedis);
@@ -77,12 +87,16 @@ async function main(): Promise<void> {
 
 main()
   .catch((error: unknown) => {
-    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exitCode = 1;
   })
   .finally(() => {
     // Every client should be closed by now; if something still holds the loop open, say what.
     setTimeout(() => {
-      process.stderr.write(`bench: still running 5 s after the end; open resources: ${process.getActiveResourcesInfo().join(', ')}\n`);
+      process.stderr.write(
+        `bench: still running 5 s after the end; open resources: ${process.getActiveResourcesInfo().join(', ')}\n`,
+      );
     }, 5_000).unref();
   });

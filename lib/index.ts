@@ -21,7 +21,13 @@ export type {
   StoreSentinelConnection,
 } from './config/store-options.interface.js';
 export type { Ttl } from './common/ttl.js';
-export type { CacheLookup, CacheStatus, EarlyRefresh, StoreCacheOptions, StoreL1Options } from './engine/cache/cache-options.interface.js';
+export type {
+  CacheLookup,
+  CacheStatus,
+  EarlyRefresh,
+  StoreCacheOptions,
+  StoreL1Options,
+} from './engine/cache/cache-options.interface.js';
 export type { StoreSerializer } from './serialization/serializer.interface.js';
 export { JsonSerializer } from './serialization/json.serializer.js';
 export {
@@ -45,7 +51,13 @@ export { Cacheable, NoCache, type CacheableMetadata } from './nest/cache/cacheab
 export { CacheEvict } from './nest/cache/cache-evict.decorator.js';
 export { CacheableInterceptor } from './nest/cache/cacheable.interceptor.js';
 export { CacheEvictInterceptor } from './nest/cache/cache-evict.interceptor.js';
-export { CACHE_EVICT_METADATA, CACHE_KEY_PREFIX, CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS, USER_CACHE_KEY_PREFIX } from './nest/cache/cache.constants.js';
+export {
+  CACHE_EVICT_METADATA,
+  CACHE_KEY_PREFIX,
+  CACHEABLE_METADATA,
+  STORE_CACHE_DECORATOR_OPTIONS,
+  USER_CACHE_KEY_PREFIX,
+} from './nest/cache/cache.constants.js';
 export type {
   CacheableOptions,
   CacheCallType,
@@ -56,18 +68,39 @@ export type {
   CacheUserResolver,
   StoreCacheDecoratorOptions,
 } from './nest/cache/cache-decorator-options.interface.js';
-export { isHttpCacheEntry, isHttpVarySpec, type HttpCacheEntry, type HttpHeaders, type HttpHeaderValue, type HttpVarySpec } from './nest/cache/http/http-cache-entry.js';
+export {
+  isHttpCacheEntry,
+  isHttpVarySpec,
+  type HttpCacheEntry,
+  type HttpHeaders,
+  type HttpHeaderValue,
+  type HttpVarySpec,
+} from './nest/cache/http/http-cache-entry.js';
 export { BUILT_IN_CREDENTIAL_HEADERS } from './nest/cache/http/http-caller.js';
 
 // rate limiting
-export { RateLimiterService, type RateLimiterDefaults } from './engine/rate-limit/rate-limiter.service.js';
+export {
+  RateLimiterService,
+  type RateLimiterDefaults,
+} from './engine/rate-limit/rate-limiter.service.js';
 export { MAX_SLIDING_LOG_LIMIT } from './engine/rate-limit/algorithms/sliding-log.algorithm.js';
 export { MAX_PLAIN_CALLER_KEY } from './engine/rate-limit/caller-key.js';
 export { RateLimit, type RateLimitMetadata } from './nest/rate-limit/rate-limit.decorator.js';
-export { SkipRateLimit, type SkipRateLimitMetadata } from './nest/rate-limit/skip-rate-limit.decorator.js';
+export {
+  SkipRateLimit,
+  type SkipRateLimitMetadata,
+} from './nest/rate-limit/skip-rate-limit.decorator.js';
 export { RateLimitGuard, type RateLimitRefusal } from './nest/rate-limit/rate-limit.guard.js';
-export { RateLimitExceededException, RateLimitUnavailableException, type RateLimitExceptionBody } from './nest/rate-limit/rate-limit-exception.js';
-export { RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './nest/rate-limit/rate-limit.constants.js';
+export {
+  RateLimitExceededException,
+  RateLimitUnavailableException,
+  type RateLimitExceptionBody,
+} from './nest/rate-limit/rate-limit-exception.js';
+export {
+  RATE_LIMIT_METADATA,
+  SKIP_RATE_LIMIT_METADATA,
+  STORE_RATE_LIMIT_OPTIONS,
+} from './nest/rate-limit/rate-limit.constants.js';
 export { normalizeClientIp } from './nest/rate-limit/rate-limit-key.js';
 export type {
   RateLimitHeadersMode,
@@ -76,12 +109,26 @@ export type {
   RateLimitRule,
   StoreRateLimitOptions,
 } from './nest/rate-limit/rate-limit-options.interface.js';
-export type { RateLimitAlgorithm, RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './engine/rate-limit/rate-limit.interfaces.js';
+export type {
+  RateLimitAlgorithm,
+  RateLimitFailurePolicy,
+  RateLimitPolicy,
+  RateLimitResult,
+} from './engine/rate-limit/rate-limit.interfaces.js';
 
 // pub/sub
-export { OnChannel, type OnChannelListener, type OnChannelMetadata, type OnChannelOptions } from './nest/pubsub/on-channel.decorator.js';
+export {
+  OnChannel,
+  type OnChannelListener,
+  type OnChannelMetadata,
+  type OnChannelOptions,
+} from './nest/pubsub/on-channel.decorator.js';
 export { ON_CHANNEL_METADATA } from './nest/pubsub/pubsub.constants.js';
-export type { StoreMessageHandler, StorePatternMessage, StoreSubscriptionTarget } from './engine/pubsub/store-pubsub.js';
+export type {
+  StoreMessageHandler,
+  StorePatternMessage,
+  StoreSubscriptionTarget,
+} from './engine/pubsub/store-pubsub.js';
 export type { StoreConnectionState } from './drivers/store-driver.interface.js';
 
 // durable streams
@@ -97,8 +144,27 @@ export type {
 } from './engine/pubsub/streams/stream.interfaces.js';
 
 // drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in 'nestjs-store/testing'
-export type { RateLimitArgs, RateLimitCheckContext, RateLimitKeys, RateLimitScript, RawEntry, RawHash, RawMessageListener, RawRateLimitReply, RawValue, StoreDriver, Unsubscribe } from './drivers/store-driver.interface.js';
-export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from './drivers/stream-driver.interface.js';
+export type {
+  RateLimitArgs,
+  RateLimitCheckContext,
+  RateLimitKeys,
+  RateLimitScript,
+  RawEntry,
+  RawHash,
+  RawMessageListener,
+  RawRateLimitReply,
+  RawValue,
+  StoreDriver,
+  Unsubscribe,
+} from './drivers/store-driver.interface.js';
+export type {
+  RawClaim,
+  RawDelivery,
+  RawStreamEntry,
+  StreamDriver,
+  StreamGroupStart,
+  StreamReader,
+} from './drivers/stream-driver.interface.js';
 
 // telemetry: node:diagnostics_channel names and payloads (README "Telemetry (diagnostics_channel)")
 export {
@@ -121,8 +187,25 @@ export {
   STREAM_DELIVERED_CHANNEL,
 } from './telemetry/channel-names.js';
 export type { StoreEventScope, StoreKeyEvent } from './telemetry/event-scope.js';
-export type { CacheFallbackEvent, CacheHttpEvent, CacheHttpStatus, CacheL1HitEvent, CacheLoadContext, CacheLookupEvent, CacheLookupStatus } from './telemetry/cache.events.js';
+export type {
+  CacheFallbackEvent,
+  CacheHttpEvent,
+  CacheHttpStatus,
+  CacheL1HitEvent,
+  CacheLoadContext,
+  CacheLookupEvent,
+  CacheLookupStatus,
+} from './telemetry/cache.events.js';
 export type { PubSubMessageEvent, PubSubSkippedEvent } from './telemetry/pubsub.events.js';
-export type { StreamAckedEvent, StreamClaimedEvent, StreamConsumerEvent, StreamMessageEvent } from './telemetry/stream.events.js';
+export type {
+  StreamAckedEvent,
+  StreamClaimedEvent,
+  StreamConsumerEvent,
+  StreamMessageEvent,
+} from './telemetry/stream.events.js';
 export type { ConnectionStateEvent, ConnectionStateName } from './telemetry/connection.events.js';
-export type { RateLimitCheckTraceContext, RateLimitEvent, RateLimitUnavailableEvent } from './telemetry/rate-limit.events.js';
+export type {
+  RateLimitCheckTraceContext,
+  RateLimitEvent,
+  RateLimitUnavailableEvent,
+} from './telemetry/rate-limit.events.js';

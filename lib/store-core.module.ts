@@ -1,5 +1,11 @@
 import { Logger, Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { DiscoveryModule, DiscoveryService, MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import {
+  DiscoveryModule,
+  DiscoveryService,
+  MetadataScanner,
+  ModulesContainer,
+  Reflector,
+} from '@nestjs/core';
 import { CacheMethodExplorer } from './nest/cache/cache-method.explorer.js';
 import type { StoreCacheDecoratorOptions } from './nest/cache/cache-decorator-options.interface.js';
 import { validateCacheDecoratorOptions } from './nest/cache/cache-options.validation.js';
@@ -26,8 +32,21 @@ import { StoreService } from './store/store.service.js';
 @Module({})
 export class StoreCoreModule {
   /** The core of the store `tokens.name`, its options provided by `optionsProviders` under `tokens.options`. */
-  static register(tokens: StoreTokens, optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
-    const exported = [tokens.options, tokens.resolved, tokens.driver, tokens.context, tokens.root, tokens.cacheDefaults, tokens.rateLimitOptions, tokens.rootRateLimiter];
+  static register(
+    tokens: StoreTokens,
+    optionsProviders: Provider[],
+    imports: DynamicModule['imports'] = [],
+  ): DynamicModule {
+    const exported = [
+      tokens.options,
+      tokens.resolved,
+      tokens.driver,
+      tokens.context,
+      tokens.root,
+      tokens.cacheDefaults,
+      tokens.rateLimitOptions,
+      tokens.rootRateLimiter,
+    ];
     return {
       module: StoreCoreModule,
       global: true,
@@ -42,10 +61,18 @@ export class StoreCoreModule {
 function storeProviders(tokens: StoreTokens): Provider[] {
   const where = tokens.name === DEFAULT_STORE_NAME ? 'StoreModule' : `StoreModule(${tokens.name})`;
   return [
-    { provide: tokens.resolved, useFactory: (options: StoreModuleOptions) => resolveStoreOptions(options), inject: [tokens.options] },
+    {
+      provide: tokens.resolved,
+      useFactory: (options: StoreModuleOptions) => resolveStoreOptions(options),
+      inject: [tokens.options],
+    },
     {
       provide: tokens.driver,
-      useFactory: (options: StoreModuleOptions, resolved: ResolvedStoreOptions, modules: ModulesContainer) => {
+      useFactory: (
+        options: StoreModuleOptions,
+        resolved: ResolvedStoreOptions,
+        modules: ModulesContainer,
+      ) => {
         assertRegisteredOnce(modules, tokens, where);
         return createDriver(options, resolved, new Logger(where));
       },
@@ -53,24 +80,34 @@ function storeProviders(tokens: StoreTokens): Provider[] {
     },
     {
       provide: tokens.context,
-      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) => createStoreContext(driver, resolved),
+      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) =>
+        createStoreContext(driver, resolved),
       inject: [tokens.driver, tokens.resolved],
     },
-    { provide: tokens.root, useFactory: (context: StoreContext) => StoreService.fromContext(context), inject: [tokens.context] },
+    {
+      provide: tokens.root,
+      useFactory: (context: StoreContext) => StoreService.fromContext(context),
+      inject: [tokens.context],
+    },
     {
       provide: tokens.cacheDefaults,
-      useFactory: (options: StoreModuleOptions) => asConfiguration(where, 'cache', () => cacheDefaults(options.cache)),
+      useFactory: (options: StoreModuleOptions) =>
+        asConfiguration(where, 'cache', () => cacheDefaults(options.cache)),
       inject: [tokens.options],
     },
     {
       provide: tokens.rateLimitOptions,
-      useFactory: (options: StoreModuleOptions) => asConfiguration(where, 'rateLimit', () => rateLimitOptions(options.rateLimit)),
+      useFactory: (options: StoreModuleOptions) =>
+        asConfiguration(where, 'rateLimit', () => rateLimitOptions(options.rateLimit)),
       inject: [tokens.options],
     },
     {
       provide: tokens.rootRateLimiter,
       useFactory: (context: StoreContext, rateLimit: StoreRateLimitOptions) =>
-        new RateLimiterService(context, { failure: rateLimit.failure, maxBlockedKeys: rateLimit.maxBlockedKeys }),
+        new RateLimiterService(context, {
+          failure: rateLimit.failure,
+          maxBlockedKeys: rateLimit.maxBlockedKeys,
+        }),
       inject: [tokens.context, tokens.rateLimitOptions],
     },
   ];
@@ -80,17 +117,30 @@ function storeProviders(tokens: StoreTokens): Provider[] {
 function hookProviders(tokens: StoreTokens): Provider[] {
   const explorerDeps = [DiscoveryService, MetadataScanner, Reflector, tokens.root, tokens.context];
   return [
-    { provide: Symbol(`${tokens.name}:lifecycle`), useFactory: (context: StoreContext) => new StoreLifecycle(context), inject: [tokens.context] },
+    {
+      provide: Symbol(`${tokens.name}:lifecycle`),
+      useFactory: (context: StoreContext) => new StoreLifecycle(context),
+      inject: [tokens.context],
+    },
     {
       provide: Symbol(`${tokens.name}:cache-explorer`),
-      useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector, root: StoreService, context: StoreContext) =>
-        new CacheMethodExplorer(discovery, scanner, reflector, root, context, tokens),
+      useFactory: (
+        discovery: DiscoveryService,
+        scanner: MetadataScanner,
+        reflector: Reflector,
+        root: StoreService,
+        context: StoreContext,
+      ) => new CacheMethodExplorer(discovery, scanner, reflector, root, context, tokens),
       inject: explorerDeps,
     },
     {
       provide: Symbol(`${tokens.name}:channel-explorer`),
-      useFactory: (discovery: DiscoveryService, scanner: MetadataScanner, reflector: Reflector, root: StoreService) =>
-        new OnChannelExplorer(discovery, scanner, reflector, root, tokens),
+      useFactory: (
+        discovery: DiscoveryService,
+        scanner: MetadataScanner,
+        reflector: Reflector,
+        root: StoreService,
+      ) => new OnChannelExplorer(discovery, scanner, reflector, root, tokens),
       inject: explorerDeps.slice(0, 4),
     },
   ];
@@ -101,9 +151,12 @@ function hookProviders(tokens: StoreTokens): Provider[] {
  * connections, one silently shadowing the other: refuse it before connecting.
  */
 function assertRegisteredOnce(modules: ModulesContainer, tokens: StoreTokens, where: string): void {
-  const cores = [...modules.values()].filter((module) => module.metatype === StoreCoreModule && module.providers.has(tokens.context));
+  const cores = [...modules.values()].filter(
+    (module) => module.metatype === StoreCoreModule && module.providers.has(tokens.context),
+  );
   if (cores.length <= 1) return;
-  const store = tokens.name === DEFAULT_STORE_NAME ? 'the default store' : `the store "${tokens.name}"`;
+  const store =
+    tokens.name === DEFAULT_STORE_NAME ? 'the default store' : `the store "${tokens.name}"`;
   throw new StoreConfigurationError(
     `${where}: ${store} is registered ${cores.length} times. Call StoreModule.forRoot / forRootAsync once per store, in the root module, and import StoreModule.forFeature() in feature modules`,
   );
@@ -127,7 +180,9 @@ function asConfiguration<T>(where: string, option: string, check: () => T): T {
     return check();
   } catch (error) {
     if (!(error instanceof StoreValidationError)) throw error;
-    const message = error.message.replace(`Invalid ${option}`, `Invalid options.${option}`).replace(`StoreModule ${option}`, `options.${option}`);
+    const message = error.message
+      .replace(`Invalid ${option}`, `Invalid options.${option}`)
+      .replace(`StoreModule ${option}`, `options.${option}`);
     throw new StoreConfigurationError(`${where} options: ${message}`);
   }
 }

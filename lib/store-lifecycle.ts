@@ -1,4 +1,8 @@
-import type { BeforeApplicationShutdown, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import type {
+  BeforeApplicationShutdown,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import type { StoreContext } from './engine/store-context.js';
 
 /**
@@ -11,7 +15,9 @@ import type { StoreContext } from './engine/store-context.js';
  *   out), and the driver closes after its in-flight commands. Clients passed in by the user
  *   (`redis: { client }`) are left open.
  */
-export class StoreLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
+export class StoreLifecycle
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   constructor(private readonly context: StoreContext) {}
 
   /** Nest hook: subscribes the L1 bus, so no invalidation is missed once the app serves. */
@@ -29,7 +35,10 @@ export class StoreLifecycle implements OnModuleInit, BeforeApplicationShutdown, 
   async onApplicationShutdown(): Promise<void> {
     const { context } = this;
     await context.channels.close();
-    await context.writes.settle(context.options.commandTimeout, [...context.flights.values(), ...context.refreshes.values()]);
+    await context.writes.settle(context.options.commandTimeout, [
+      ...context.flights.values(),
+      ...context.refreshes.values(),
+    ]);
     await Promise.all([...context.leases].map((lease) => lease.release()));
     context.evictions.close();
     await context.bus?.stop();

@@ -1,4 +1,10 @@
-import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Provider, Type } from '@nestjs/common';
+import type {
+  InjectionToken,
+  ModuleMetadata,
+  OptionalFactoryDependency,
+  Provider,
+  Type,
+} from '@nestjs/common';
 import type { StoreModuleOptions } from './config/store-options.interface.js';
 
 export { STORE_MODULE_OPTIONS } from './nest/store.constants.js';

@@ -1,7 +1,12 @@
 import { type DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 // In your own app: import { RateLimitGuard, StoreModule, ... } from 'nestjs-store';
-import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../lib/index.js';
+import {
+  RateLimitGuard,
+  StoreModule,
+  type StoreModuleOptions,
+  type StoreRateLimitOptions,
+} from '../lib/index.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { EventsModule } from './events/events.module.js';

@@ -36,7 +36,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   await app.listen(Number(process.env.PORT ?? 3000));
   const { port } = app.getHttpServer().address() as AddressInfo;
-  new Logger('Sample').log(`Listening on http://localhost:${port} (try GET /users/1 twice and watch X-Cache, GET /users/stats, POST /counters/visits, POST /events/greetings, POST /auth/login)`);
+  new Logger('Sample').log(
+    `Listening on http://localhost:${port} (try GET /users/1 twice and watch X-Cache, GET /users/stats, POST /counters/visits, POST /events/greetings, POST /auth/login)`,
+  );
 }
 
 bootstrap().catch((error: unknown) => {

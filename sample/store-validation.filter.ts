@@ -12,7 +12,12 @@ export class StoreValidationFilter implements ExceptionFilter {
 
   catch(error: StoreValidationError, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse();
-    const body = { statusCode: 400, error: 'Bad Request', code: error.code, message: error.message };
+    const body = {
+      statusCode: 400,
+      error: 'Bad Request',
+      code: error.code,
+      message: error.message,
+    };
     this.adapterHost.httpAdapter.reply(response, body, 400);
   }
 }

@@ -28,14 +28,20 @@ if (failed.length > 0) {
 
 for (const build of builds) {
   await mkdir(join(root, build.outDir), { recursive: true });
-  await writeFile(join(root, build.outDir, 'package.json'), `${JSON.stringify({ type: build.type }, null, 2)}\n`);
+  await writeFile(
+    join(root, build.outDir, 'package.json'),
+    `${JSON.stringify({ type: build.type }, null, 2)}\n`,
+  );
 }
 console.log(`built ${builds.map((build) => `${build.outDir} (${build.type})`).join(' and ')}`);
 
 /** Runs tsc on one config; resolves to its exit code, after printing its output under the config's name. */
 function compile(config) {
   return new Promise((resolveCode, reject) => {
-    const child = spawn(process.execPath, [tsc, '-p', config], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [tsc, '-p', config], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     // Collected, not streamed, so the two compilers' messages do not interleave.
     const output = [];
     child.stdout.on('data', (chunk) => output.push(chunk));

@@ -10,7 +10,15 @@
  * - no cache.
  * Each app counts its handler calls, so the bench can tell hits from misses exactly.
  */
-import { Controller, Get, Module, Param, UseInterceptors, type INestApplication, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Module,
+  Param,
+  UseInterceptors,
+  type INestApplication,
+  type Type,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CacheInterceptor, CacheModule, CacheTTL } from '@nestjs/cache-manager';
 import KeyvRedis from '@keyv/redis';
@@ -111,7 +119,10 @@ export function storeApp(redisUrl: string, keyPrefix: string, l1: boolean): Prom
 /** The controller in a feature module given a namespace of the store with `forFeature`, no `isGlobal`. */
 export function storeFeatureApp(redisUrl: string, keyPrefix: string): Promise<HttpApp> {
   const counter = { calls: 0 };
-  @Module({ imports: [StoreModule.forFeature({ namespace: 'users' })], controllers: [storeController(counter)] })
+  @Module({
+    imports: [StoreModule.forFeature({ namespace: 'users' })],
+    controllers: [storeController(counter)],
+  })
   class UsersFeatureModule {}
   @Module({ imports: [StoreModule.forRoot({ redis: redisUrl, keyPrefix }), UsersFeatureModule] })
   class StoreFeatureBenchModule {}
@@ -121,7 +132,9 @@ export function storeFeatureApp(redisUrl: string, keyPrefix: string): Promise<Ht
 export function cacheManagerApp(redisUrl: string, namespace: string): Promise<HttpApp> {
   const counter = { calls: 0 };
   const adapter = new KeyvRedis(redisUrl);
-  adapter.on('error', (error: unknown) => process.stderr.write(`@nestjs/cache-manager KeyvRedis error: ${String(error)}\n`));
+  adapter.on('error', (error: unknown) =>
+    process.stderr.write(`@nestjs/cache-manager KeyvRedis error: ${String(error)}\n`),
+  );
   @Module({
     imports: [CacheModule.register({ stores: [adapter], namespace })],
     controllers: [cacheManagerController(counter)],

@@ -76,14 +76,21 @@ async function prime(c: HttpCase, url: string, expected: string): Promise<Probe>
   for (let attempt = 0; attempt < 50; attempt++) {
     last = await probe(url);
     if (last.status !== 200) throw new Error(`${c.app.name}: GET ${url} answered ${last.status}`);
-    if (last.body !== expected) throw new Error(`${c.app.name}: GET ${url} returned an unexpected body: ${last.body.slice(0, 120)}`);
+    if (last.body !== expected)
+      throw new Error(
+        `${c.app.name}: GET ${url} returned an unexpected body: ${last.body.slice(0, 120)}`,
+      );
     if (!c.cached || last.xCache === 'HIT') return last;
     await new Promise((resolve) => setTimeout(resolve, 20)); // CacheInterceptor writes after answering
   }
   throw new Error(`${c.app.name}: GET ${url} never answered X-Cache: HIT (last: ${last?.xCache})`);
 }
 
-async function load(url: string, durationMs: number, options: HttpLoadOptions): Promise<autocannon.Result> {
+async function load(
+  url: string,
+  durationMs: number,
+  options: HttpLoadOptions,
+): Promise<autocannon.Result> {
   return autocannon({
     url,
     connections: options.connections,
@@ -95,7 +102,9 @@ async function load(url: string, durationMs: number, options: HttpLoadOptions): 
 
 function checkLoad(name: string, result: autocannon.Result): void {
   if (result.non2xx !== 0 || result.errors !== 0 || result.timeouts !== 0) {
-    throw new Error(`${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors, ${result.timeouts} timeouts out of ${result.requests.total}`);
+    throw new Error(
+      `${name}: ${result.non2xx} non-2xx responses, ${result.errors} errors, ${result.timeouts} timeouts out of ${result.requests.total}`,
+    );
   }
   if (result.requests.total === 0) throw new Error(`${name}: no response at all`);
 }
@@ -115,7 +124,12 @@ export async function measureHttp(
   options: HttpLoadOptions,
   onProgress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<HttpMeasurement[]> {
-  const state = cases.map((c) => ({ case: c, rounds: [] as HttpRound[], probes: [] as string[], error: undefined as string | undefined }));
+  const state = cases.map((c) => ({
+    case: c,
+    rounds: [] as HttpRound[],
+    probes: [] as string[],
+    error: undefined as string | undefined,
+  }));
 
   // Warm-up: load id 0 (primed first, so cached apps serve hits) to get every path JIT-compiled.
   for (const s of state) {
@@ -146,8 +160,14 @@ export async function measureHttp(
         checkLoad(`${app.name} round ${id}`, result);
         const after = await probe(url);
         s.probes.push(after.xCache);
-        if (after.status !== 200 || after.body !== s.case.expectedBody(id)) throw new Error(`${app.name}: GET ${url} after the round answered ${after.status} ${after.body.slice(0, 80)}`);
-        if (s.case.cached && after.xCache !== 'HIT') throw new Error(`${app.name}: GET ${url} after the round answered X-Cache: ${after.xCache}, not HIT`);
+        if (after.status !== 200 || after.body !== s.case.expectedBody(id))
+          throw new Error(
+            `${app.name}: GET ${url} after the round answered ${after.status} ${after.body.slice(0, 80)}`,
+          );
+        if (s.case.cached && after.xCache !== 'HIT')
+          throw new Error(
+            `${app.name}: GET ${url} after the round answered X-Cache: ${after.xCache}, not HIT`,
+          );
         const round: HttpRound = {
           reqPerSec: result.requests.average,
           p50Ms: result.latency.p50,
@@ -157,7 +177,9 @@ export async function measureHttp(
           busyUsPerResponse: (busyMs * 1000) / result.requests.total,
         };
         s.rounds.push(round);
-        onProgress(`  round ${id}/${options.rounds}  ${app.name.padEnd(40)} ${Math.round(round.reqPerSec).toLocaleString('en-US')} req/s, handler calls ${handlerCalls}, server loop busy ${round.busyUsPerResponse.toFixed(0)} µs/response`);
+        onProgress(
+          `  round ${id}/${options.rounds}  ${app.name.padEnd(40)} ${Math.round(round.reqPerSec).toLocaleString('en-US')} req/s, handler calls ${handlerCalls}, server loop busy ${round.busyUsPerResponse.toFixed(0)} µs/response`,
+        );
       } catch (error) {
         s.error = describe(error);
         onProgress(`  ${app.name}: round ${id} failed: ${s.error}`);
@@ -172,11 +194,15 @@ export async function measureHttp(
       perRound: s.rounds,
       probes: s.probes,
       rounds: s.rounds.map((x) => x.reqPerSec),
-      busyUsPerResponse: s.rounds.length > 0 ? median(s.rounds.map((x) => x.busyUsPerResponse)) : NaN,
+      busyUsPerResponse:
+        s.rounds.length > 0 ? median(s.rounds.map((x) => x.busyUsPerResponse)) : NaN,
     };
-    if (s.error || s.rounds.length === 0) return { ...base, opsPerSec: NaN, p50Us: NaN, p99Us: NaN, error: s.error ?? 'no rounds' };
+    if (s.error || s.rounds.length === 0)
+      return { ...base, opsPerSec: NaN, p50Us: NaN, p99Us: NaN, error: s.error ?? 'no rounds' };
     const opsPerSec = median(s.rounds.map((x) => x.reqPerSec));
-    const mid = s.rounds.reduce((best, x) => (Math.abs(x.reqPerSec - opsPerSec) < Math.abs(best.reqPerSec - opsPerSec) ? x : best));
+    const mid = s.rounds.reduce((best, x) =>
+      Math.abs(x.reqPerSec - opsPerSec) < Math.abs(best.reqPerSec - opsPerSec) ? x : best,
+    );
     return { ...base, opsPerSec, p50Us: mid.p50Ms * 1000, p99Us: mid.p99Ms * 1000 };
   });
 }

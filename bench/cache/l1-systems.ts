@@ -43,7 +43,10 @@ export const L1_NAMES = {
 } as const;
 
 /** One Nest application context holding a store with an L1 tier; both nestjs-store cases use it. */
-export async function nestjsStoreL1(url: string, keyPrefix: string): Promise<{ store: StoreService; close(): Promise<void> }> {
+export async function nestjsStoreL1(
+  url: string,
+  keyPrefix: string,
+): Promise<{ store: StoreService; close(): Promise<void> }> {
   const app = await NestFactory.createApplicationContext(
     StoreModule.forRoot({ redis: url, keyPrefix, l1: { maxEntries: L1_MAX_ENTRIES, ttl: '5m' } }),
     { logger: false },
@@ -98,7 +101,9 @@ export function cacheManagerTiered(url: string, key: string): L1System {
   const memoryTier = new Keyv(); // Keyv's default in-memory Map store
   const redisAdapter = new KeyvRedis(url);
   const redisTier = new Keyv({ store: redisAdapter });
-  redisTier.on('error', (error: unknown) => process.stderr.write(`cache-manager Keyv error: ${String(error)}\n`));
+  redisTier.on('error', (error: unknown) =>
+    process.stderr.write(`cache-manager Keyv error: ${String(error)}\n`),
+  );
   const cache = createCache({ stores: [memoryTier, redisTier] });
   return {
     name: L1_NAMES.cacheManager,
@@ -122,4 +127,3 @@ export function mapFloor(key: string): L1System {
     close: async () => undefined,
   };
 }
-

@@ -73,7 +73,8 @@ function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got "${raw}"`);
   return value;
 }
 
@@ -90,7 +91,12 @@ function ringOf(size: number): Float64Array | undefined {
 }
 
 /** Runs `op` with `concurrency` callers for `durationMs`; the first error aborts the round and is thrown. */
-export async function runRound(op: Op, durationMs: number, concurrency: number, latencySamples: number): Promise<RoundResult> {
+export async function runRound(
+  op: Op,
+  durationMs: number,
+  concurrency: number,
+  latencySamples: number,
+): Promise<RoundResult> {
   const ring = ringOf(latencySamples);
   const mask = ring ? ring.length - 1 : 0;
   if (ring && (ring.length & mask) !== 0) throw new Error('latencySamples must be a power of two');
@@ -128,7 +134,10 @@ export async function runRound(op: Op, durationMs: number, concurrency: number, 
   // finish after it are counted against the time they actually took.
   let watchdog: NodeJS.Timeout | undefined;
   const hung = new Promise<never>((_, reject) => {
-    watchdog = setTimeout(() => reject(new Error(`calls still pending ${HANG_MS} ms after the deadline`)), durationMs + HANG_MS);
+    watchdog = setTimeout(
+      () => reject(new Error(`calls still pending ${HANG_MS} ms after the deadline`)),
+      durationMs + HANG_MS,
+    );
   });
   try {
     await Promise.race([Promise.all(callers), hung]);
@@ -167,7 +176,11 @@ function describe(error: unknown): string {
 }
 
 /** Measures one case: warm-up, then `rounds` rounds, median. */
-export async function measure(name: string, op: Op, options: MeasureOptions = defaultMeasureOptions()): Promise<Measurement> {
+export async function measure(
+  name: string,
+  op: Op,
+  options: MeasureOptions = defaultMeasureOptions(),
+): Promise<Measurement> {
   const [result] = await measureAll([{ name, op }], options);
   return result!;
 }
@@ -181,7 +194,11 @@ export async function measureAll(
   options: MeasureOptions = defaultMeasureOptions(),
   onProgress: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<Measurement[]> {
-  const state = cases.map((c) => ({ case: c, rounds: [] as RoundResult[], error: undefined as string | undefined }));
+  const state = cases.map((c) => ({
+    case: c,
+    rounds: [] as RoundResult[],
+    error: undefined as string | undefined,
+  }));
 
   for (const s of state) {
     try {
@@ -198,9 +215,16 @@ export async function measureAll(
       const s = state[(i + r) % state.length]!;
       if (s.error) continue;
       try {
-        const round = await runRound(s.case.op, options.durationMs, options.concurrency, options.latencySamples);
+        const round = await runRound(
+          s.case.op,
+          options.durationMs,
+          options.concurrency,
+          options.latencySamples,
+        );
         s.rounds.push(round);
-        onProgress(`  round ${r + 1}/${options.rounds}  ${s.case.name.padEnd(34)} ${Math.round(round.opsPerSec).toLocaleString('en-US')} ops/s`);
+        onProgress(
+          `  round ${r + 1}/${options.rounds}  ${s.case.name.padEnd(34)} ${Math.round(round.opsPerSec).toLocaleString('en-US')} ops/s`,
+        );
       } catch (error) {
         s.error = describe(error);
         onProgress(`  ${s.case.name}: round ${r + 1} failed: ${s.error}`);
@@ -210,11 +234,26 @@ export async function measureAll(
 
   return state.map((s) => {
     if (s.error || s.rounds.length === 0) {
-      return { name: s.case.name, opsPerSec: NaN, rounds: s.rounds.map((x) => x.opsPerSec), p50Us: NaN, p99Us: NaN, error: s.error ?? 'no rounds' };
+      return {
+        name: s.case.name,
+        opsPerSec: NaN,
+        rounds: s.rounds.map((x) => x.opsPerSec),
+        p50Us: NaN,
+        p99Us: NaN,
+        error: s.error ?? 'no rounds',
+      };
     }
     const opsPerSec = median(s.rounds.map((x) => x.opsPerSec));
     // Latency of the round whose throughput is the median (closest to it for even counts).
-    const medianRound = s.rounds.reduce((best, x) => (Math.abs(x.opsPerSec - opsPerSec) < Math.abs(best.opsPerSec - opsPerSec) ? x : best));
-    return { name: s.case.name, opsPerSec, rounds: s.rounds.map((x) => x.opsPerSec), p50Us: medianRound.p50Us, p99Us: medianRound.p99Us };
+    const medianRound = s.rounds.reduce((best, x) =>
+      Math.abs(x.opsPerSec - opsPerSec) < Math.abs(best.opsPerSec - opsPerSec) ? x : best,
+    );
+    return {
+      name: s.case.name,
+      opsPerSec,
+      rounds: s.rounds.map((x) => x.opsPerSec),
+      p50Us: medianRound.p50Us,
+      p99Us: medianRound.p99Us,
+    };
   });
 }

@@ -14,7 +14,12 @@ export async function startRedisTarget(): Promise<StartedRedis> {
   if (fromEnv) {
     const url = new URL(fromEnv);
     return {
-      target: { url: fromEnv, host: url.hostname || '127.0.0.1', port: Number(url.port || 6379), external: true },
+      target: {
+        url: fromEnv,
+        host: url.hostname || '127.0.0.1',
+        port: Number(url.port || 6379),
+        external: true,
+      },
       stop: async () => undefined,
     };
   }
@@ -54,7 +59,13 @@ export async function deleteByPrefix(url: string, prefix: string): Promise<void>
 }
 
 /** bentocache's redis driver takes ioredis options, not a URL. */
-export function redisOptionsFromUrl(url: string): { host: string; port: number; username?: string; password?: string; db?: number } {
+export function redisOptionsFromUrl(url: string): {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  db?: number;
+} {
   const u = new URL(url);
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined;
   return {

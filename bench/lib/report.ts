@@ -42,7 +42,10 @@ export function formatRatio(ratio: number): string {
 /** Renders rows as an aligned text table; `align` is 'l' or 'r' per column (default: first left, rest right). */
 export function table(headers: string[], rows: string[][], align?: Array<'l' | 'r'>): void {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const cell = (text: string, i: number): string => ((align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l' ? text.padEnd(widths[i]!) : text.padStart(widths[i]!));
+  const cell = (text: string, i: number): string =>
+    (align?.[i] ?? (i === 0 ? 'l' : 'r')) === 'l'
+      ? text.padEnd(widths[i]!)
+      : text.padStart(widths[i]!);
   out(headers.map(cell).join('  '));
   out(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of rows) out(row.map(cell).join('  '));
@@ -72,10 +75,14 @@ export function ratios(subject: Measurement, anchors: Measurement[]): void {
   const width = Math.max(...anchors.map((a) => a.name.length));
   for (const anchor of anchors) {
     const ratio = formatRatio(subject.opsPerSec / anchor.opsPerSec);
-    const perRound = subject.rounds.length === anchor.rounds.length && subject.rounds.length > 1
-      ? subject.rounds.map((r, i) => r / anchor.rounds[i]!)
-      : [];
-    const range = perRound.length > 0 ? `  (per round ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})` : '';
+    const perRound =
+      subject.rounds.length === anchor.rounds.length && subject.rounds.length > 1
+        ? subject.rounds.map((r, i) => r / anchor.rounds[i]!)
+        : [];
+    const range =
+      perRound.length > 0
+        ? `  (per round ${Math.min(...perRound).toFixed(2)}–${Math.max(...perRound).toFixed(2)})`
+        : '';
     out(`${subject.name} / ${anchor.name.padEnd(width)} : ${ratio.padStart(6)}${range}`);
   }
 }
@@ -101,7 +108,9 @@ export function goals(list: Goal[]): GoalResult[] {
   return list.map((g) => {
     const ratio = g.subject.opsPerSec / g.anchor.opsPerSec;
     const met = Number.isFinite(ratio) && ratio >= g.min;
-    out(`goal  ${g.label.padEnd(width)}  measured ${formatRatio(ratio).padStart(6)}  ${met ? 'PASS' : 'MISS'}`);
+    out(
+      `goal  ${g.label.padEnd(width)}  measured ${formatRatio(ratio).padStart(6)}  ${met ? 'PASS' : 'MISS'}`,
+    );
     return { label: g.label, ratio, met };
   });
 }

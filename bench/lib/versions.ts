@@ -9,7 +9,10 @@ export function packageVersion(name: string): string {
     let dir = dirname(fileURLToPath(import.meta.resolve(name)));
     for (;;) {
       try {
-        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+        const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+          name?: string;
+          version?: string;
+        };
         if (pkg.name === name && pkg.version) return pkg.version;
       } catch {
         // no package.json here

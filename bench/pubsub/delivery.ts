@@ -55,7 +55,11 @@ export class DeliveryTracker implements DeliverySink {
   failure: Error | undefined;
   private readonly next: Float64Array;
   private readonly counts = new Uint32Array(MAX_IN_FLIGHT);
-  private readonly waiters: Array<{ seq: number; resolve: () => void; reject: (error: Error) => void }> = [];
+  private readonly waiters: Array<{
+    seq: number;
+    resolve: () => void;
+    reject: (error: Error) => void;
+  }> = [];
   private latency: Float64Array | undefined;
   private samples = 0;
 
@@ -66,11 +70,14 @@ export class DeliveryTracker implements DeliverySink {
   readonly deliver = (observer: number, message: BenchMessage): void => {
     const seq = message.seq;
     if (seq !== this.next[observer]) {
-      this.fail(`observer ${observer} received message ${seq} while expecting ${this.next[observer]} (lost or reordered)`);
+      this.fail(
+        `observer ${observer} received message ${seq} while expecting ${this.next[observer]} (lost or reordered)`,
+      );
       return;
     }
     this.next[observer] = seq + 1;
-    if (this.latency && observer === 0) this.latency[this.samples++ % this.latency.length] = nowNs() - message.t;
+    if (this.latency && observer === 0)
+      this.latency[this.samples++ % this.latency.length] = nowNs() - message.t;
     const slot = seq & (MAX_IN_FLIGHT - 1);
     if (++this.counts[slot]! === this.observers && seq === this.delivered) this.advance();
   };
@@ -99,7 +106,9 @@ export class DeliveryTracker implements DeliverySink {
 
   /** The latency samples (ns) since `sampleLatency`, sorted; sampling stops. */
   takeLatency(): Float64Array {
-    const taken = this.latency ? this.latency.slice(0, Math.min(this.samples, this.latency.length)).sort() : new Float64Array(0);
+    const taken = this.latency
+      ? this.latency.slice(0, Math.min(this.samples, this.latency.length)).sort()
+      : new Float64Array(0);
     this.latency = undefined;
     return taken;
   }
@@ -109,7 +118,9 @@ export class DeliveryTracker implements DeliverySink {
     if (this.failure) throw this.failure;
     const behind = this.next.findIndex((next) => next !== published);
     if (behind >= 0 || this.delivered !== published) {
-      throw new Error(`observer ${Math.max(behind, 0)} received ${this.next[Math.max(behind, 0)]} of ${published} messages`);
+      throw new Error(
+        `observer ${Math.max(behind, 0)} received ${this.next[Math.max(behind, 0)]} of ${published} messages`,
+      );
     }
   }
 
@@ -118,6 +129,7 @@ export class DeliveryTracker implements DeliverySink {
       this.counts[this.delivered & (MAX_IN_FLIGHT - 1)] = 0;
       this.delivered++;
     }
-    while (this.waiters.length > 0 && this.waiters[0]!.seq < this.delivered) this.waiters.shift()!.resolve();
+    while (this.waiters.length > 0 && this.waiters[0]!.seq < this.delivered)
+      this.waiters.shift()!.resolve();
   }
 }

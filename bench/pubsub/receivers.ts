@@ -35,7 +35,13 @@ export type StoreObservers = 'one channel()' | 'channel() each';
  * nestjs-store: `observers` subscriptions to `store.channel(name)`, either all on one Observable
  * (`one channel()`) or each on its own `store.channel(name)` (`channel() each`).
  */
-export function storeReceiver(name: string, store: StoreService, channel: string, observers: number, shape: StoreObservers): Receiver {
+export function storeReceiver(
+  name: string,
+  store: StoreService,
+  channel: string,
+  observers: number,
+  shape: StoreObservers,
+): Receiver {
   const subscriptions: Subscription[] = [];
   return {
     name,
@@ -44,12 +50,16 @@ export function storeReceiver(name: string, store: StoreService, channel: string
     attach: async (sink) => {
       const shared = store.channel<BenchMessage>(channel);
       for (let i = 0; i < observers; i++) {
-        const observable: Observable<BenchMessage> = shape === 'one channel()' ? shared : store.channel<BenchMessage>(channel);
-        subscriptions.push(observable.subscribe({
-          next: (message) => sink.deliver(i, message),
-          error: (error: unknown) => sink.fail(`observer ${i}: the Observable errored: ${String(error)}`),
-          complete: () => sink.fail(`observer ${i}: the Observable completed`),
-        }));
+        const observable: Observable<BenchMessage> =
+          shape === 'one channel()' ? shared : store.channel<BenchMessage>(channel);
+        subscriptions.push(
+          observable.subscribe({
+            next: (message) => sink.deliver(i, message),
+            error: (error: unknown) =>
+              sink.fail(`observer ${i}: the Observable errored: ${String(error)}`),
+            complete: () => sink.fail(`observer ${i}: the Observable completed`),
+          }),
+        );
       }
     },
     publishOwn: (seq, t) => store.publish(channel, messageOf(seq, t)),
@@ -66,7 +76,14 @@ export type RawListeners = 'listener each' | 'one listener';
  * listeners (each checks the channel and parses), `one listener` parses once and calls
  * `observers` callbacks.
  */
-export function rawReceiver(name: string, url: string, publisher: Redis, channel: string, observers: number, shape: RawListeners): Receiver {
+export function rawReceiver(
+  name: string,
+  url: string,
+  publisher: Redis,
+  channel: string,
+  observers: number,
+  shape: RawListeners,
+): Receiver {
   let subscriber: Redis | undefined;
   return {
     name,

@@ -6,7 +6,12 @@ import type { LatencyResult, StreamCase } from './stream-runner.js';
 /** Messages/s per system, with the deliveries/s they make to `observers` observers. */
 export function streamTable(results: Measurement[], observers: number): void {
   table(
-    ['system', 'msg/s (median)', 'rounds (k msg/s)', `deliveries/s (×${observers.toLocaleString('en-US')})`],
+    [
+      'system',
+      'msg/s (median)',
+      'rounds (k msg/s)',
+      `deliveries/s (×${observers.toLocaleString('en-US')})`,
+    ],
     results.map((m) => [
       m.name,
       m.error ? 'FAILED' : formatOps(m.opsPerSec),
@@ -18,13 +23,18 @@ export function streamTable(results: Measurement[], observers: number): void {
 }
 
 /** What was checked about each stream once it was measured. */
-export function verifiedLines(streams: StreamCase[], results: Array<{ name: string; error?: string }>): void {
+export function verifiedLines(
+  streams: StreamCase[],
+  results: Array<{ name: string; error?: string }>,
+): void {
   streams.forEach((s, i) => {
     const observers = s.receiver.observers;
     const verdict = results[i]?.error
       ? `FAILED: ${results[i]!.error}`
       : `all ${s.published.toLocaleString('en-US')} messages reached ${observers === 1 ? 'the observer' : `each of the ${observers.toLocaleString('en-US')} observers`}, in order`;
-    line(`  ${s.receiver.name}: ${verdict}; first message via its own publish, which reported ${s.firstPublishReceivers} receiver(s)`);
+    line(
+      `  ${s.receiver.name}: ${verdict}; first message via its own publish, which reported ${s.firstPublishReceivers} receiver(s)`,
+    );
   });
 }
 
@@ -53,6 +63,9 @@ export interface CheckGoal {
 export function checkGoals(list: CheckGoal[]): boolean {
   const width = Math.max(...list.map((g) => g.label.length));
   const measuredWidth = Math.max(...list.map((g) => g.measured.length));
-  for (const g of list) line(`goal  ${g.label.padEnd(width)}  measured ${g.measured.padStart(measuredWidth)}  ${g.met ? 'PASS' : 'FAIL'}`);
+  for (const g of list)
+    line(
+      `goal  ${g.label.padEnd(width)}  measured ${g.measured.padStart(measuredWidth)}  ${g.met ? 'PASS' : 'FAIL'}`,
+    );
   return list.every((g) => g.met);
 }

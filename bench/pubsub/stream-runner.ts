@@ -14,7 +14,12 @@
  * Every case is verified afterwards: every observer received every message, in order.
  */
 import type { Redis } from 'ioredis';
-import { measureAll, type BenchCase, type MeasureOptions, type Measurement } from '../lib/measure.js';
+import {
+  measureAll,
+  type BenchCase,
+  type MeasureOptions,
+  type Measurement,
+} from '../lib/measure.js';
 import { DeliveryTracker, MAX_IN_FLIGHT, messageJson, nowNs } from './delivery.js';
 import type { Receiver } from './receivers.js';
 
@@ -40,14 +45,20 @@ export async function numsub(client: Redis, channel: string): Promise<number> {
 
 /** SUBSCRIBE commands the server has processed since it started (`INFO commandstats`). */
 async function subscribeCalls(client: Redis): Promise<number> {
-  return Number(/^cmdstat_subscribe:calls=(\d+)/m.exec(await client.info('commandstats'))?.[1] ?? 0);
+  return Number(
+    /^cmdstat_subscribe:calls=(\d+)/m.exec(await client.info('commandstats'))?.[1] ?? 0,
+  );
 }
 
 /**
  * Attaches every receiver (counting the SUBSCRIBE commands that took), waits until Redis reports
  * its subscription, delivers message 0 through the system's own publish, runs `body`, and detaches every receiver again (also when `body` fails).
  */
-export async function withStreams<T>(publisher: Redis, receivers: Receiver[], body: (streams: StreamCase[]) => Promise<T>): Promise<T> {
+export async function withStreams<T>(
+  publisher: Redis,
+  receivers: Receiver[],
+  body: (streams: StreamCase[]) => Promise<T>,
+): Promise<T> {
   const attached: Receiver[] = [];
   try {
     const streams: StreamCase[] = [];
@@ -56,7 +67,10 @@ export async function withStreams<T>(publisher: Redis, receivers: Receiver[], bo
       const subscribedBefore = await subscribeCalls(publisher);
       attached.push(receiver);
       await receiver.attach(tracker);
-      await waitFor(async () => (await numsub(publisher, receiver.redisChannel)) >= 1, `${receiver.name}: SUBSCRIBE`);
+      await waitFor(
+        async () => (await numsub(publisher, receiver.redisChannel)) >= 1,
+        `${receiver.name}: SUBSCRIBE`,
+      );
       const subscribeCommands = (await subscribeCalls(publisher)) - subscribedBefore;
       const firstPublishReceivers = await receiver.publishOwn(0, nowNs());
       await within(tracker.until(0), `${receiver.name}: the first message`);
@@ -66,7 +80,10 @@ export async function withStreams<T>(publisher: Redis, receivers: Receiver[], bo
   } finally {
     const detached = await Promise.allSettled(attached.map((r) => r.detach()));
     detached.forEach((r, i) => {
-      if (r.status === 'rejected') process.stderr.write(`pubsub: detaching ${attached[i]!.name} failed: ${String(r.reason)}\n`);
+      if (r.status === 'rejected')
+        process.stderr.write(
+          `pubsub: detaching ${attached[i]!.name} failed: ${String(r.reason)}\n`,
+        );
     });
   }
 }
@@ -85,8 +102,12 @@ function burstCase(stream: StreamCase, publisher: Redis, burst: number): BenchCa
       stream.published += burst;
       const pipeline = publisher.pipeline();
       const t = nowNs();
-      for (let seq = first; seq < first + burst; seq++) pipeline.publish(channel, messageJson(seq, t));
-      return Promise.all([pipeline.exec().then(checkReplies), stream.tracker.until(first + burst - 1)]);
+      for (let seq = first; seq < first + burst; seq++)
+        pipeline.publish(channel, messageJson(seq, t));
+      return Promise.all([
+        pipeline.exec().then(checkReplies),
+        stream.tracker.until(first + burst - 1),
+      ]);
     },
   };
 }
@@ -95,7 +116,12 @@ function burstCase(stream: StreamCase, publisher: Redis, burst: number): BenchCa
  * Messages/s through each stream with `measureAll` (see the header), in messages, not bursts; a
  * case whose observers missed or reordered anything is reported failed.
  */
-export async function measureThroughput(streams: StreamCase[], publisher: Redis, burst: number, options: MeasureOptions): Promise<Measurement[]> {
+export async function measureThroughput(
+  streams: StreamCase[],
+  publisher: Redis,
+  burst: number,
+  options: MeasureOptions,
+): Promise<Measurement[]> {
   const results = await measureAll(
     streams.map((s) => burstCase(s, publisher, burst)),
     { ...options, latencySamples: 0 },
@@ -103,7 +129,11 @@ export async function measureThroughput(streams: StreamCase[], publisher: Redis,
   );
   return results.map((m, i) => {
     const error = m.error ?? verifyError(streams[i]!);
-    const perMessage = { ...m, opsPerSec: m.opsPerSec * burst, rounds: m.rounds.map((r) => r * burst) };
+    const perMessage = {
+      ...m,
+      opsPerSec: m.opsPerSec * burst,
+      rounds: m.rounds.map((r) => r * burst),
+    };
     return error ? { ...perMessage, opsPerSec: NaN, error } : perMessage;
   });
 }
@@ -135,14 +165,29 @@ export interface LatencyResult {
 }
 
 /** Publish-to-observer latency of each stream at `rate` messages/s: a warm-up round, then interleaved rounds. */
-export async function measureLatency(streams: StreamCase[], publisher: Redis, rate: number, options: MeasureOptions): Promise<LatencyResult[]> {
-  const state = streams.map((stream) => ({ stream, rounds: [] as LatencyRound[], error: undefined as string | undefined }));
-  const run = async (s: (typeof state)[number], durationMs: number, label: string): Promise<void> => {
+export async function measureLatency(
+  streams: StreamCase[],
+  publisher: Redis,
+  rate: number,
+  options: MeasureOptions,
+): Promise<LatencyResult[]> {
+  const state = streams.map((stream) => ({
+    stream,
+    rounds: [] as LatencyRound[],
+    error: undefined as string | undefined,
+  }));
+  const run = async (
+    s: (typeof state)[number],
+    durationMs: number,
+    label: string,
+  ): Promise<void> => {
     if (s.error) return;
     try {
       const round = await pacedRound(s.stream, publisher, rate, durationMs);
       if (label !== 'warm-up') s.rounds.push(round);
-      process.stderr.write(`  ${label}  ${s.stream.receiver.name.padEnd(34)} p50 ${round.p50Us.toFixed(0)} µs, p99 ${round.p99Us.toFixed(0)} µs\n`);
+      process.stderr.write(
+        `  ${label}  ${s.stream.receiver.name.padEnd(34)} p50 ${round.p50Us.toFixed(0)} µs, p99 ${round.p99Us.toFixed(0)} µs\n`,
+      );
     } catch (error) {
       s.error = error instanceof Error ? error.message : String(error);
       process.stderr.write(`  ${s.stream.receiver.name}: ${label} failed: ${s.error}\n`);
@@ -150,7 +195,12 @@ export async function measureLatency(streams: StreamCase[], publisher: Redis, ra
   };
   for (const s of state) await run(s, options.warmupMs, 'warm-up');
   for (let r = 0; r < options.rounds; r++) {
-    for (let i = 0; i < state.length; i++) await run(state[(i + r) % state.length]!, options.durationMs, `round ${r + 1}/${options.rounds}`);
+    for (let i = 0; i < state.length; i++)
+      await run(
+        state[(i + r) % state.length]!,
+        options.durationMs,
+        `round ${r + 1}/${options.rounds}`,
+      );
   }
   return state.map(({ stream, rounds, error }) => {
     const failure = error ?? verifyError(stream);
@@ -165,7 +215,12 @@ export async function measureLatency(streams: StreamCase[], publisher: Redis, ra
 }
 
 /** Publishes single messages at `rate`/s for `durationMs`, then waits until all arrived. */
-async function pacedRound(stream: StreamCase, publisher: Redis, rate: number, durationMs: number): Promise<LatencyRound> {
+async function pacedRound(
+  stream: StreamCase,
+  publisher: Redis,
+  rate: number,
+  durationMs: number,
+): Promise<LatencyRound> {
   const { tracker } = stream;
   const channel = stream.receiver.redisChannel;
   tracker.sampleLatency(Math.ceil((rate * durationMs) / 1000) + 1024);
@@ -185,17 +240,28 @@ async function pacedRound(stream: StreamCase, publisher: Redis, rate: number, du
         publisher.publish(channel, messageJson(stream.published++, nowNs())).catch(publishFailed);
         sent++;
       }
-      if (stream.published - tracker.delivered >= MAX_IN_FLIGHT) tracker.fail(`the receiver fell ${MAX_IN_FLIGHT} messages behind`);
+      if (stream.published - tracker.delivered >= MAX_IN_FLIGHT)
+        tracker.fail(`the receiver fell ${MAX_IN_FLIGHT} messages behind`);
     }, 1);
   });
   const elapsedMs = (nowNs() - started) / 1e6;
-  await within(tracker.until(stream.published - 1), `${stream.receiver.name}: delivering the round's messages`);
+  await within(
+    tracker.until(stream.published - 1),
+    `${stream.receiver.name}: delivering the round's messages`,
+  );
   const samples = tracker.takeLatency();
-  return { messages: sent, rate: (sent / elapsedMs) * 1000, p50Us: percentile(samples, 0.5) / 1000, p99Us: percentile(samples, 0.99) / 1000 };
+  return {
+    messages: sent,
+    rate: (sent / elapsedMs) * 1000,
+    p50Us: percentile(samples, 0.5) / 1000,
+    p99Us: percentile(samples, 0.99) / 1000,
+  };
 }
 
 function percentile(sorted: Float64Array, q: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 function median(values: number[]): number {
@@ -209,13 +275,20 @@ function median(values: number[]): number {
 function within<T>(promise: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${SETTLE_MS / 1000} s`)), SETTLE_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: nothing after ${SETTLE_MS / 1000} s`)),
+      SETTLE_MS,
+    );
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Polls `check` every 10 ms until it holds, or fails after SETTLE_MS. */
-export async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = SETTLE_MS): Promise<void> {
+export async function waitFor(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = SETTLE_MS,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`${what}: not seen within ${timeoutMs / 1000} s`);

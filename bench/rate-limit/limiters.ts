@@ -32,7 +32,10 @@ export interface NestjsStoreHandle {
 }
 
 export async function openNestjsStore(url: string, keyPrefix: string): Promise<NestjsStoreHandle> {
-  const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: url, keyPrefix }), { logger: false });
+  const app = await NestFactory.createApplicationContext(
+    StoreModule.forRoot({ redis: url, keyPrefix }),
+    { logger: false },
+  );
   try {
     return { limiter: app.get(RateLimiterService), close: () => app.close() };
   } catch (error) {
@@ -41,7 +44,11 @@ export async function openNestjsStore(url: string, keyPrefix: string): Promise<N
   }
 }
 
-export function nestjsStoreLimiter(name: string, limiter: RateLimiterService, policy: RateLimitPolicy): Limiter {
+export function nestjsStoreLimiter(
+  name: string,
+  limiter: RateLimiterService,
+  policy: RateLimitPolicy,
+): Limiter {
   return { name, check: (key) => limiter.consume(key, policy).then((r) => r.allowed) };
 }
 
@@ -61,12 +68,17 @@ export function rateLimiterFlexible(name: string, client: Redis, config: RlfConf
     duration: config.durationSeconds,
     keyPrefix: config.keyPrefix,
     ...(config.inMemoryBlockOnConsumed !== undefined
-      ? { inMemoryBlockOnConsumed: config.inMemoryBlockOnConsumed, inMemoryBlockDuration: config.inMemoryBlockDurationSeconds }
+      ? {
+          inMemoryBlockOnConsumed: config.inMemoryBlockOnConsumed,
+          inMemoryBlockDuration: config.inMemoryBlockDurationSeconds,
+        }
       : {}),
   });
   const refused = (reason: unknown): boolean => {
     if (reason instanceof RateLimiterRes) return false;
-    throw reason instanceof Error ? reason : new Error(`rate-limiter-flexible rejected with ${String(reason)}`);
+    throw reason instanceof Error
+      ? reason
+      : new Error(`rate-limiter-flexible rejected with ${String(reason)}`);
   };
   return { name, check: (key) => rl.consume(key).then(() => true, refused) };
 }
@@ -79,14 +91,24 @@ export interface ThrottlerConfig {
   throttlerName: string;
 }
 
-export function throttlerStorageRedis(name: string, client: Redis, config: ThrottlerConfig): Limiter {
+export function throttlerStorageRedis(
+  name: string,
+  client: Redis,
+  config: ThrottlerConfig,
+): Limiter {
   // Given a client, the service never disconnects it: the suite quits it.
   const storage = new ThrottlerStorageRedisService(client);
   return {
     name,
     check: (key) =>
       storage
-        .increment(config.keyPrefix + key, config.ttlMs, config.limit, config.blockDurationMs, config.throttlerName)
+        .increment(
+          config.keyPrefix + key,
+          config.ttlMs,
+          config.limit,
+          config.blockDurationMs,
+          config.throttlerName,
+        )
         .then((record) => !record.isBlocked && record.totalHits <= config.limit),
   };
 }

@@ -32,12 +32,20 @@ async function commandStats(client: Redis): Promise<Stats> {
 }
 
 /** Runs `checks` sequential checks of `key`, each expected to return `expected`, and counts Redis commands. */
-export async function commandsPerChecks(client: Redis, limiter: Limiter, key: string, checks: number, expected: boolean): Promise<CommandCount> {
+export async function commandsPerChecks(
+  client: Redis,
+  limiter: Limiter,
+  key: string,
+  checks: number,
+  expected: boolean,
+): Promise<CommandCount> {
   const before = await commandStats(client);
   for (let i = 0; i < checks; i++) {
     const allowed = await limiter.check(key);
     if (allowed !== expected) {
-      throw new Error(`${limiter.name}: check ${i + 1} of ${checks} on "${key}" ${allowed ? 'admitted' : 'refused'}, expected ${expected ? 'admitted' : 'refused'}`);
+      throw new Error(
+        `${limiter.name}: check ${i + 1} of ${checks} on "${key}" ${allowed ? 'admitted' : 'refused'}, expected ${expected ? 'admitted' : 'refused'}`,
+      );
     }
   }
   const after = await commandStats(client);
@@ -48,7 +56,11 @@ export async function commandsPerChecks(client: Redis, limiter: Limiter, key: st
     if (delta > 0) breakdown.push([command, delta]);
   }
   breakdown.sort((a, b) => b[1] - a[1]);
-  return { total: breakdown.reduce((sum, [, n]) => sum + n, 0), breakdown, scriptUsec: after.scriptUsec - before.scriptUsec };
+  return {
+    total: breakdown.reduce((sum, [, n]) => sum + n, 0),
+    breakdown,
+    scriptUsec: after.scriptUsec - before.scriptUsec,
+  };
 }
 
 /** `1000 (evalsha 1000)`, `4000 (evalsha 1000, incr 1000, ...)`, `0`. */

@@ -88,7 +88,8 @@ function parseClass(pattern: Uint8Array, start: number): [ByteSet, number] {
  */
 function addRange(set: ByteSet, from: number, to: number): void {
   const [low, high] = [signedChar(from), signedChar(to)].sort((a, b) => a - b);
-  for (let byte = 0; byte < 256; byte++) if (signedChar(byte) >= low && signedChar(byte) <= high) set[byte] = 1;
+  for (let byte = 0; byte < 256; byte++)
+    if (signedChar(byte) >= low && signedChar(byte) <= high) set[byte] = 1;
 }
 
 function signedChar(byte: number): number {

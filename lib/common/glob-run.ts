@@ -14,7 +14,12 @@ export interface GlobMeter {
  * argument). Remembering that star and where its try started makes this a two-pointer scan with
  * at most O(length × tokens) steps, and no recursion.
  */
-export function runGlob(program: GlobProgram, subject: Uint8Array, length: number, meter?: GlobMeter): boolean {
+export function runGlob(
+  program: GlobProgram,
+  subject: Uint8Array,
+  length: number,
+  meter?: GlobMeter,
+): boolean {
   // Redis only enters its matching loop for a non-empty subject: `*` does not match "".
   if (length === 0) return program.length === 0;
   let token = 0;

@@ -27,7 +27,10 @@ interface BuildRegistry {
  * `module` and `exports`; an ES module (Node's, or Jest's vm modules) has neither. `import.meta`
  * would say it directly, but it is a syntax error in the CommonJS build.
  */
-const THIS_BUILD: StoreBuildFormat = typeof module === 'object' && module !== null && typeof exports === 'object' ? 'commonjs' : 'module';
+const THIS_BUILD: StoreBuildFormat =
+  typeof module === 'object' && module !== null && typeof exports === 'object'
+    ? 'commonjs'
+    : 'module';
 
 /** The shared registry, created by whichever copy loads first. */
 function loadedBuilds(): BuildRegistry {
@@ -36,7 +39,12 @@ function loadedBuilds(): BuildRegistry {
   if (isRegistry(existing)) return existing;
   const created = new Set<StoreBuildFormat>();
   // Not enumerable, so it stays out of the way of anything that walks globalThis.
-  Object.defineProperty(globalThis, LOADED_BUILDS, { value: created, configurable: true, enumerable: false, writable: true });
+  Object.defineProperty(globalThis, LOADED_BUILDS, {
+    value: created,
+    configurable: true,
+    enumerable: false,
+    writable: true,
+  });
   return created;
 }
 
@@ -64,8 +72,8 @@ export function assertSingleCopy(): void {
   const builds = loadedBuilds();
   if (!(builds.has('commonjs') && builds.has('module'))) return;
   throw new StoreConfigurationError(
-    'Two builds of nestjs-store are loaded in one process: the CommonJS build (loaded by require(\'nestjs-store\'), ' +
-      'or by TypeScript compiled to CommonJS) and the ES module build (loaded by import ... from \'nestjs-store\'). ' +
+    "Two builds of nestjs-store are loaded in one process: the CommonJS build (loaded by require('nestjs-store'), " +
+      "or by TypeScript compiled to CommonJS) and the ES module build (loaded by import ... from 'nestjs-store'). " +
       `This copy is the ${THIS_BUILD === 'commonjs' ? 'CommonJS' : 'ES module'} build. ` +
       'Each build has its own StoreModule, StoreService and decorators: Nest sees two different StoreService classes, ' +
       'and @Cacheable, @CacheEvict, @RateLimit and @OnChannel from one copy look for the store of the other copy and do not find it. ' +

@@ -24,7 +24,10 @@ export function optionalTtlToMs(ttl: unknown, fallbackMs: number | undefined): n
 
 function secondsToMs(seconds: number): number {
   if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new StoreInvalidTtlError(seconds, 'a number TTL is seconds and must be finite and greater than 0');
+    throw new StoreInvalidTtlError(
+      seconds,
+      'a number TTL is seconds and must be finite and greater than 0',
+    );
   }
   return Math.max(1, Math.ceil(seconds * 1000));
 }
@@ -32,7 +35,10 @@ function secondsToMs(seconds: number): number {
 function durationToMs(ttl: unknown): number {
   const match = typeof ttl === 'string' ? DURATION.exec(ttl) : null;
   if (!match) {
-    throw new StoreInvalidTtlError(ttl, "expected seconds as a number or a duration string like '500ms', '30s', '5m', '1h', '1d'");
+    throw new StoreInvalidTtlError(
+      ttl,
+      "expected seconds as a number or a duration string like '500ms', '30s', '5m', '1h', '1d'",
+    );
   }
   const ms = Number(match[1]) * UNIT_MS[match[2]];
   if (ms <= 0) throw new StoreInvalidTtlError(ttl, 'must be greater than 0');

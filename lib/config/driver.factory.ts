@@ -11,9 +11,15 @@ import type { StoreDriver } from '../drivers/store-driver.interface.js';
  * the store owns it from here on and closes it at shutdown), or the one the options name. Only
  * `driver: 'memory'` selects memory: never a silent fallback.
  */
-export function createDriver(options: StoreModuleOptions, resolved: ResolvedStoreOptions, logger: Logger): StoreDriver {
+export function createDriver(
+  options: StoreModuleOptions,
+  resolved: ResolvedStoreOptions,
+  logger: Logger,
+): StoreDriver {
   if (typeof resolved.driver === 'object') {
-    logger.log(`Using the driver instance given as options.driver (${resolved.driver.constructor.name}, kind '${resolved.driver.kind}')`);
+    logger.log(
+      `Using the driver instance given as options.driver (${resolved.driver.constructor.name}, kind '${resolved.driver.kind}')`,
+    );
     return resolved.driver;
   }
   if (resolved.driver === 'memory') {

@@ -8,8 +8,13 @@ import { StoreConfigurationError } from '../errors/store.errors.js';
 export function assertKnownKeys(options: object, known: readonly string[], path: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue;
-    const meant = known.find((name) => name.toLowerCase() === key.toLowerCase()) ?? known.find((name) => editDistance(name, key) <= Math.max(2, Math.floor(name.length / 3)));
-    const hint = meant === undefined ? `; the options are ${known.join(', ')}` : `: did you mean ${path}.${meant}?`;
+    const meant =
+      known.find((name) => name.toLowerCase() === key.toLowerCase()) ??
+      known.find((name) => editDistance(name, key) <= Math.max(2, Math.floor(name.length / 3)));
+    const hint =
+      meant === undefined
+        ? `; the options are ${known.join(', ')}`
+        : `: did you mean ${path}.${meant}?`;
     throw new StoreConfigurationError(`${path}.${key} is not an option${hint}`);
   }
 }
@@ -20,7 +25,11 @@ function editDistance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        previous[j] + 1,
+        current[j - 1] + 1,
+        previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     previous = current;
   }
@@ -32,10 +41,17 @@ function editDistance(a: string, b: string): number {
  * each prefixed with `path` (e.g. `streams.`): for checking an object given as an option, such as a
  * driver instance, at bootstrap rather than at its first call.
  */
-export function missingMembers(value: object, methods: readonly string[], properties: readonly string[] = [], path = ''): string[] {
+export function missingMembers(
+  value: object,
+  methods: readonly string[],
+  properties: readonly string[] = [],
+  path = '',
+): string[] {
   const record = value as Record<string, unknown>;
   return [
-    ...methods.filter((name) => typeof record[name] !== 'function').map((name) => `${path}${name}()`),
+    ...methods
+      .filter((name) => typeof record[name] !== 'function')
+      .map((name) => `${path}${name}()`),
     ...properties.filter((name) => record[name] === undefined).map((name) => `${path}${name}`),
   ];
 }

@@ -12,7 +12,6 @@ export type { ResolvedStoreOptions } from '../engine/resolved-store-options.js';
 import { STORE_DEFAULTS } from './store-defaults.js';
 import { segmentProblem } from '../common/validation.js';
 
-
 /** Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). Exported for the docs spec. */
 export const MODULE_OPTIONS = [
   'redis',
@@ -38,12 +37,15 @@ const UNSAFE_PREFIX = /[{}*?[\]\\]/;
 /** Validates the module options once, at bootstrap, so a misconfiguration fails the app start with a clear message. */
 export function resolveStoreOptions(options: StoreModuleOptions | undefined): ResolvedStoreOptions {
   if (!options || typeof options !== 'object') {
-    throw new StoreConfigurationError('StoreModule needs options: pass { redis: "redis://host:6379" } or { driver: "memory" }');
+    throw new StoreConfigurationError(
+      'StoreModule needs options: pass { redis: "redis://host:6379" } or { driver: "memory" }',
+    );
   }
   assertKnownKeys(options, MODULE_OPTIONS, 'options');
   for (const [name, known] of NESTED_OPTIONS) {
     const nested: unknown = options[name];
-    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested)) assertKnownKeys(nested, known, `options.${name}`);
+    if (nested !== null && typeof nested === 'object' && !Array.isArray(nested))
+      assertKnownKeys(nested, known, `options.${name}`);
   }
   const driver = resolveDriver(options);
   assertRedisUrl(options.redis);
@@ -51,12 +53,29 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     driver,
     keyPrefix: resolveKeyPrefix(options.keyPrefix),
     internalSegment: resolveInternalSegment(options.internalSegment),
-    defaultTtlMs: options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl, 'defaultTtl'),
+    defaultTtlMs:
+      options.defaultTtl === undefined ? undefined : configTtl(options.defaultTtl, 'defaultTtl'),
     serializer: resolveSerializer(options.serializer),
-    maxValueSize: positiveInteger(options.maxValueSize, 'maxValueSize', STORE_DEFAULTS.maxValueSize),
-    maxKeyLength: positiveInteger(options.maxKeyLength, 'maxKeyLength', STORE_DEFAULTS.maxKeyLength),
-    commandTimeout: positiveInteger(options.commandTimeout, 'commandTimeout', STORE_DEFAULTS.commandTimeout),
-    maxEntries: positiveInteger(options.memory?.maxEntries, 'memory.maxEntries', STORE_DEFAULTS.memory.maxEntries),
+    maxValueSize: positiveInteger(
+      options.maxValueSize,
+      'maxValueSize',
+      STORE_DEFAULTS.maxValueSize,
+    ),
+    maxKeyLength: positiveInteger(
+      options.maxKeyLength,
+      'maxKeyLength',
+      STORE_DEFAULTS.maxKeyLength,
+    ),
+    commandTimeout: positiveInteger(
+      options.commandTimeout,
+      'commandTimeout',
+      STORE_DEFAULTS.commandTimeout,
+    ),
+    maxEntries: positiveInteger(
+      options.memory?.maxEntries,
+      'memory.maxEntries',
+      STORE_DEFAULTS.memory.maxEntries,
+    ),
     l1: resolveL1(options.l1),
     pubsub: resolvePubSub(options.pubsub),
   };
@@ -94,22 +113,31 @@ function resolveDriver(options: StoreModuleOptions): ResolvedStoreOptions['drive
   const driver: unknown = options.driver ?? STORE_DEFAULTS.driver;
   if (typeof driver === 'object' && driver !== null) return resolveDriverInstance(driver, options);
   if (driver !== 'redis' && driver !== 'memory') {
-    throw new StoreConfigurationError(`options.driver must be 'redis', 'memory' or a StoreDriver object, got ${describe(driver)}`);
+    throw new StoreConfigurationError(
+      `options.driver must be 'redis', 'memory' or a StoreDriver object, got ${describe(driver)}`,
+    );
   }
-  if (driver === 'redis' && (options.redis === undefined || options.redis === null || options.redis === '')) {
+  if (
+    driver === 'redis' &&
+    (options.redis === undefined || options.redis === null || options.redis === '')
+  ) {
     throw new StoreConfigurationError(
       "StoreModule has no Redis to use: set options.redis (a URL such as 'redis://localhost:6379', ioredis options, " +
         "{ cluster }, { sentinel } or { client }), or set options.driver: 'memory' for the embedded driver",
     );
   }
   if (driver === 'memory' && options.redis !== undefined) {
-    throw new StoreConfigurationError("options.redis and driver: 'memory' contradict each other: remove one");
+    throw new StoreConfigurationError(
+      "options.redis and driver: 'memory' contradict each other: remove one",
+    );
   }
   return driver;
 }
 
 /** The names of `T`'s methods. */
-type MethodOf<T> = { [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T];
+type MethodOf<T> = {
+  [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
+}[keyof T];
 
 /** Every method of `StoreDriver`; a method added to the interface and not here fails to compile (below). */
 const DRIVER_METHODS = [
@@ -141,12 +169,23 @@ const DRIVER_METHODS = [
 ] as const satisfies ReadonlyArray<MethodOf<StoreDriver>>;
 
 /** Every method of `StreamDriver` (`driver.streams`), checked the same way. */
-const STREAM_METHODS = ['add', 'createGroup', 'readPending', 'claimIdle', 'renew', 'ack', 'range', 'openReader', 'close'] as const satisfies ReadonlyArray<
-  MethodOf<StreamDriver>
->;
+const STREAM_METHODS = [
+  'add',
+  'createGroup',
+  'readPending',
+  'claimIdle',
+  'renew',
+  'ack',
+  'range',
+  'openReader',
+  'close',
+] as const satisfies ReadonlyArray<MethodOf<StreamDriver>>;
 
 // Compiles only while the two lists name every method of their interfaces.
-const LISTS_COMPLETE: [Exclude<MethodOf<StoreDriver>, (typeof DRIVER_METHODS)[number]> | Exclude<MethodOf<StreamDriver>, (typeof STREAM_METHODS)[number]>] extends [never]
+const LISTS_COMPLETE: [
+  | Exclude<MethodOf<StoreDriver>, (typeof DRIVER_METHODS)[number]>
+  | Exclude<MethodOf<StreamDriver>, (typeof STREAM_METHODS)[number]>,
+] extends [never]
   ? true
   : never = true;
 void LISTS_COMPLETE;
@@ -158,12 +197,16 @@ void LISTS_COMPLETE;
  */
 function resolveDriverInstance(driver: object, options: StoreModuleOptions): StoreDriver {
   if (typeof (driver as { then?: unknown }).then === 'function') {
-    throw new StoreConfigurationError('options.driver is a Promise: pass the driver itself (await it in the useFactory of forRootAsync)');
+    throw new StoreConfigurationError(
+      'options.driver is a Promise: pass the driver itself (await it in the useFactory of forRootAsync)',
+    );
   }
   const instance = driver as Partial<StoreDriver>;
   const missing = missingMembers(driver, DRIVER_METHODS, ['client']);
-  if (instance.kind !== 'redis' && instance.kind !== 'memory') missing.push("kind ('redis' or 'memory')");
-  if (typeof instance.streams === 'object' && instance.streams !== null) missing.push(...missingMembers(instance.streams, STREAM_METHODS, [], 'streams.'));
+  if (instance.kind !== 'redis' && instance.kind !== 'memory')
+    missing.push("kind ('redis' or 'memory')");
+  if (typeof instance.streams === 'object' && instance.streams !== null)
+    missing.push(...missingMembers(instance.streams, STREAM_METHODS, [], 'streams.'));
   else missing.push('streams');
   if (missing.length > 0) {
     throw new StoreConfigurationError(
@@ -172,7 +215,9 @@ function resolveDriverInstance(driver: object, options: StoreModuleOptions): Sto
     );
   }
   if (options.redis !== undefined) {
-    throw new StoreConfigurationError('options.redis and a driver instance (options.driver) contradict each other: the instance brings its own connection; remove one');
+    throw new StoreConfigurationError(
+      'options.redis and a driver instance (options.driver) contradict each other: the instance brings its own connection; remove one',
+    );
   }
   return driver as StoreDriver;
 }
@@ -190,7 +235,8 @@ function resolveKeyPrefix(prefix: unknown): string {
 function resolveInternalSegment(segment: unknown): string {
   if (segment === undefined) return STORE_DEFAULTS.internalSegment;
   const problem = segmentProblem(segment);
-  if (problem !== null) throw new StoreConfigurationError(`options.internalSegment ${describe(segment)} ${problem}`);
+  if (problem !== null)
+    throw new StoreConfigurationError(`options.internalSegment ${describe(segment)} ${problem}`);
   return segment as string;
 }
 
@@ -198,7 +244,9 @@ function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {
   if (l1 === undefined || l1 === false) return null;
   const options = l1 === true ? {} : l1;
   if (options === null || typeof options !== 'object') {
-    throw new StoreConfigurationError(`options.l1 must be true, false or { maxEntries, ttl }, got ${describe(l1)}`);
+    throw new StoreConfigurationError(
+      `options.l1 must be true, false or { maxEntries, ttl }, got ${describe(l1)}`,
+    );
   }
   return {
     maxEntries: positiveInteger(options.maxEntries, 'l1.maxEntries', STORE_DEFAULTS.l1.maxEntries),
@@ -209,19 +257,28 @@ function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {
 function resolvePubSub(pubsub: StoreModuleOptions['pubsub']): ResolvedStoreOptions['pubsub'] {
   if (pubsub === undefined) return { ...STORE_DEFAULTS.pubsub };
   if (pubsub === null || typeof pubsub !== 'object') {
-    throw new StoreConfigurationError(`options.pubsub must be { sharded?, lingerMs? }, got ${describe(pubsub)}`);
+    throw new StoreConfigurationError(
+      `options.pubsub must be { sharded?, lingerMs? }, got ${describe(pubsub)}`,
+    );
   }
   if (pubsub.sharded !== undefined && typeof pubsub.sharded !== 'boolean') {
-    throw new StoreConfigurationError(`options.pubsub.sharded must be a boolean, got ${describe(pubsub.sharded)}`);
+    throw new StoreConfigurationError(
+      `options.pubsub.sharded must be a boolean, got ${describe(pubsub.sharded)}`,
+    );
   }
-  const lingerMs = pubsub.lingerMs === 0 ? 0 : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', STORE_DEFAULTS.pubsub.lingerMs);
+  const lingerMs =
+    pubsub.lingerMs === 0
+      ? 0
+      : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', STORE_DEFAULTS.pubsub.lingerMs);
   return { sharded: pubsub.sharded ?? STORE_DEFAULTS.pubsub.sharded, lingerMs };
 }
 
 function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {
   if (serializer === undefined) return new JsonSerializer();
   if (typeof serializer?.serialize !== 'function' || typeof serializer.deserialize !== 'function') {
-    throw new StoreConfigurationError('options.serializer must have serialize(value) and deserialize(raw) methods');
+    throw new StoreConfigurationError(
+      'options.serializer must have serialize(value) and deserialize(raw) methods',
+    );
   }
   return serializer;
 }
@@ -237,7 +294,9 @@ function configTtl(ttl: unknown, name: string): number {
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new StoreConfigurationError(`options.${name} must be a positive integer, got ${describe(value)}`);
+    throw new StoreConfigurationError(
+      `options.${name} must be a positive integer, got ${describe(value)}`,
+    );
   }
   return value;
 }

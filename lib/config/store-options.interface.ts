@@ -6,8 +6,12 @@ import type { StoreRateLimitOptions } from '../nest/rate-limit/rate-limit-option
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import type { StoreDriver } from '../drivers/store-driver.interface.js';
 
-export type { StoreClusterConnection, StoreExistingClient, StoreRedisConnection, StoreSentinelConnection } from '../drivers/redis/redis-connection.options.js';
-
+export type {
+  StoreClusterConnection,
+  StoreExistingClient,
+  StoreRedisConnection,
+  StoreSentinelConnection,
+} from '../drivers/redis/redis-connection.options.js';
 
 /** Options of the embedded memory driver. */
 export interface StoreMemoryOptions {

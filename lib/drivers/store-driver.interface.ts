@@ -128,7 +128,11 @@ export interface StoreDriver {
    * when missing). `expect` names the type to ask for first; the other costs a second command.
    * A key of another type rejects with `StoreCommandError` (WRONGTYPE).
    */
-  read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>, expect: 'string' | 'hash'): Promise<R>;
+  read<R>(
+    key: string,
+    decode: (raw: RawValue) => R | PromiseLike<R>,
+    expect: 'string' | 'hash',
+  ): Promise<R>;
   /** Reads many keys, each a string, a hash (its fields) or `null`; split per key on a Cluster. */
   mget(keys: string[]): Promise<RawValue[]>;
   set(key: string, value: string, ttlMs?: number): Promise<void>;
@@ -171,7 +175,11 @@ export interface StoreDriver {
    * key is looked at, blocking it for `args.blockMs` when a consume is refused. Redis runs
    * `script.lua` (by SHA; checks made in one turn may share a call), the memory driver `script.memory`.
    */
-  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply>;
+  rateLimit(
+    script: RateLimitScript,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
+  ): Promise<RawRateLimitReply>;
 
   /**
    * Calls `listener` each time the subscriber connection is back after a loss (messages published

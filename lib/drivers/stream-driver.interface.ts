@@ -30,7 +30,13 @@ export type StreamGroupStart = '$' | '0';
  */
 export interface StreamReader {
   /** Entries never delivered to the group (`>`), now delivered to `consumer`; waits up to `blockMs` for some; `[]` if none came. */
-  readNew(key: string, group: string, consumer: string, count: number, blockMs: number): Promise<RawDelivery[]>;
+  readNew(
+    key: string,
+    group: string,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<RawDelivery[]>;
   /** Resolves once the reader is closed, by `close()` or by the driver closing. */
   readonly closed: Promise<void>;
   /** Closes the connection; a read under way ends (rejects, or resolves empty). */
@@ -48,9 +54,22 @@ export interface StreamDriver {
   /** XGROUP CREATE ... MKSTREAM; a group that already exists is left as it is. */
   createGroup(key: string, group: string, start: StreamGroupStart): Promise<void>;
   /** XREADGROUP from `consumer`'s own pending list, ids after `afterId` (history: counts another delivery). */
-  readPending(key: string, group: string, consumer: string, afterId: string, count: number): Promise<RawDelivery[]>;
+  readPending(
+    key: string,
+    group: string,
+    consumer: string,
+    afterId: string,
+    count: number,
+  ): Promise<RawDelivery[]>;
   /** XAUTOCLAIM: takes over up to `count` entries pending at least `minIdleMs`, scanning from `cursor`. */
-  claimIdle(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, count: number): Promise<RawClaim>;
+  claimIdle(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<RawClaim>;
   /** Resets the idle time of those `ids` that `consumer` still owns (its lease on them), without counting a delivery. */
   renew(key: string, group: string, consumer: string, ids: string[]): Promise<void>;
   /** XACK; resolves to how many of `ids` were pending. */

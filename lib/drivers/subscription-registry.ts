@@ -2,9 +2,13 @@ import type { Logger } from '@nestjs/common';
 import type { RawMessageListener, Unsubscribe } from './store-driver.interface.js';
 
 /** The registries' listener-error handler: a throwing subscriber is logged, never propagated. */
-export function logListenerError(logger: Pick<Logger, 'error'>): (error: unknown, name: string) => void {
+export function logListenerError(
+  logger: Pick<Logger, 'error'>,
+): (error: unknown, name: string) => void {
   return (error, name) =>
-    logger.error(`A subscriber of "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    logger.error(
+      `A subscriber of "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
 }
 
 /** How a registry tells the server about the first listener of a name and the last one leaving. */

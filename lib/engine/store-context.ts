@@ -37,10 +37,20 @@ export interface StoreContext {
 }
 
 /** Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted. */
-export function createStoreContext(driver: StoreDriver, options: ResolvedStoreOptions): StoreContext {
+export function createStoreContext(
+  driver: StoreDriver,
+  options: ResolvedStoreOptions,
+): StoreContext {
   const logger = new Logger('StoreService');
   const l1 = options.l1 ? new L1Tier(options.l1.maxEntries, options.l1.ttlMs) : null;
-  const bus = l1 ? new InvalidationBus(driver, new KeySpace(options.keyPrefix, options.internalSegment).internalChannel('bus:l1'), l1, logger) : null;
+  const bus = l1
+    ? new InvalidationBus(
+        driver,
+        new KeySpace(options.keyPrefix, options.internalSegment).internalChannel('bus:l1'),
+        l1,
+        logger,
+      )
+    : null;
   const channels = new ChannelBridge(driver, options.pubsub.lingerMs);
   const malformed = new MalformedMessages(logger);
   const evictions = new EvictionRetries(driver, logger);

@@ -3,7 +3,8 @@
  * nestjs-store acts on, and any other a server may send (`ERR`, `NOPERM`, a module's own, …).
  * `string & {}` keeps the known codes offered by editors while any string is still accepted.
  */
-export type StoreReplyCode = 'WRONGTYPE' | 'NOGROUP' | 'NOSCRIPT' | 'BUSYGROUP' | 'ERR' | (string & {});
+export type StoreReplyCode =
+  'WRONGTYPE' | 'NOGROUP' | 'NOSCRIPT' | 'BUSYGROUP' | 'ERR' | (string & {});
 
 /** Redis words every error reply as `<CODE> <text>`, the code in capitals. */
 const LEADING_CODE = /^([A-Z][A-Z0-9_]*)(?= |$)/;
@@ -13,7 +14,8 @@ const LEADING_CODE = /^([A-Z][A-Z0-9_]*)(?= |$)/;
  * `ERR Error running script (call to f_<sha>): @user_script:<line>: <CODE> <text>`; the code that
  * matters is the inner one (Redis 7 passes the command's own reply through).
  */
-const SCRIPT_CALL_FAILURE = /^ERR Error running script \(call to [^)]*\): @\w+: ?\d+: ([A-Z][A-Z0-9_]*)(?= |$)/;
+const SCRIPT_CALL_FAILURE =
+  /^ERR Error running script \(call to [^)]*\): @\w+: ?\d+: ([A-Z][A-Z0-9_]*)(?= |$)/;
 
 /**
  * The Redis error code of a server reply error (an ioredis `ReplyError`, or an `Error` worded like

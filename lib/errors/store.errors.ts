@@ -24,7 +24,11 @@ export type StoreErrorCode =
 /** The codes of `StoreValidationError` and its subclasses: arguments refused before anything was sent. */
 export type StoreValidationErrorCode = Extract<
   StoreErrorCode,
-  'STORE_INVALID_ARGUMENT' | 'STORE_INVALID_NAME' | 'STORE_RESERVED_NAME' | 'STORE_INVALID_KEY' | 'STORE_INVALID_TTL'
+  | 'STORE_INVALID_ARGUMENT'
+  | 'STORE_INVALID_NAME'
+  | 'STORE_RESERVED_NAME'
+  | 'STORE_INVALID_KEY'
+  | 'STORE_INVALID_TTL'
 >;
 
 /**
@@ -78,8 +82,14 @@ export class StoreSerializationError extends StoreError {
   /** `serialize` when writing, `deserialize` when reading a stored value or message. */
   readonly direction: 'serialize' | 'deserialize';
 
-  constructor(key: string, direction: 'serialize' | 'deserialize', reason: string, cause?: unknown) {
-    const verb = direction === 'serialize' ? 'serialize the value for' : 'deserialize the stored value of';
+  constructor(
+    key: string,
+    direction: 'serialize' | 'deserialize',
+    reason: string,
+    cause?: unknown,
+  ) {
+    const verb =
+      direction === 'serialize' ? 'serialize the value for' : 'deserialize the stored value of';
     super('STORE_SERIALIZATION', `Cannot ${verb} key "${key}": ${reason}`, { cause });
     this.key = key;
     this.direction = direction;
@@ -96,7 +106,10 @@ export class StoreValueTooLargeError extends StoreError {
   readonly limit: number;
 
   constructor(key: string, size: number, limit: number) {
-    super('STORE_VALUE_TOO_LARGE', `Value for key "${key}" is ${size} bytes, over the ${limit}-byte limit (maxValueSize)`);
+    super(
+      'STORE_VALUE_TOO_LARGE',
+      `Value for key "${key}" is ${size} bytes, over the ${limit}-byte limit (maxValueSize)`,
+    );
     this.key = key;
     this.size = size;
     this.limit = limit;
@@ -106,7 +119,9 @@ export class StoreValueTooLargeError extends StoreError {
 /** Redis could not be reached in time (down, reconnecting, timed out). Safe to treat as "cache unavailable". */
 export class StoreConnectionError extends StoreError {
   constructor(operation: string, cause: unknown) {
-    super('STORE_CONNECTION', `Store unavailable during ${operation}: ${messageOf(cause)}`, { cause });
+    super('STORE_CONNECTION', `Store unavailable during ${operation}: ${messageOf(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -124,7 +139,11 @@ export class StoreCommandError extends StoreError {
    * @param replyCode The reply's code. By default read from `cause`, worded as Redis words it
    *   (`new Error('WRONGTYPE …')`), so a driver written before this field existed still sets it.
    */
-  constructor(operation: string, cause: unknown, replyCode: StoreReplyCode | undefined = replyCodeOf(cause)) {
+  constructor(
+    operation: string,
+    cause: unknown,
+    replyCode: StoreReplyCode | undefined = replyCodeOf(cause),
+  ) {
     super('STORE_COMMAND', `Store rejected ${operation}: ${messageOf(cause)}`, { cause });
     this.replyCode = replyCode;
   }
@@ -152,7 +171,10 @@ export class StoreLoaderTimeoutError extends StoreError {
   readonly timeoutMs: number;
 
   constructor(key: string, timeoutMs: number) {
-    super('STORE_LOADER_TIMEOUT', `Loader for key "${key}" did not finish within ${timeoutMs} ms (hardTimeout)`);
+    super(
+      'STORE_LOADER_TIMEOUT',
+      `Loader for key "${key}" did not finish within ${timeoutMs} ms (hardTimeout)`,
+    );
     this.key = key;
     this.timeoutMs = timeoutMs;
   }
@@ -179,7 +201,8 @@ export function messageOf(cause: unknown): string {
 
 /** Renders a rejected argument for an error message without throwing on exotic values. */
 export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'symbol' || typeof value === 'function') return String(value);
   if (value === undefined || value === null || typeof value !== 'object') return String(value);

@@ -2,7 +2,6 @@ import { escapeGlob } from '../common/glob.js';
 import { segmentProblem } from '../common/validation.js';
 import { StoreInvalidKeyError, StoreValidationError, describe } from '../errors/store.errors.js';
 
-
 /**
  * Builds every Redis name one store (or namespace) uses. User names are the user's own:
  *
@@ -103,12 +102,17 @@ export class KeySpace {
   }
 
   private namesInternal(name: string): boolean {
-    return this.scope === '' && (name.startsWith(this.reservedHead) || name === this.internalSegment);
+    return (
+      this.scope === '' && (name.startsWith(this.reservedHead) || name === this.internalSegment)
+    );
   }
 
   private assertNotInternal(name: string, what: string): void {
     if (this.namesInternal(name)) {
-      throw new StoreValidationError(`Invalid ${what} ${describe(name)}: ${this.reservedReason()}`, 'STORE_RESERVED_NAME');
+      throw new StoreValidationError(
+        `Invalid ${what} ${describe(name)}: ${this.reservedReason()}`,
+        'STORE_RESERVED_NAME',
+      );
     }
   }
 
@@ -122,12 +126,20 @@ export class KeySpace {
  * glob characters, other than the internal segment. Rejected rather than encoded, so the Redis
  * names stay exactly what the user wrote.
  */
-export function assertNamespaceName(name: unknown, internalSegment: string): asserts name is string {
+export function assertNamespaceName(
+  name: unknown,
+  internalSegment: string,
+): asserts name is string {
   const reason = namespaceNameProblem(name, internalSegment);
-  if (reason !== null) throw new StoreValidationError(`Invalid namespace ${describe(name)}: ${reason}`, 'STORE_INVALID_NAME');
+  if (reason !== null)
+    throw new StoreValidationError(
+      `Invalid namespace ${describe(name)}: ${reason}`,
+      'STORE_INVALID_NAME',
+    );
 }
 
 function namespaceNameProblem(name: unknown, internalSegment: string): string | null {
-  if (name === internalSegment) return `is the library's internal segment (options.internalSegment)`;
+  if (name === internalSegment)
+    return `is the library's internal segment (options.internalSegment)`;
   return segmentProblem(name);
 }

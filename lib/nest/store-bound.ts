@@ -15,7 +15,11 @@ const bound = new WeakMap<object, Map<string, Type<object>>>();
  * strategy), memoized so a decorator used on many routes yields one class. For the default store,
  * `base` itself. The subclass reports `name` through the `storeName` getter of `base`.
  */
-export function bindToStore<T extends Type<object>>(base: T, name: string | undefined, dependencies: (tokens: StoreTokens) => StoreBoundDependency[]): T {
+export function bindToStore<T extends Type<object>>(
+  base: T,
+  name: string | undefined,
+  dependencies: (tokens: StoreTokens) => StoreBoundDependency[],
+): T {
   const storeName = name ?? DEFAULT_STORE_NAME;
   if (storeName === DEFAULT_STORE_NAME) return base;
   let byName = bound.get(base);
@@ -28,7 +32,11 @@ export function bindToStore<T extends Type<object>>(base: T, name: string | unde
   return subclass as T;
 }
 
-function createBound(base: Type<object>, tokens: StoreTokens, dependencies: (tokens: StoreTokens) => StoreBoundDependency[]): Type<object> {
+function createBound(
+  base: Type<object>,
+  tokens: StoreTokens,
+  dependencies: (tokens: StoreTokens) => StoreBoundDependency[],
+): Type<object> {
   const subclass = class extends base {};
   dependencies(tokens).forEach((dependency, index) => {
     Inject(dependency.token)(subclass, undefined, index);

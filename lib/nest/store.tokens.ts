@@ -3,7 +3,13 @@ import { STORE_CACHE_DECORATOR_OPTIONS } from './cache/cache.constants.js';
 import { describe, StoreConfigurationError } from '../errors/store.errors.js';
 import { STORE_RATE_LIMIT_OPTIONS } from './rate-limit/rate-limit.constants.js';
 import { RateLimiterService } from '../engine/rate-limit/rate-limiter.service.js';
-import { STORE_CONTEXT, STORE_DRIVER, STORE_MODULE_OPTIONS, STORE_RESOLVED_OPTIONS, STORE_ROOT } from './store.constants.js';
+import {
+  STORE_CONTEXT,
+  STORE_DRIVER,
+  STORE_MODULE_OPTIONS,
+  STORE_RESOLVED_OPTIONS,
+  STORE_ROOT,
+} from './store.constants.js';
 import { StoreService } from '../store/store.service.js';
 
 /** The name of the store `forRoot` registers when it is given no `name`. */
@@ -88,7 +94,9 @@ export function getRateLimiterToken(name?: string): InjectionToken {
 export function assertStoreName(name: unknown, where: string): string {
   if (name === undefined) return DEFAULT_STORE_NAME;
   if (typeof name !== 'string' || name.length === 0 || name.length > 100 || name.trim() !== name) {
-    throw new StoreConfigurationError(`${where}: invalid store name ${describe(name)}: expected a non-empty string of at most 100 characters, without surrounding spaces`);
+    throw new StoreConfigurationError(
+      `${where}: invalid store name ${describe(name)}: expected a non-empty string of at most 100 characters, without surrounding spaces`,
+    );
   }
   return name;
 }

@@ -9,7 +9,10 @@ import { StoreService } from '../store/store.service.js';
  * Decorated provider methods and `@OnChannel` listeners use it, so a feature module with
  * `forFeature({ namespace })` caches and listens in its namespace.
  */
-export function storeVisibleTo(wrapper: InstanceWrapper, token: InjectionToken): StoreService | undefined {
+export function storeVisibleTo(
+  wrapper: InstanceWrapper,
+  token: InjectionToken,
+): StoreService | undefined {
   const host = wrapper.host;
   if (!host) return undefined;
   const own: unknown = host.providers.get(token)?.instance;

@@ -15,7 +15,12 @@ export function jsonLoss(value: unknown): string | null {
 
 /** Whether JSON gives `value` back as it is (the fast path of `jsonLoss`, same rules). */
 function roundTrips(value: unknown): boolean {
-  if (typeof value !== 'object') return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  if (typeof value !== 'object')
+    return (
+      typeof value === 'string' ||
+      typeof value === 'boolean' ||
+      (typeof value === 'number' && Number.isFinite(value))
+    );
   if (value === null) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) if (!roundTrips(value[i])) return false;
@@ -23,7 +28,8 @@ function roundTrips(value: unknown): boolean {
   }
   if (!isPlainObject(value)) return false;
   const keys = Object.keys(value);
-  for (let i = 0; i < keys.length; i++) if (!roundTrips((value as Record<string, unknown>)[keys[i]])) return false;
+  for (let i = 0; i < keys.length; i++)
+    if (!roundTrips((value as Record<string, unknown>)[keys[i]])) return false;
   return true;
 }
 
@@ -77,5 +83,8 @@ function isPlainObject(value: object): boolean {
 }
 
 function describePath(path: Array<string | number>): string {
-  return path.reduce<string>((text, step) => (typeof step === 'number' ? `${text}[${step}]` : `${text}.${step}`), 'value');
+  return path.reduce<string>(
+    (text, step) => (typeof step === 'number' ? `${text}[${step}]` : `${text}.${step}`),
+    'value',
+  );
 }

@@ -12,7 +12,8 @@ import type { StoreSerializer } from './serializer.interface.js';
 export class JsonSerializer implements StoreSerializer {
   /** @inheritdoc */
   serialize(value: unknown): string | undefined {
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return undefined;
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol')
+      return undefined;
     const loss = jsonLoss(value);
     if (loss !== null) throw new TypeError(`${loss}: JSON would not read it back as it was`);
     return JSON.stringify(value);

@@ -5,8 +5,20 @@ import type { CacheLookup, StoreCacheOptions } from '../engine/cache/cache-optio
 import { resolveCacheOptions } from '../engine/cache/cache-options.resolver.js';
 import { EntryStore, type StoredValue } from '../engine/cache/entry-store.js';
 import { optionalTtlToMs, ttlToMs, type Ttl } from '../common/ttl.js';
-import { assertFunction, assertKey, assertKeys, assertName, assertSafeInteger, assertTags } from '../common/validation.js';
-import { rawValue, type RawEntry, type RawHash, type StoreConnectionState } from '../drivers/store-driver.interface.js';
+import {
+  assertFunction,
+  assertKey,
+  assertKeys,
+  assertName,
+  assertSafeInteger,
+  assertTags,
+} from '../common/validation.js';
+import {
+  rawValue,
+  type RawEntry,
+  type RawHash,
+  type StoreConnectionState,
+} from '../drivers/store-driver.interface.js';
 import {
   StoreCommandError,
   StoreSerializationError,
@@ -16,10 +28,21 @@ import {
   describe,
 } from '../errors/store.errors.js';
 import { KeySpace } from '../keys/key-space.js';
-import { StorePubSub, type StoreMessageHandler, type StorePatternMessage, type StoreSubscriptionTarget } from '../engine/pubsub/store-pubsub.js';
+import {
+  StorePubSub,
+  type StoreMessageHandler,
+  type StorePatternMessage,
+  type StoreSubscriptionTarget,
+} from '../engine/pubsub/store-pubsub.js';
 import { appendToStream, openStream, replayFrom } from '../engine/pubsub/streams/store-streams.js';
 import type { StreamSource } from '../engine/pubsub/streams/stream-source.js';
-import type { StoreAppendOptions, StoreReplayOptions, StoreStreamOptions, StreamEntry, StreamMessage } from '../engine/pubsub/streams/stream.interfaces.js';
+import type {
+  StoreAppendOptions,
+  StoreReplayOptions,
+  StoreStreamOptions,
+  StreamEntry,
+  StreamMessage,
+} from '../engine/pubsub/streams/stream.interfaces.js';
 import type { StoreContext } from '../engine/store-context.js';
 import { publishCacheL1Hit } from '../telemetry/cache.telemetry.js';
 import { publishConnectionStates } from '../telemetry/connection.telemetry.js';
@@ -71,13 +94,19 @@ export class StoreService {
   /** The root store over a context (the module does this, once per store; the store's connection states are published from then on). */
   static fromContext(context: StoreContext): StoreService {
     publishConnectionStates(context.driver, context.options.keyPrefix);
-    return new StoreService(context, new KeySpace(context.options.keyPrefix, context.options.internalSegment));
+    return new StoreService(
+      context,
+      new KeySpace(context.options.keyPrefix, context.options.internalSegment),
+    );
   }
 
   /** The raw ioredis client (standalone, Sentinel or Cluster), for what this API does not cover. Throws on the memory driver. */
   get client(): Redis | Cluster {
     const client = this.context.driver.client;
-    if (!client) throw new StoreUnsupportedError("client is not available on the memory driver (driver: 'memory')");
+    if (!client)
+      throw new StoreUnsupportedError(
+        "client is not available on the memory driver (driver: 'memory')",
+      );
     return client;
   }
 
@@ -102,7 +131,11 @@ export class StoreService {
     }
     const generation = l1?.generation ?? 0;
     // The hottest path: decoding rides on the command's promise (no async wrapper, no extra hop).
-    return this.context.driver.read(fullKey, (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)), 'string');
+    return this.context.driver.read(
+      fullKey,
+      (raw) => (raw === null ? null : this.decode<T>(key, fullKey, raw, generation)),
+      'string',
+    );
   }
 
   /** Writes a value, replacing any previous one. Rejects unstorable values and bad options before writing. */
@@ -113,7 +146,8 @@ export class StoreService {
     } catch (error) {
       return Promise.reject(error);
     }
-    if (write.tagKeys.length === 0 && !this.context.bus) return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
+    if (write.tagKeys.length === 0 && !this.context.bus)
+      return this.context.driver.set(write.fullKey, write.payload, write.ttlMs);
     return this.context.writes.track(this.writeAnnounced(write));
   }
 
@@ -168,12 +202,16 @@ export class StoreService {
    */
   async ttl(key: string): Promise<number | null> {
     const fullKey = this.dataKey(key);
-    const [ms, raw] = await Promise.all([this.context.driver.pttl(fullKey), this.context.driver.read(fullKey, rawValue, 'string')]);
+    const [ms, raw] = await Promise.all([
+      this.context.driver.pttl(fullKey),
+      this.context.driver.read(fullKey, rawValue, 'string'),
+    ]);
     if (ms === -2 || raw === null) return null;
     const stored = await this.liveEntry(key, raw);
     if (stored === null) return null;
     const freshUntil = stored.meta?.f;
-    const leftMs = freshUntil === undefined ? ms : Math.min(ms === -1 ? Infinity : ms, freshUntil - Date.now());
+    const leftMs =
+      freshUntil === undefined ? ms : Math.min(ms === -1 ? Infinity : ms, freshUntil - Date.now());
     return leftMs === -1 ? -1 : leftMs / 1000;
   }
 
@@ -183,14 +221,22 @@ export class StoreService {
     if (fullKeys.length === 0) return [];
     const generation = this.context.l1?.generation ?? 0;
     const raws = await this.context.driver.mget(fullKeys);
-    return Promise.all(raws.map((raw, i) => (raw === null ? null : this.decode<T>(keys[i], fullKeys[i], raw, generation))));
+    return Promise.all(
+      raws.map((raw, i) =>
+        raw === null ? null : this.decode<T>(keys[i], fullKeys[i], raw, generation),
+      ),
+    );
   }
 
   /** Writes many entries at once (pipelined; any slots on a Cluster). Every entry is validated before any is written. */
   async mset<T>(entries: Array<StoreEntry<T>>): Promise<void> {
-    if (!Array.isArray(entries)) throw new StoreValidationError(`mset expects an array of { key, value } entries, got ${describe(entries)}`);
+    if (!Array.isArray(entries))
+      throw new StoreValidationError(
+        `mset expects an array of { key, value } entries, got ${describe(entries)}`,
+      );
     const writes = entries.map((entry) => {
-      if (entry === null || typeof entry !== 'object') throw new StoreValidationError(`mset entry ${describe(entry)} must be { key, value }`);
+      if (entry === null || typeof entry !== 'object')
+        throw new StoreValidationError(`mset entry ${describe(entry)} must be { key, value }`);
       return this.prepare(entry.key, entry.value, entry);
     });
     if (writes.length === 0) return;
@@ -218,7 +264,11 @@ export class StoreService {
   }
 
   /** Like `getOrSet`, and says where the value came from: `hit`, `miss` (loaded now) or `stale` (within grace). */
-  getOrSetWithStatus<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<CacheLookup<T>> {
+  getOrSetWithStatus<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options?: StoreCacheOptions,
+  ): Promise<CacheLookup<T>> {
     let call: CacheCall<T>;
     try {
       call = this.cacheCall(key, loader, options);
@@ -234,7 +284,10 @@ export class StoreService {
    * never served again.
    */
   async invalidateTags(tags: string[]): Promise<void> {
-    if (!Array.isArray(tags)) throw new StoreValidationError(`invalidateTags expects an array of tags, got ${describe(tags)}`);
+    if (!Array.isArray(tags))
+      throw new StoreValidationError(
+        `invalidateTags expects an array of tags, got ${describe(tags)}`,
+      );
     const tagKeys = this.tagKeys(tags);
     if (tagKeys.length === 0) return;
     this.context.l1?.deleteTags(tagKeys);
@@ -263,7 +316,10 @@ export class StoreService {
    * that cannot be deserialized are skipped, counted and logged; a throwing handler is logged and
    * keeps its subscription. Resolves, once subscribed, to an unsubscribe function.
    */
-  subscribe<T>(target: StoreSubscriptionTarget, handler: StoreMessageHandler<T>): Promise<() => Promise<void>> {
+  subscribe<T>(
+    target: StoreSubscriptionTarget,
+    handler: StoreMessageHandler<T>,
+  ): Promise<() => Promise<void>> {
     return this.pubsub.subscribe(target, handler);
   }
 
@@ -367,15 +423,26 @@ export class StoreService {
     return this.keys.channel(name);
   }
 
-  private cacheCall<T>(key: string, loader: () => T | Promise<T>, options: StoreCacheOptions | undefined): CacheCall<T> {
+  private cacheCall<T>(
+    key: string,
+    loader: () => T | Promise<T>,
+    options: StoreCacheOptions | undefined,
+  ): CacheCall<T> {
     const fullKey = this.dataKey(key);
     assertFunction(loader, 'loader');
-    const resolved = resolveCacheOptions(options, this.context.options.defaultTtlMs, (tags) => this.tagKeys(tags));
+    const resolved = resolveCacheOptions(options, this.context.options.defaultTtlMs, (tags) =>
+      this.tagKeys(tags),
+    );
     return { key, fullKey, lockKey: this.keys.lock(key), loader, options: resolved };
   }
 
   /** Plain values decode synchronously; entries are checked (tags, freshness) and may go to L1. */
-  private decode<T>(key: string, fullKey: string, raw: string | RawHash, generation: number): T | null | Promise<T | null> {
+  private decode<T>(
+    key: string,
+    fullKey: string,
+    raw: string | RawHash,
+    generation: number,
+  ): T | null | Promise<T | null> {
     if (typeof raw === 'string') return this.entries.deserialize<T>(key, raw);
     return this.entries.read<T>(key, raw).then((stored) => {
       if (stored === null || isStale(stored.meta, Date.now())) return null;
@@ -388,20 +455,30 @@ export class StoreService {
     const meta = stored.meta;
     if (!this.context.l1 || meta === null) return;
     const tagKeys = (meta.s ?? []).map(([tagKey]) => tagKey);
-    this.context.l1.set(fullKey, { value: stored.value, tagKeys, freshUntil: meta.f, delta: meta.d }, generation);
+    this.context.l1.set(
+      fullKey,
+      { value: stored.value, tagKeys, freshUntil: meta.f, delta: meta.d },
+      generation,
+    );
   }
 
   /** A write that needs tag stamps or an L1 announcement. */
   private async writeAnnounced(write: PreparedWrite): Promise<void> {
     const stored = await this.stored(write);
     const driver = this.context.driver;
-    await (typeof stored === 'string' ? driver.set(write.fullKey, stored, write.ttlMs) : driver.setHash(write.fullKey, stored, write.ttlMs));
+    await (typeof stored === 'string'
+      ? driver.set(write.fullKey, stored, write.ttlMs)
+      : driver.setHash(write.fullKey, stored, write.ttlMs));
     this.context.bus?.keysChanged([write.fullKey]);
   }
 
   private async writeMany(writes: PreparedWrite[]): Promise<void> {
     const raw: RawEntry[] = await Promise.all(
-      writes.map(async (write) => ({ key: write.fullKey, value: await this.stored(write), ttlMs: write.ttlMs })),
+      writes.map(async (write) => ({
+        key: write.fullKey,
+        value: await this.stored(write),
+        ttlMs: write.ttlMs,
+      })),
     );
     await this.context.driver.mset(raw);
     this.context.bus?.keysChanged(raw.map((entry) => entry.key));
@@ -411,14 +488,21 @@ export class StoreService {
   private async stored(write: PreparedWrite): Promise<string | RawHash> {
     if (write.tagKeys.length === 0) return write.payload;
     const stamps = await this.entries.stamps(write.tagKeys, write.ttlMs);
-    return this.entries.encode(write.payload, stamps, write.ttlMs === undefined ? {} : { f: Date.now() + write.ttlMs });
+    return this.entries.encode(
+      write.payload,
+      stamps,
+      write.ttlMs === undefined ? {} : { f: Date.now() + write.ttlMs },
+    );
   }
 
   /**
    * What `get` would serve of a stored value, with its metadata: `null` when invalidated or stale.
    * A value this serializer cannot read still counts as present.
    */
-  private async liveEntry(key: string, raw: string | RawHash): Promise<StoredValue<unknown> | null> {
+  private async liveEntry(
+    key: string,
+    raw: string | RawHash,
+  ): Promise<StoredValue<unknown> | null> {
     if (typeof raw === 'string') return { value: raw, meta: null };
     const stored = await this.entries.read(key, raw).catch((error: unknown) => {
       if (error instanceof StoreSerializationError) return { value: undefined, meta: null };
@@ -433,11 +517,19 @@ export class StoreService {
       return await this.context.driver.incrBy(fullKey, by);
     } catch (error) {
       if (!(error instanceof StoreCommandError) || error.replyCode !== 'WRONGTYPE') throw error;
-      throw new StoreWrongTypeError(key, operation, 'it holds a Redis hash (an entry written with tags or by getOrSet) or another non-string type; counters are plain values, written without tags');
+      throw new StoreWrongTypeError(
+        key,
+        operation,
+        'it holds a Redis hash (an entry written with tags or by getOrSet) or another non-string type; counters are plain values, written without tags',
+      );
     }
   }
 
-  private prepare(key: string, value: unknown, options: StoreSetOptions | undefined): PreparedWrite {
+  private prepare(
+    key: string,
+    value: unknown,
+    options: StoreSetOptions | undefined,
+  ): PreparedWrite {
     const fullKey = this.dataKey(key);
     if (options !== undefined && (options === null || typeof options !== 'object')) {
       throw new StoreValidationError(`Options must be an object, got ${describe(options)}`);

@@ -18,7 +18,9 @@ export interface ConnectionStateSource {
 export function publishConnectionStates(driver: ConnectionStateSource, keyPrefix: string): void {
   let previous = driver.connectionState();
   driver.onConnectionState((next) => {
-    const event: ConnectionStateEvent | null = state.hasSubscribers ? { keyPrefix, driver: driver.kind, state: next, previous } : null;
+    const event: ConnectionStateEvent | null = state.hasSubscribers
+      ? { keyPrefix, driver: driver.kind, state: next, previous }
+      : null;
     previous = next;
     if (event) state.publish(event);
   });

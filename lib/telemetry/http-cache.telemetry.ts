@@ -14,9 +14,19 @@ export interface HandlerRef {
  * Publishes `cache.http`: the `X-Cache` status `status` a `@Cacheable` HTTP route answered with.
  * `key` is the route key when the call had one; `reason` says why it bypassed the cache before reading it.
  */
-export function publishCacheHttp(store: string, status: CacheHttpStatus, handler: HandlerRef, key: string | undefined, reason?: string): void {
+export function publishCacheHttp(
+  store: string,
+  status: CacheHttpStatus,
+  handler: HandlerRef,
+  key: string | undefined,
+  reason?: string,
+): void {
   if (!http.hasSubscribers) return;
-  const event: CacheHttpEvent = { store, status, handler: `${handler.className}.${handler.methodName}` };
+  const event: CacheHttpEvent = {
+    store,
+    status,
+    handler: `${handler.className}.${handler.methodName}`,
+  };
   if (key !== undefined) event.key = key;
   if (reason !== undefined) event.reason = reason;
   http.publish(event);

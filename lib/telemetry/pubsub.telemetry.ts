@@ -26,5 +26,10 @@ export function publishPubSubSkipped(space: ChannelSpace, name: string, error: u
 }
 
 function messageEvent(space: ChannelSpace, name: string): PubSubMessageEvent {
-  return { keyPrefix: space.prefix, namespace: space.scope.slice(0, -1), channel: name, redisChannel: space.prefix + space.scope + name };
+  return {
+    keyPrefix: space.prefix,
+    namespace: space.scope.slice(0, -1),
+    channel: name,
+    redisChannel: space.prefix + space.scope + name,
+  };
 }

@@ -12,12 +12,24 @@ export function describeError(error: unknown): string {
  * tell from a connection failure) whose `replyCode` is `reply` when given (`WRONGTYPE`, `NOGROUP`:
  * StoreService and the stream consumer recognise those by that field).
  */
-export async function rejectsWithCommandError(promise: Promise<unknown>, what: string, reply?: StoreReplyCode): Promise<void> {
+export async function rejectsWithCommandError(
+  promise: Promise<unknown>,
+  what: string,
+  reply?: StoreReplyCode,
+): Promise<void> {
   await assert.rejects(
     promise,
     (error: unknown) => {
-      assert.ok(error instanceof StoreCommandError, `${what}: expected a StoreCommandError, got ${describeError(error)}`);
-      if (reply !== undefined) assert.equal(error.replyCode, reply, `${what}: expected the error's replyCode to be ${reply} ("${error.message}")`);
+      assert.ok(
+        error instanceof StoreCommandError,
+        `${what}: expected a StoreCommandError, got ${describeError(error)}`,
+      );
+      if (reply !== undefined)
+        assert.equal(
+          error.replyCode,
+          reply,
+          `${what}: expected the error's replyCode to be ${reply} ("${error.message}")`,
+        );
       return true;
     },
     `${what}: expected a StoreCommandError, but it resolved`,
@@ -26,7 +38,10 @@ export async function rejectsWithCommandError(promise: Promise<unknown>, what: s
 
 /** Asserts a PTTL reply is a live TTL of at most `maxMs` (so it was set in ms, not seconds). */
 export function assertTtl(pttl: number, maxMs: number, what: string): void {
-  assert.ok(Number.isInteger(pttl) && pttl > 0 && pttl <= maxMs, `${what}: expected a TTL in (0, ${maxMs}] ms, got ${pttl}`);
+  assert.ok(
+    Number.isInteger(pttl) && pttl > 0 && pttl <= maxMs,
+    `${what}: expected a TTL in (0, ${maxMs}] ms, got ${pttl}`,
+  );
 }
 
 /** Asserts a PTTL reply is a TTL of at most `maxMs`, or -2 when a busy machine let it run out already. */

@@ -68,7 +68,8 @@ export class ContractScope {
   /** Checks a `publish` receiver count, unless the backend counts only one node's subscribers. */
   receivers(count: number, expected: number, what: string): void {
     assert.equal(typeof count, 'number', `${what}: publish must resolve to a number`);
-    if (!this.settings.nodeLocalPublishCount) assert.equal(count, expected, `${what}: publish must count the receiving subscriptions`);
+    if (!this.settings.nodeLocalPublishCount)
+      assert.equal(count, expected, `${what}: publish must count the receiving subscriptions`);
   }
 
   /**

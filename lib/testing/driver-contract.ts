@@ -56,15 +56,25 @@ export function driverContract(options: DriverContractOptions): DriverContractCa
     for (const definition of definitions) {
       if (definition.needsOtherType && !settings.writeOtherType) continue;
       const prefix = `${runPrefix}${cases.length}:`;
-      cases.push({ name: `${group}: ${definition.title}`, group, run: () => runCase(definition, settings, prefix) });
+      cases.push({
+        name: `${group}: ${definition.title}`,
+        group,
+        run: () => runCase(definition, settings, prefix),
+      });
     }
   }
   return cases;
 }
 
 function resolveSettings(options: DriverContractOptions): ContractSettings {
-  if (options === null || typeof options !== 'object' || typeof options.createDriver !== 'function') {
-    throw new TypeError('driverContract needs { createDriver: () => StoreDriver | Promise<StoreDriver> }');
+  if (
+    options === null ||
+    typeof options !== 'object' ||
+    typeof options.createDriver !== 'function'
+  ) {
+    throw new TypeError(
+      'driverContract needs { createDriver: () => StoreDriver | Promise<StoreDriver> }',
+    );
   }
   return {
     createDriver: options.createDriver,
@@ -76,7 +86,11 @@ function resolveSettings(options: DriverContractOptions): ContractSettings {
 }
 
 /** Runs one case; its drivers are closed either way, and a failure of the case wins over one in cleaning up. */
-async function runCase(definition: CaseDefinition, settings: ContractSettings, prefix: string): Promise<void> {
+async function runCase(
+  definition: CaseDefinition,
+  settings: ContractSettings,
+  prefix: string,
+): Promise<void> {
   const scope = new ContractScope(settings, prefix);
   try {
     await definition.run(scope);

@@ -28,11 +28,22 @@ export type {
   Unsubscribe,
 } from '../drivers/store-driver.interface.js';
 export { rawValue } from '../drivers/store-driver.interface.js';
-export type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../drivers/stream-driver.interface.js';
+export type {
+  RawClaim,
+  RawDelivery,
+  RawStreamEntry,
+  StreamDriver,
+  StreamGroupStart,
+  StreamReader,
+} from '../drivers/stream-driver.interface.js';
 export { isMissingGroup } from '../drivers/stream-driver.interface.js';
 export type { RateLimitAlgorithm } from '../engine/rate-limit/rate-limit.interfaces.js';
 export { MemoryDriver } from '../drivers/memory/memory.driver.js';
 export { StoreCommandError, StoreConnectionError, StoreError } from '../errors/store.errors.js';
 export { driverContract } from './driver-contract.js';
-export type { DriverContractCase, DriverContractGroup, DriverContractOptions } from './contract.types.js';
+export type {
+  DriverContractCase,
+  DriverContractGroup,
+  DriverContractOptions,
+} from './contract.types.js';
 export { waitFor, within } from './wait-for.js';

@@ -9,11 +9,16 @@ const POLL_MS = 5;
  * a fixed sleep: on a fast machine the wait is as short as the backend allows, on a busy one it
  * simply lasts longer.
  */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 5_000): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
-    if (Date.now() >= deadline) throw new AssertionError({ message: `Timed out after ${timeoutMs} ms waiting for ${what}` });
+    if (Date.now() >= deadline)
+      throw new AssertionError({ message: `Timed out after ${timeoutMs} ms waiting for ${what}` });
     await new Promise<void>((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
@@ -25,7 +30,13 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, what:
 export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AssertionError({ message: `Timed out after ${timeoutMs} ms waiting for ${what}` })), timeoutMs);
+    timer = setTimeout(
+      () =>
+        reject(
+          new AssertionError({ message: `Timed out after ${timeoutMs} ms waiting for ${what}` }),
+        ),
+      timeoutMs,
+    );
   });
   try {
     return await Promise.race([promise, late]);

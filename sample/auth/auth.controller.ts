@@ -22,7 +22,13 @@ export class AuthController {
   /** Body: `{ "username": "ada", "password": "lovelace" }`; answers `{ token }`, or 401. */
   @Post('login')
   @HttpCode(200)
-  @RateLimit({ name: 'login', limit: 5, window: '1m', algorithm: 'sliding-window', blockDuration: '5m' })
+  @RateLimit({
+    name: 'login',
+    limit: 5,
+    window: '1m',
+    algorithm: 'sliding-window',
+    blockDuration: '5m',
+  })
   login(@Body() body: unknown): LoginResponse {
     const { username, password } = (body ?? {}) as Record<string, unknown>;
     if (username !== DEMO_USER.username || password !== DEMO_USER.password) {

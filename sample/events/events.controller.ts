@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, type MessageEvent, NotFoundException, Param, Post, Sse } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  type MessageEvent,
+  NotFoundException,
+  Param,
+  Post,
+  Sse,
+} from '@nestjs/common';
 import { type Observable, map } from 'rxjs';
 // In your own app: import { SkipRateLimit } from 'nestjs-store';
 import { SkipRateLimit } from '../../lib/index.js';
@@ -15,8 +26,12 @@ export class EventsController {
   /** `POST /events/greetings` with a JSON body publishes it; the answer says how many subscriptions received it. */
   @Post(':channel')
   @HttpCode(200)
-  async publish(@Param('channel') channel: string, @Body() body: unknown): Promise<{ receivers: number }> {
-    if (body === undefined) throw new BadRequestException('Send a JSON body (Content-Type: application/json)');
+  async publish(
+    @Param('channel') channel: string,
+    @Body() body: unknown,
+  ): Promise<{ receivers: number }> {
+    if (body === undefined)
+      throw new BadRequestException('Send a JSON body (Content-Type: application/json)');
     return { receivers: await this.events.publish(channel, body) };
   }
 
@@ -36,7 +51,12 @@ export class EventsController {
    */
   @Sse('stream/:channel')
   stream(@Param('channel') channel: string): Observable<MessageEvent> {
-    if (!WATCHABLE.has(channel)) throw new NotFoundException(`Channel "${channel}" cannot be watched; try ${[...WATCHABLE].join(' or ')}`);
-    return this.events.watch(channel).pipe(map((message) => ({ type: channel, data: message as object })));
+    if (!WATCHABLE.has(channel))
+      throw new NotFoundException(
+        `Channel "${channel}" cannot be watched; try ${[...WATCHABLE].join(' or ')}`,
+      );
+    return this.events
+      .watch(channel)
+      .pipe(map((message) => ({ type: channel, data: message as object })));
   }
 }

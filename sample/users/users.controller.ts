@@ -1,4 +1,12 @@
-import { BadRequestException, Body, Controller, Get, Param, ParseIntPipe, Put } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Param,
+  ParseIntPipe,
+  Put,
+} from '@nestjs/common';
 // In your own app: import { CacheEvict, Cacheable } from 'nestjs-store';
 import { CacheEvict, Cacheable } from '../../lib/index.js';
 import type { User } from './users.database.js';
@@ -51,11 +59,13 @@ function userChanges(body: unknown): Partial<Omit<User, 'id'>> {
   const changes: Partial<Omit<User, 'id'>> = {};
   if (name !== undefined) changes.name = requireString(name, 'name');
   if (email !== undefined) changes.email = requireString(email, 'email');
-  if (Object.keys(changes).length === 0) throw new BadRequestException('Send a JSON body with "name" and/or "email"');
+  if (Object.keys(changes).length === 0)
+    throw new BadRequestException('Send a JSON body with "name" and/or "email"');
   return changes;
 }
 
 function requireString(value: unknown, field: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new BadRequestException(`"${field}" must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new BadRequestException(`"${field}" must be a non-empty string`);
   return value;
 }

@@ -39,7 +39,9 @@ function layerOf(path: string): string {
 }
 
 function importsOf(file: string): string[] {
-  const specs = [...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*'(\.{1,2}\/[^']+)'/g)].map((match) => match[1]);
+  const specs = [
+    ...readFileSync(file, 'utf8').matchAll(/(?:from|import)\s*'(\.{1,2}\/[^']+)'/g),
+  ].map((match) => match[1]);
   return specs.map((spec) => normalize(join(dirname(file), spec)));
 }
 
@@ -47,7 +49,9 @@ describe('lib/ layers', () => {
   const files = filesUnder(LIB);
 
   it('puts every folder of lib/ in a layer', () => {
-    const unknown = [...new Set(files.map(layerOf))].filter((layer) => !(LAYERS as readonly string[]).includes(layer));
+    const unknown = [...new Set(files.map(layerOf))].filter(
+      (layer) => !(LAYERS as readonly string[]).includes(layer),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -56,13 +60,18 @@ describe('lib/ layers', () => {
     const upward = files.flatMap((file) =>
       importsOf(file)
         .filter((target) => rank(layerOf(target)) > rank(layerOf(file)))
-        .map((target) => `${relative(LIB, file)} imports ${relative(LIB, target)} (${layerOf(file)} is below ${layerOf(target)})`),
+        .map(
+          (target) =>
+            `${relative(LIB, file)} imports ${relative(LIB, target)} (${layerOf(file)} is below ${layerOf(target)})`,
+        ),
     );
     expect(upward).toEqual([]);
   });
 
   it('never imports the public barrel from inside lib/', () => {
     const barrel = join(LIB, 'index.js');
-    expect(files.filter((file) => importsOf(file).includes(barrel)).map((file) => relative(LIB, file))).toEqual([]);
+    expect(
+      files.filter((file) => importsOf(file).includes(barrel)).map((file) => relative(LIB, file)),
+    ).toEqual([]);
   });
 });

@@ -17,7 +17,9 @@ class Instances {
 
   async open(count: number, options: StoreModuleOptions): Promise<StoreService[]> {
     const apps = await Promise.all(
-      Array.from({ length: count }, () => NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false })),
+      Array.from({ length: count }, () =>
+        NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false }),
+      ),
     );
     this.apps.push(...apps);
     return apps.map((app) => app.get(StoreService));
@@ -53,25 +55,37 @@ describe('getOrSet across instances (Redis)', () => {
   });
 
   it('500 concurrent misses spread over two instances call the loader exactly once', async () => {
-    const [a, b] = await instances.open(2, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix() });
+    const [a, b] = await instances.open(2, {
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix: prefix(),
+    });
     const lock = countLockRefusals();
     let calls = 0;
     const loader = async () => {
       calls += 1;
       // Still loading when the other instance finds the lock taken (each instance single-flights
       // its 250 calls, so that is one refusal): from then on it waits for this value.
-      await waitFor(() => lock.refused >= 1, 10_000, 'the other instance to find the load lock taken');
+      await waitFor(
+        () => lock.refused >= 1,
+        10_000,
+        'the other instance to find the load lock taken',
+      );
       return { report: 'expensive' };
     };
     const results = await Promise.all(
-      Array.from({ length: 500 }, (_, i) => (i % 2 === 0 ? a : b).getOrSet('stampede', loader, { ttl: 60 })),
+      Array.from({ length: 500 }, (_, i) =>
+        (i % 2 === 0 ? a : b).getOrSet('stampede', loader, { ttl: 60 }),
+      ),
     );
     expect(calls).toBe(1);
     expect(results.every((result) => result.report === 'expensive')).toBe(true);
   });
 
   it('when the loading instance fails, a waiting instance loads instead', async () => {
-    const [a, b] = await instances.open(2, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix() });
+    const [a, b] = await instances.open(2, {
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix: prefix(),
+    });
     const lock = countLockRefusals();
     let aStarted = false;
     const failing = async () => {
@@ -84,17 +98,24 @@ describe('getOrSet across instances (Redis)', () => {
     // a's loader runs only once a holds the load lock.
     await waitFor(() => aStarted, 10_000, "a's loader to start (a holds the lock)");
     let bCalls = 0;
-    const second = b.getOrSet('takeover', async () => {
-      bCalls += 1;
-      return 'from-b';
-    }, { ttl: 60 });
+    const second = b.getOrSet(
+      'takeover',
+      async () => {
+        bCalls += 1;
+        return 'from-b';
+      },
+      { ttl: 60 },
+    );
     await expect(first).rejects.toThrow('holder failed');
     expect(await second).toBe('from-b');
     expect(bCalls).toBe(1);
   });
 
   it('lock: false lets every instance load on its own', async () => {
-    const [a, b] = await instances.open(2, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix() });
+    const [a, b] = await instances.open(2, {
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix: prefix(),
+    });
     let calls = 0;
     const loader = async () => {
       calls += 1;
@@ -102,7 +123,10 @@ describe('getOrSet across instances (Redis)', () => {
       await waitFor(() => calls >= 2, 10_000, 'both instances to call the loader');
       return 1;
     };
-    await Promise.all([a.getOrSet('nolock', loader, { lock: false }), b.getOrSet('nolock', loader, { lock: false })]);
+    await Promise.all([
+      a.getOrSet('nolock', loader, { lock: false }),
+      b.getOrSet('nolock', loader, { lock: false }),
+    ]);
     expect(calls).toBe(2);
   });
 });
@@ -113,18 +137,31 @@ describe('L1 tier (Redis)', () => {
 
   it('serves hits from process memory, without a round trip to Redis', async () => {
     const keyPrefix = prefix();
-    const [store] = await instances.open(1, { redis: harnessInfo().standaloneUrl, keyPrefix, l1: { maxEntries: 100, ttl: '1m' } });
+    const [store] = await instances.open(1, {
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix,
+      l1: { maxEntries: 100, ttl: '1m' },
+    });
     await store.getOrSet('l1-hit', () => 'v1', { ttl: 60 });
     const raw = new Redis(harnessInfo().standaloneUrl);
     await raw.del(`${keyPrefix}l1-hit`);
     await raw.quit();
-    expect(await store.getOrSetWithStatus('l1-hit', () => 'reloaded', { ttl: 60 })).toEqual({ value: 'v1', status: 'hit' });
+    expect(await store.getOrSetWithStatus('l1-hit', () => 'reloaded', { ttl: 60 })).toEqual({
+      value: 'v1',
+      status: 'hit',
+    });
     expect(await store.get('l1-hit')).toBe('v1');
-    expect(await store.getOrSet('l1-hit', () => 'reloaded', { ttl: 60, l1: false })).toBe('reloaded');
+    expect(await store.getOrSet('l1-hit', () => 'reloaded', { ttl: 60, l1: false })).toBe(
+      'reloaded',
+    );
   });
 
   it('never keeps a value past its TTL', async () => {
-    const [store] = await instances.open(1, { redis: harnessInfo().standaloneUrl, keyPrefix: prefix(), l1: true });
+    const [store] = await instances.open(1, {
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix: prefix(),
+      l1: true,
+    });
     // Written (to Redis and L1, with its 100 ms TTL) before getOrSet resolved, at `written.after` at the latest.
     const written = await timed(() => store.getOrSet('l1-ttl', () => 'v1', { ttl: '100ms' }));
     expect(written.value).toBe('v1');
@@ -144,17 +181,29 @@ describe('L1 tier (Redis)', () => {
     await waitFor(async () => (await b.get('profile')) === 'v2', 5_000, 'b to see the new value');
 
     await a.invalidateTags(['user:1']);
-    await waitFor(async () => (await b.get('profile')) === null, 5_000, 'b to drop the invalidated value');
+    await waitFor(
+      async () => (await b.get('profile')) === null,
+      5_000,
+      'b to drop the invalidated value',
+    );
 
     await b.getOrSet('report', () => 'r1', { ttl: 60 });
     expect(await a.get('report')).toBe('r1');
     await b.delete('report');
-    await waitFor(async () => (await a.get('report')) === null, 5_000, 'a to drop the deleted value');
+    await waitFor(
+      async () => (await a.get('report')) === null,
+      5_000,
+      'a to drop the deleted value',
+    );
 
     await a.set('page:1', 'p1');
     expect(await b.get('page:1')).toBe('p1');
     await a.deleteByPattern('page:*');
-    await waitFor(async () => (await b.get('page:1')) === null, 5_000, 'b to drop the pattern-deleted value');
+    await waitFor(
+      async () => (await b.get('page:1')) === null,
+      5_000,
+      'b to drop the pattern-deleted value',
+    );
   });
 
   it('clears L1 after the bus reconnects, since invalidations may have been missed', async () => {
@@ -168,7 +217,15 @@ describe('L1 tier (Redis)', () => {
       expect(await store.get('cached')).toBe('before');
       await server.restart();
       // The restarted server is empty; once the bus is back, L1 no longer serves the old value.
-      await waitFor(() => store.get('cached').then((value) => value === null, () => false), 15_000, 'L1 to be cleared');
+      await waitFor(
+        () =>
+          store.get('cached').then(
+            (value) => value === null,
+            () => false,
+          ),
+        15_000,
+        'L1 to be cleared',
+      );
     } finally {
       await instances.closeAll();
       await server.stop();

@@ -42,7 +42,9 @@ export async function startCacheApp(options: CacheAppOptions): Promise<CacheApp>
 }
 
 /** Body as JSON, and the X-Cache header. */
-export async function read(response: Response): Promise<{ status: number; body: unknown; cache: string | null }> {
+export async function read(
+  response: Response,
+): Promise<{ status: number; body: unknown; cache: string | null }> {
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -66,18 +68,30 @@ export interface RawReply {
  * One request with `node:http`, which sends the path exactly as given (`/a//b`, `/a/b/`) and any
  * `Host` header (fetch does neither).
  */
-export function rawRequest(app: CacheApp, path: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<RawReply> {
+export function rawRequest(
+  app: CacheApp,
+  path: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<RawReply> {
   const { hostname, port } = new URL(app.url);
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ hostname, port, path, method: init.method ?? 'GET', headers: init.headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const cache = res.headers['x-cache'];
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8'), cache: typeof cache === 'string' ? cache : undefined });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      { hostname, port, path, method: init.method ?? 'GET', headers: init.headers },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const cache = res.headers['x-cache'];
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            cache: typeof cache === 'string' ? cache : undefined,
+          });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });

@@ -3,26 +3,46 @@ import { Controller, Module, type INestApplicationContext } from '@nestjs/common
 import { NestFactory } from '@nestjs/core';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { lastValueFrom, of } from 'rxjs';
-import { Cacheable, CacheableInterceptor, StoreModule, StoreValidationError, type CacheKeyContext } from '../../lib/index.js';
+import {
+  Cacheable,
+  CacheableInterceptor,
+  StoreModule,
+  StoreValidationError,
+  type CacheKeyContext,
+} from '../../lib/index.js';
 import { fillTemplate, parameterNames } from '../../lib/nest/cache/cache-key.resolver.js';
 import { defaultHttpKey } from '../../lib/nest/cache/http/http-default-key.js';
 
-const ctx = (named: Array<Record<string, unknown>>, args: unknown[] = []): CacheKeyContext => ({ type: 'method', className: 'C', methodName: 'm', args, named });
+const ctx = (named: Array<Record<string, unknown>>, args: unknown[] = []): CacheKeyContext => ({
+  type: 'method',
+  className: 'C',
+  methodName: 'm',
+  args,
+  named,
+});
 
 describe('cache key templates', () => {
   it('fills names (first source wins), positions and dotted paths', () => {
-    expect(fillTemplate('user:{id}:{page}', ctx([{ id: 1 }, { id: 2, page: 'x' }]))).toBe('user:1:x');
+    expect(fillTemplate('user:{id}:{page}', ctx([{ id: 1 }, { id: 2, page: 'x' }]))).toBe(
+      'user:1:x',
+    );
     expect(fillTemplate('{0}:{1.a}', ctx([], ['z', { a: true }]))).toBe('z:true');
     expect(fillTemplate('o:{order.id}', ctx([{ order: { id: 9 } }]))).toBe('o:9');
   });
 
   it('refuses undefined, null and object values', () => {
-    for (const value of [undefined, null, { a: 1 }, [1]]) expect(fillTemplate('k:{v}', ctx([{ v: value }]))).toBeUndefined();
+    for (const value of [undefined, null, { a: 1 }, [1]])
+      expect(fillTemplate('k:{v}', ctx([{ v: value }]))).toBeUndefined();
   });
 
   it('reads plain parameter names from source', () => {
     class Sample {
-      async find(id: string, opts = { a: 1 }, { nested }: { nested: number } = { nested: 1 }, ...rest: unknown[]) {
+      async find(
+        id: string,
+        opts = { a: 1 },
+        { nested }: { nested: number } = { nested: 1 },
+        ...rest: unknown[]
+      ) {
         return [id, opts, nested, rest];
       }
     }
@@ -33,7 +53,9 @@ describe('cache key templates', () => {
     expect(defaultHttpKey('GET', 'Example.COM', '/Users/1')).toBe('http:GET example.com/Users/1');
     expect(defaultHttpKey('GET', 'a.example', '/')).toBe('http:GET a.example/');
     // the path is kept as the router received it: each of these may reach a handler with other params
-    const paths = ['/files/a//b', '/files/a/b/', '/files/a/b'].map((path) => defaultHttpKey('GET', 'h', path));
+    const paths = ['/files/a//b', '/files/a/b/', '/files/a/b'].map((path) =>
+      defaultHttpKey('GET', 'h', path),
+    );
     expect(new Set(paths).size).toBe(3);
     // the query is sorted (repeated values in order), then only its digest is kept
     const sorted = defaultHttpKey('GET', 'h', '/items?b=2&a=1&a=0');
@@ -55,7 +77,9 @@ describe('cache key templates', () => {
     expect(() => Cacheable({ ttl: -1 })).toThrow(StoreValidationError);
     expect(() => Cacheable({ scope: 'everyone' as 'user' })).toThrow(StoreValidationError);
     expect(() => Cacheable({ credentialHeaders: ['x token'] })).toThrow(StoreValidationError);
-    expect(() => Cacheable({ credentialHeaders: 'x-token' as unknown as string[] })).toThrow(StoreValidationError);
+    expect(() => Cacheable({ credentialHeaders: 'x-token' as unknown as string[] })).toThrow(
+      StoreValidationError,
+    );
     expect(() => Cacheable({ scope: 'public', credentialHeaders: ['X-Token'] })).not.toThrow();
   });
 });
@@ -78,7 +102,10 @@ describe('CacheableInterceptor outside HTTP', () => {
   let interceptor: CacheableInterceptor;
 
   beforeAll(async () => {
-    @Module({ imports: [StoreModule.forRoot({ driver: 'memory' })], providers: [CacheableInterceptor] })
+    @Module({
+      imports: [StoreModule.forRoot({ driver: 'memory' })],
+      providers: [CacheableInterceptor],
+    })
     class AppModule {}
     app = await NestFactory.createApplicationContext(AppModule, { logger: false });
     interceptor = app.get(CacheableInterceptor);
@@ -88,7 +115,18 @@ describe('CacheableInterceptor outside HTTP', () => {
 
   /** An RPC context whose args would explode if the interceptor treated them as req/res. */
   function rpcContext(handler: () => unknown, payload: unknown): ExecutionContextHost {
-    const host = new ExecutionContextHost([payload, { get headers(): never { throw new Error('touched req') } }], EventsController, handler);
+    const host = new ExecutionContextHost(
+      [
+        payload,
+        {
+          get headers(): never {
+            throw new Error('touched req');
+          },
+        },
+      ],
+      EventsController,
+      handler,
+    );
     host.setType('rpc');
     return host;
   }
@@ -97,14 +135,25 @@ describe('CacheableInterceptor outside HTTP', () => {
     let runs = 0;
     const next = () => ({ handle: () => of(++runs) });
     const handler = EventsController.prototype.onEvent;
-    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 5 }), next()))).toBe(1);
-    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 5 }), next()))).toBe(1);
-    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 6 }), next()))).toBe(2);
+    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 5 }), next()))).toBe(
+      1,
+    );
+    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 5 }), next()))).toBe(
+      1,
+    );
+    expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 6 }), next()))).toBe(
+      2,
+    );
   });
 
   it('passes RPC handlers without a key through uncached', async () => {
     let runs = 0;
     const handler = EventsController.prototype.noKey;
-    for (const n of [1, 2]) expect(await lastValueFrom(interceptor.intercept(rpcContext(handler, { id: 5 }), { handle: () => of(++runs) }))).toBe(n);
+    for (const n of [1, 2])
+      expect(
+        await lastValueFrom(
+          interceptor.intercept(rpcContext(handler, { id: 5 }), { handle: () => of(++runs) }),
+        ),
+      ).toBe(n);
   });
 });

@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { jest } from '@jest/globals';
 import { Injectable, Logger, Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Cacheable, CacheEvict, StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
+import {
+  Cacheable,
+  CacheEvict,
+  StoreModule,
+  StoreService,
+  type StoreModuleOptions,
+} from '../../lib/index.js';
 import { harnessInfo } from '../support/harness-info.js';
 import { testKeyPrefix } from '../support/key-prefix.js';
 import { called, calls, count } from './cache-test.controllers.js';
@@ -74,7 +80,10 @@ class UsersService {
 }
 
 const SETUPS: Array<[string, () => StoreModuleOptions]> = [
-  ['Redis', () => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('cache-method') })],
+  [
+    'Redis',
+    () => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('cache-method') }),
+  ],
   ['memory', () => ({ driver: 'memory' })],
 ];
 
@@ -87,7 +96,14 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict on provider methods (%s)', (_nam
   beforeAll(async () => {
     @Module({
       imports: [StoreModule.forRoot(options())],
-      providers: [UsersRepository, { provide: UsersService, useFactory: (r: UsersRepository) => new UsersService(r), inject: [UsersRepository] }],
+      providers: [
+        UsersRepository,
+        {
+          provide: UsersService,
+          useFactory: (r: UsersRepository) => new UsersService(r),
+          inject: [UsersRepository],
+        },
+      ],
     })
     class AppModule {}
     app = await NestFactory.createApplicationContext(AppModule, { logger: false });
@@ -161,7 +177,9 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict on provider methods (%s)', (_nam
   it('leaves synchronous methods alone (and warns once)', async () => {
     expect(repo.syncMethod(2)).toBe(2);
     expect(repo.syncMethod(2)).toBe(4);
-    expect(warn.mock.calls.filter(([message]) => String(message).includes('syncMethod'))).toHaveLength(1);
+    expect(
+      warn.mock.calls.filter(([message]) => String(message).includes('syncMethod')),
+    ).toHaveLength(1);
   });
 
   it('wraps promise-returning methods that are not async from their second call', async () => {

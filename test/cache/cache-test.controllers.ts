@@ -116,7 +116,11 @@ export class ItemsController {
   }
 
   @Get('conditional')
-  @Cacheable({ ttl: 60, condition: (ctx) => ctx.named[1]?.['cache'] !== 'no', unless: (result) => (result as { n: number }).n === 1 })
+  @Cacheable({
+    ttl: 60,
+    condition: (ctx) => ctx.named[1]?.['cache'] !== 'no',
+    unless: (result) => (result as { n: number }).n === 1,
+  })
   conditional() {
     return { n: called('conditional') };
   }

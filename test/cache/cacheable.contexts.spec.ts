@@ -65,7 +65,9 @@ class ProfileGateway {
 
   @SubscribeMessage('profile')
   @Cacheable({ key: 'ws-profile:{id}', ttl: 60 })
-  async profile(@MessageBody() body: { id: number }): Promise<{ event: string; data: { id: number; call: number } }> {
+  async profile(
+    @MessageBody() body: { id: number },
+  ): Promise<{ event: string; data: { id: number; call: number } }> {
     return { event: 'profile', data: { id: body.id, call: called('ws-profile') } };
   }
 }
@@ -78,7 +80,9 @@ async function wsRequest(url: string, event: string, data: unknown): Promise<unk
       socket.once('open', () => resolve());
       socket.once('error', reject);
     });
-    const reply = new Promise<unknown>((resolve) => socket.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+    const reply = new Promise<unknown>((resolve) =>
+      socket.once('message', (raw) => resolve(JSON.parse(String(raw)))),
+    );
     socket.send(JSON.stringify({ event, data }));
     return await reply;
   } finally {
@@ -96,7 +100,11 @@ describe('CacheableInterceptor outside HTTP', () => {
     let rpc: TcpMicroservice;
 
     beforeAll(async () => {
-      @Module({ imports: [StoreModule.forRoot(redisStore())], controllers: [RpcController], providers: [GLOBAL_CACHE] })
+      @Module({
+        imports: [StoreModule.forRoot(redisStore())],
+        controllers: [RpcController],
+        providers: [GLOBAL_CACHE],
+      })
       class RpcModule {}
       rpc = await startTcpMicroservice(RpcModule);
     });
@@ -108,9 +116,18 @@ describe('CacheableInterceptor outside HTTP', () => {
     });
 
     it('caches @Cacheable handlers by a key from the payload', async () => {
-      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
-      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({ id: 7, call: 1 });
-      expect(await firstValueFrom(rpc.client.send('user.get', { id: 8 }))).toEqual({ id: 8, call: 2 });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({
+        id: 7,
+        call: 1,
+      });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 7 }))).toEqual({
+        id: 7,
+        call: 1,
+      });
+      expect(await firstValueFrom(rpc.client.send('user.get', { id: 8 }))).toEqual({
+        id: 8,
+        call: 2,
+      });
     });
   });
 
@@ -119,21 +136,39 @@ describe('CacheableInterceptor outside HTTP', () => {
     let url: string;
 
     beforeAll(async () => {
-      @Module({ imports: [StoreModule.forRoot(redisStore())], providers: [ProfileGateway, GLOBAL_CACHE] })
+      @Module({
+        imports: [StoreModule.forRoot(redisStore())],
+        providers: [ProfileGateway, GLOBAL_CACHE],
+      })
       class WsModule {}
       ({ app, url } = await startWsApp(WsModule));
     });
     afterAll(() => app.close());
 
     it('passes handlers without @Cacheable through untouched', async () => {
-      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({ event: 'pong', data: { n: 1, call: 1 } });
-      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({ event: 'pong', data: { n: 1, call: 2 } });
+      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({
+        event: 'pong',
+        data: { n: 1, call: 1 },
+      });
+      expect(await wsRequest(url, 'ping', { n: 1 })).toEqual({
+        event: 'pong',
+        data: { n: 1, call: 2 },
+      });
     });
 
     it('caches @Cacheable handlers by a key from the message body', async () => {
-      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({ event: 'profile', data: { id: 3, call: 1 } });
-      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({ event: 'profile', data: { id: 3, call: 1 } });
-      expect(await wsRequest(url, 'profile', { id: 4 })).toEqual({ event: 'profile', data: { id: 4, call: 2 } });
+      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({
+        event: 'profile',
+        data: { id: 3, call: 1 },
+      });
+      expect(await wsRequest(url, 'profile', { id: 3 })).toEqual({
+        event: 'profile',
+        data: { id: 3, call: 1 },
+      });
+      expect(await wsRequest(url, 'profile', { id: 4 })).toEqual({
+        event: 'profile',
+        data: { id: 4, call: 2 },
+      });
     });
   });
 
@@ -144,15 +179,27 @@ describe('CacheableInterceptor outside HTTP', () => {
       const response =
         method === 'GET'
           ? await fetch(`${url}/graphql?query=${encodeURIComponent(source)}`)
-          : await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: source }) });
-      return { status: response.status, body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] } };
+          : await fetch(`${url}/graphql`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ query: source }),
+            });
+      return {
+        status: response.status,
+        body: (await response.json()) as { data?: Record<string, unknown>; errors?: unknown[] },
+      };
     };
 
     beforeAll(async () => {
       @Module({
         imports: [
           StoreModule.forRoot(redisStore()),
-          GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, autoSchemaFile: true, playground: false, csrfPrevention: false }),
+          GraphQLModule.forRoot<ApolloDriverConfig>({
+            driver: ApolloDriver,
+            autoSchemaFile: true,
+            playground: false,
+            csrfPrevention: false,
+          }),
         ],
         providers: [ProfileResolver, GLOBAL_CACHE],
       })
@@ -165,14 +212,29 @@ describe('CacheableInterceptor outside HTTP', () => {
 
     it('passes resolvers without @Cacheable through, over POST and GET, without errors', async () => {
       expect(await query('{ counter }')).toEqual({ status: 200, body: { data: { counter: 1 } } });
-      expect(await query('{ counter }', 'GET')).toEqual({ status: 200, body: { data: { counter: 2 } } });
-      expect(await query('{ counter }', 'GET')).toEqual({ status: 200, body: { data: { counter: 3 } } });
+      expect(await query('{ counter }', 'GET')).toEqual({
+        status: 200,
+        body: { data: { counter: 2 } },
+      });
+      expect(await query('{ counter }', 'GET')).toEqual({
+        status: 200,
+        body: { data: { counter: 3 } },
+      });
     });
 
     it('caches @Cacheable resolvers by a key from the GraphQL arguments', async () => {
-      expect(await query('{ profile(id: 1) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 1, call: 1 } } } });
-      expect(await query('{ profile(id: 1) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 1, call: 1 } } } });
-      expect(await query('{ profile(id: 2) { id call } }')).toEqual({ status: 200, body: { data: { profile: { id: 2, call: 2 } } } });
+      expect(await query('{ profile(id: 1) { id call } }')).toEqual({
+        status: 200,
+        body: { data: { profile: { id: 1, call: 1 } } },
+      });
+      expect(await query('{ profile(id: 1) { id call } }')).toEqual({
+        status: 200,
+        body: { data: { profile: { id: 1, call: 1 } } },
+      });
+      expect(await query('{ profile(id: 2) { id call } }')).toEqual({
+        status: 200,
+        body: { data: { profile: { id: 2, call: 2 } } },
+      });
     });
   });
 });

@@ -47,19 +47,33 @@ describe.each(PLATFORMS)('CacheableInterceptor as APP_INTERCEPTOR (%s)', (platfo
   });
 
   it('caches every GET without @Cacheable, with the module defaultTtl', async () => {
-    expect(await read(await app.fetch('/global/plain'))).toMatchObject({ body: { n: 1 }, cache: 'MISS' });
-    expect(await read(await app.fetch('/global/plain'))).toMatchObject({ body: { n: 1 }, cache: 'HIT' });
+    expect(await read(await app.fetch('/global/plain'))).toMatchObject({
+      body: { n: 1 },
+      cache: 'MISS',
+    });
+    expect(await read(await app.fetch('/global/plain'))).toMatchObject({
+      body: { n: 1 },
+      cache: 'HIT',
+    });
     const ttl = await app.store.ttl(`cache:http:GET ${new URL(app.url).hostname}/global/plain`);
     expect(ttl).toBeGreaterThan(50);
     expect(ttl).toBeLessThanOrEqual(60);
   });
 
   it('does not cache POST', async () => {
-    for (const n of [1, 2]) expect(await read(await app.fetch('/global/plain', { method: 'POST' }))).toMatchObject({ body: { n }, cache: null });
+    for (const n of [1, 2])
+      expect(await read(await app.fetch('/global/plain', { method: 'POST' }))).toMatchObject({
+        body: { n },
+        cache: null,
+      });
   });
 
   it('leaves @NoCache handlers alone', async () => {
-    for (const n of [1, 2]) expect(await read(await app.fetch('/global/opted-out'))).toMatchObject({ body: { n }, cache: null });
+    for (const n of [1, 2])
+      expect(await read(await app.fetch('/global/opted-out'))).toMatchObject({
+        body: { n },
+        cache: null,
+      });
   });
 
   it('runs a @Cacheable handler through the cache once (global and decorator interceptors do not stack)', async () => {
@@ -67,6 +81,8 @@ describe.each(PLATFORMS)('CacheableInterceptor as APP_INTERCEPTOR (%s)', (platfo
     expect(await read(await app.fetch('/global/decorated/1'))).toMatchObject({ cache: 'HIT' });
     expect(count('decorated')).toBe(1);
     expect(await app.store.has('cache:decorated:1')).toBe(true);
-    expect(await app.store.has(`cache:http:GET ${new URL(app.url).hostname}/global/decorated/1`)).toBe(false);
+    expect(
+      await app.store.has(`cache:http:GET ${new URL(app.url).hostname}/global/decorated/1`),
+    ).toBe(false);
   });
 });

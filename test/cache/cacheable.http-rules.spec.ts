@@ -9,9 +9,23 @@ import { Redis } from 'ioredis';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../support/harness-info.js';
-import { rawRequest, redisStore, startCacheApp, type CacheApp, type Platform, type RawReply } from './cache-app.js';
+import {
+  rawRequest,
+  redisStore,
+  startCacheApp,
+  type CacheApp,
+  type Platform,
+  type RawReply,
+} from './cache-app.js';
 import { calls, count } from './cache-test.controllers.js';
-import { arrivals, closeGate, ExpressFilesController, FastifyFilesController, openGate, RulesController } from './http-rules.controllers.js';
+import {
+  arrivals,
+  closeGate,
+  ExpressFilesController,
+  FastifyFilesController,
+  openGate,
+  RulesController,
+} from './http-rules.controllers.js';
 
 const cache = { credentialHeaders: ['X-Tenant-Token'] };
 
@@ -27,14 +41,19 @@ function spyOnLogs(): { messages: () => string[]; restore: () => void } {
   const levels = ['log', 'error', 'warn', 'debug', 'verbose', 'fatal'] as const;
   const spies = levels.map((level) => jest.spyOn(Logger.prototype, level));
   return {
-    messages: () => spies.flatMap((spy) => spy.mock.calls.map((args) => args.map(String).join(' '))),
+    messages: () =>
+      spies.flatMap((spy) => spy.mock.calls.map((args) => args.map(String).join(' '))),
     restore: () => spies.forEach((spy) => spy.mockRestore()),
   };
 }
 
 describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => {
   let app: CacheApp;
-  const get = (path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<RawReply> => rawRequest(app, path, { method, headers });
+  const get = (
+    path: string,
+    headers: Record<string, string> = {},
+    method = 'GET',
+  ): Promise<RawReply> => rawRequest(app, path, { method, headers });
 
   beforeAll(async () => {
     const files = platform === 'fastify' ? FastifyFilesController : ExpressFilesController;
@@ -55,42 +74,87 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     it.each(['Authorization', 'Proxy-Authorization', 'Cookie', 'X-Api-Key', 'X-Tenant-Token'])(
       'a request with %s never reads or fills a shared entry (BYPASS, the handler runs)',
       async (header) => {
-        expect(await get('/rules/open', { [header]: 'alice' })).toMatchObject({ status: 200, cache: 'BYPASS', body: '{"n":1}' });
-        expect(await get('/rules/open', { [header]: 'bob' })).toMatchObject({ cache: 'BYPASS', body: '{"n":2}' });
+        expect(await get('/rules/open', { [header]: 'alice' })).toMatchObject({
+          status: 200,
+          cache: 'BYPASS',
+          body: '{"n":1}',
+        });
+        expect(await get('/rules/open', { [header]: 'bob' })).toMatchObject({
+          cache: 'BYPASS',
+          body: '{"n":2}',
+        });
         expect(await get('/rules/open')).toMatchObject({ cache: 'MISS', body: '{"n":3}' });
-        expect(await get('/rules/open', { [header]: 'bob' })).toMatchObject({ cache: 'BYPASS', body: '{"n":4}' });
+        expect(await get('/rules/open', { [header]: 'bob' })).toMatchObject({
+          cache: 'BYPASS',
+          body: '{"n":4}',
+        });
         expect(await get('/rules/open')).toMatchObject({ cache: 'HIT', body: '{"n":3}' });
       },
     );
 
     it("adds a route's credentialHeaders on that route only", async () => {
-      expect(await get('/rules/route-secret', { 'x-route-secret': 'alice' })).toMatchObject({ cache: 'BYPASS' });
+      expect(await get('/rules/route-secret', { 'x-route-secret': 'alice' })).toMatchObject({
+        cache: 'BYPASS',
+      });
       expect(await get('/rules/route-secret')).toMatchObject({ cache: 'MISS' });
-      expect(await get('/rules/route-secret', { 'x-route-secret': 'bob' })).toMatchObject({ cache: 'BYPASS' });
+      expect(await get('/rules/route-secret', { 'x-route-secret': 'bob' })).toMatchObject({
+        cache: 'BYPASS',
+      });
       expect(count('route-secret')).toBe(3);
       expect(await get('/rules/open')).toMatchObject({ cache: 'MISS' });
-      expect(await get('/rules/open', { 'x-route-secret': 'alice' })).toMatchObject({ cache: 'HIT' });
+      expect(await get('/rules/open', { 'x-route-secret': 'alice' })).toMatchObject({
+        cache: 'HIT',
+      });
     });
 
-    it("bypasses a shared entry when a guard set req.user (from something that is not a credential header)", async () => {
-      expect(await get('/rules/open', { 'x-user': 'alice' })).toMatchObject({ cache: 'BYPASS', body: '{"n":1}' });
+    it('bypasses a shared entry when a guard set req.user (from something that is not a credential header)', async () => {
+      expect(await get('/rules/open', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'BYPASS',
+        body: '{"n":1}',
+      });
       expect(await get('/rules/open')).toMatchObject({ cache: 'MISS', body: '{"n":2}' });
-      expect(await get('/rules/open', { 'x-user': 'bob' })).toMatchObject({ cache: 'BYPASS', body: '{"n":3}' });
+      expect(await get('/rules/open', { 'x-user': 'bob' })).toMatchObject({
+        cache: 'BYPASS',
+        body: '{"n":3}',
+      });
       expect(await get('/rules/open')).toMatchObject({ cache: 'HIT', body: '{"n":2}' });
     });
 
     it("keeps one entry per user with scope 'user'", async () => {
-      expect(await get('/rules/mine', { 'x-user': 'alice' })).toMatchObject({ cache: 'MISS', body: '{"user":"alice","n":1}' });
-      expect(await get('/rules/mine', { 'x-user': 'bob' })).toMatchObject({ cache: 'MISS', body: '{"user":"bob","n":1}' });
-      expect(await get('/rules/mine', { 'x-user': 'alice' })).toMatchObject({ cache: 'HIT', body: '{"user":"alice","n":1}' });
-      expect(await get('/rules/mine', { 'x-user': 'bob' })).toMatchObject({ cache: 'HIT', body: '{"user":"bob","n":1}' });
-      expect(await get('/rules/mine')).toMatchObject({ cache: 'BYPASS', body: '{"user":null,"n":1}' });
+      expect(await get('/rules/mine', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"user":"alice","n":1}',
+      });
+      expect(await get('/rules/mine', { 'x-user': 'bob' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"user":"bob","n":1}',
+      });
+      expect(await get('/rules/mine', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'HIT',
+        body: '{"user":"alice","n":1}',
+      });
+      expect(await get('/rules/mine', { 'x-user': 'bob' })).toMatchObject({
+        cache: 'HIT',
+        body: '{"user":"bob","n":1}',
+      });
+      expect(await get('/rules/mine')).toMatchObject({
+        cache: 'BYPASS',
+        body: '{"user":null,"n":1}',
+      });
     });
 
     it("shares one entry with everyone, credentials or not, with scope 'public'", async () => {
-      expect(await get('/rules/public', { 'x-user': 'alice' })).toMatchObject({ cache: 'MISS', body: '{"n":1}' });
-      expect(await get('/rules/public', { 'x-user': 'bob' })).toMatchObject({ cache: 'HIT', body: '{"n":1}' });
-      expect(await get('/rules/public', { authorization: 'Bearer carol', cookie: 'sid=1' })).toMatchObject({ cache: 'HIT', body: '{"n":1}' });
+      expect(await get('/rules/public', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"n":1}',
+      });
+      expect(await get('/rules/public', { 'x-user': 'bob' })).toMatchObject({
+        cache: 'HIT',
+        body: '{"n":1}',
+      });
+      expect(
+        await get('/rules/public', { authorization: 'Bearer carol', cookie: 'sid=1' }),
+      ).toMatchObject({ cache: 'HIT', body: '{"n":1}' });
       expect(await get('/rules/public')).toMatchObject({ cache: 'HIT', body: '{"n":1}' });
     });
   });
@@ -99,32 +163,61 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     it('keeps one entry per value of the varied headers, and replays Vary on a HIT', async () => {
       const en = { 'accept-language': 'en' };
       const fr = { 'accept-language': 'fr' };
-      expect(await get('/rules/greeting', en)).toMatchObject({ cache: 'MISS', body: '{"text":"hello","n":1}' });
-      expect(await get('/rules/greeting', fr)).toMatchObject({ cache: 'MISS', body: '{"text":"bonjour","n":1}' });
+      expect(await get('/rules/greeting', en)).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"hello","n":1}',
+      });
+      expect(await get('/rules/greeting', fr)).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"bonjour","n":1}',
+      });
       const hit = await get('/rules/greeting', en);
       expect(hit).toMatchObject({ cache: 'HIT', body: '{"text":"hello","n":1}' });
       expect(hit.headers['vary']).toMatch(/accept-language/i);
-      expect(await get('/rules/greeting', fr)).toMatchObject({ cache: 'HIT', body: '{"text":"bonjour","n":1}' });
-      expect(await get('/rules/greeting')).toMatchObject({ cache: 'MISS', body: '{"text":"hello","n":1}' });
+      expect(await get('/rules/greeting', fr)).toMatchObject({
+        cache: 'HIT',
+        body: '{"text":"bonjour","n":1}',
+      });
+      expect(await get('/rules/greeting')).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"hello","n":1}',
+      });
       expect(await get('/rules/greeting')).toMatchObject({ cache: 'HIT' });
-      expect([count('greeting:en'), count('greeting:fr'), count('greeting:undefined')]).toEqual([1, 1, 1]);
+      expect([count('greeting:en'), count('greeting:fr'), count('greeting:undefined')]).toEqual([
+        1, 1, 1,
+      ]);
     });
 
     it('serves no variant stored before the route key was evicted', async () => {
       await get('/rules/greeting', { 'accept-language': 'en' });
       await get('/rules/greeting', { 'accept-language': 'fr' });
       expect((await get('/rules/greeting', {}, 'PUT')).status).toBe(200);
-      expect(await get('/rules/greeting', { 'accept-language': 'en' })).toMatchObject({ cache: 'MISS', body: '{"text":"hello","n":2}' });
-      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({ cache: 'MISS', body: '{"text":"bonjour","n":2}' });
-      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({ cache: 'HIT', body: '{"text":"bonjour","n":2}' });
+      expect(await get('/rules/greeting', { 'accept-language': 'en' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"hello","n":2}',
+      });
+      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"bonjour","n":2}',
+      });
+      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({
+        cache: 'HIT',
+        body: '{"text":"bonjour","n":2}',
+      });
     });
 
     it("serves no variant stored before one of the route's tags was invalidated", async () => {
       await get('/rules/greeting', { 'accept-language': 'en' });
       await get('/rules/greeting', { 'accept-language': 'fr' });
       expect((await get('/rules/greetings', {}, 'PUT')).status).toBe(200);
-      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({ cache: 'MISS', body: '{"text":"bonjour","n":2}' });
-      expect(await get('/rules/greeting', { 'accept-language': 'en' })).toMatchObject({ cache: 'MISS', body: '{"text":"hello","n":2}' });
+      expect(await get('/rules/greeting', { 'accept-language': 'fr' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"bonjour","n":2}',
+      });
+      expect(await get('/rules/greeting', { 'accept-language': 'en' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"text":"hello","n":2}',
+      });
     });
 
     it("refreshes only the caller's variant on Cache-Control: no-cache (honorNoCache)", async () => {
@@ -132,13 +225,25 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
       const fr = { 'accept-language': 'fr' };
       await get('/rules/greeting-fresh', en);
       await get('/rules/greeting-fresh', fr);
-      expect(await get('/rules/greeting-fresh', { ...en, 'cache-control': 'no-cache' })).toMatchObject({ cache: 'MISS', body: '{"language":"en","n":2}' });
-      expect(await get('/rules/greeting-fresh', en)).toMatchObject({ cache: 'HIT', body: '{"language":"en","n":2}' });
-      expect(await get('/rules/greeting-fresh', fr)).toMatchObject({ cache: 'HIT', body: '{"language":"fr","n":1}' });
+      expect(
+        await get('/rules/greeting-fresh', { ...en, 'cache-control': 'no-cache' }),
+      ).toMatchObject({ cache: 'MISS', body: '{"language":"en","n":2}' });
+      expect(await get('/rules/greeting-fresh', en)).toMatchObject({
+        cache: 'HIT',
+        body: '{"language":"en","n":2}',
+      });
+      expect(await get('/rules/greeting-fresh', fr)).toMatchObject({
+        cache: 'HIT',
+        body: '{"language":"fr","n":1}',
+      });
     });
 
     it('never stores a response with Vary: *', async () => {
-      for (const n of [1, 2]) expect(await get('/rules/vary-star')).toMatchObject({ cache: 'BYPASS', body: `{"n":${n}}` });
+      for (const n of [1, 2])
+        expect(await get('/rules/vary-star')).toMatchObject({
+          cache: 'BYPASS',
+          body: `{"n":${n}}`,
+        });
     });
   });
 
@@ -149,24 +254,62 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
   });
 
   it('keeps one entry per Host (virtual hosts)', async () => {
-    expect(await get('/rules/host', { host: 'a.example' })).toMatchObject({ cache: 'MISS', body: '{"host":"a.example","n":1}' });
-    expect(await get('/rules/host', { host: 'b.example' })).toMatchObject({ cache: 'MISS', body: '{"host":"b.example","n":1}' });
-    expect(await get('/rules/host', { host: 'a.example' })).toMatchObject({ cache: 'HIT', body: '{"host":"a.example","n":1}' });
-    expect(await get('/rules/host', { host: 'b.example' })).toMatchObject({ cache: 'HIT', body: '{"host":"b.example","n":1}' });
+    expect(await get('/rules/host', { host: 'a.example' })).toMatchObject({
+      cache: 'MISS',
+      body: '{"host":"a.example","n":1}',
+    });
+    expect(await get('/rules/host', { host: 'b.example' })).toMatchObject({
+      cache: 'MISS',
+      body: '{"host":"b.example","n":1}',
+    });
+    expect(await get('/rules/host', { host: 'a.example' })).toMatchObject({
+      cache: 'HIT',
+      body: '{"host":"a.example","n":1}',
+    });
+    expect(await get('/rules/host', { host: 'b.example' })).toMatchObject({
+      cache: 'HIT',
+      body: '{"host":"b.example","n":1}',
+    });
   });
 
   it('keys by the host name, not the port: one app reached on several ports shares its entries', async () => {
-    expect(await get('/rules/host', { host: 'c.example:3000' })).toMatchObject({ cache: 'MISS', body: '{"host":"c.example:3000","n":1}' });
-    expect(await get('/rules/host', { host: 'c.example:41234' })).toMatchObject({ cache: 'HIT', body: '{"host":"c.example:3000","n":1}' });
-    expect(await get('/rules/host', { host: '[::1]:3000' })).toMatchObject({ cache: 'MISS', body: '{"host":"[::1]:3000","n":1}' });
-    expect(await get('/rules/host', { host: '[::1]:3001' })).toMatchObject({ cache: 'HIT', body: '{"host":"[::1]:3000","n":1}' });
+    expect(await get('/rules/host', { host: 'c.example:3000' })).toMatchObject({
+      cache: 'MISS',
+      body: '{"host":"c.example:3000","n":1}',
+    });
+    expect(await get('/rules/host', { host: 'c.example:41234' })).toMatchObject({
+      cache: 'HIT',
+      body: '{"host":"c.example:3000","n":1}',
+    });
+    expect(await get('/rules/host', { host: '[::1]:3000' })).toMatchObject({
+      cache: 'MISS',
+      body: '{"host":"[::1]:3000","n":1}',
+    });
+    expect(await get('/rules/host', { host: '[::1]:3001' })).toMatchObject({
+      cache: 'HIT',
+      body: '{"host":"[::1]:3000","n":1}',
+    });
   });
 
   it('never fills the GET entry from a HEAD; answers a HEAD from the GET entry', async () => {
-    expect(await get('/rules/head', {}, 'HEAD')).toMatchObject({ status: 200, cache: 'BYPASS', body: '' });
-    expect(await get('/rules/head')).toMatchObject({ cache: 'MISS', body: '{"body":"the whole body","n":2}' });
-    expect(await get('/rules/head')).toMatchObject({ cache: 'HIT', body: '{"body":"the whole body","n":2}' });
-    expect(await get('/rules/head', {}, 'HEAD')).toMatchObject({ status: 200, cache: 'HIT', body: '' });
+    expect(await get('/rules/head', {}, 'HEAD')).toMatchObject({
+      status: 200,
+      cache: 'BYPASS',
+      body: '',
+    });
+    expect(await get('/rules/head')).toMatchObject({
+      cache: 'MISS',
+      body: '{"body":"the whole body","n":2}',
+    });
+    expect(await get('/rules/head')).toMatchObject({
+      cache: 'HIT',
+      body: '{"body":"the whole body","n":2}',
+    });
+    expect(await get('/rules/head', {}, 'HEAD')).toMatchObject({
+      status: 200,
+      cache: 'HIT',
+      body: '',
+    });
     expect(count('head')).toBe(2);
   });
 
@@ -182,7 +325,11 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
       }
       expect(Number(hit.headers['age'])).toBeGreaterThanOrEqual(0);
       expect(await get('/rules/created')).toMatchObject({ status: 201, cache: 'MISS' });
-      expect(await get('/rules/created')).toMatchObject({ status: 201, cache: 'HIT', body: '{"n":1}' });
+      expect(await get('/rules/created')).toMatchObject({
+        status: 201,
+        cache: 'HIT',
+        body: '{"n":1}',
+      });
     });
 
     it('not the headers set before the handler (a guard sets its own again)', async () => {
@@ -204,7 +351,10 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     });
 
     it('on a STALE answer too', async () => {
-      expect(await get('/rules/stale', { 'accept-language': 'fr' })).toMatchObject({ status: 203, cache: 'MISS' });
+      expect(await get('/rules/stale', { 'accept-language': 'fr' })).toMatchObject({
+        status: 203,
+        cache: 'MISS',
+      });
       let stale: RawReply | undefined;
       await waitFor(
         async () => {
@@ -242,9 +392,17 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     });
 
     it("Cache-Control: private is stored in a per-user entry (scope 'user' is a private cache)", async () => {
-      expect(await get('/rules/private-mine', { 'x-user': 'alice' })).toMatchObject({ cache: 'MISS' });
-      expect(await get('/rules/private-mine', { 'x-user': 'alice' })).toMatchObject({ cache: 'HIT', body: '{"user":"alice","n":1}' });
-      expect(await get('/rules/private-mine', { 'x-user': 'bob' })).toMatchObject({ cache: 'MISS', body: '{"user":"bob","n":1}' });
+      expect(await get('/rules/private-mine', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'MISS',
+      });
+      expect(await get('/rules/private-mine', { 'x-user': 'alice' })).toMatchObject({
+        cache: 'HIT',
+        body: '{"user":"alice","n":1}',
+      });
+      expect(await get('/rules/private-mine', { 'x-user': 'bob' })).toMatchObject({
+        cache: 'MISS',
+        body: '{"user":"bob","n":1}',
+      });
     });
   });
 
@@ -253,7 +411,8 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
     const misses: RawReply[] = [];
     for (const path of paths) misses.push(await get(path));
     for (const miss of misses) expect(miss).toMatchObject({ status: 200, cache: 'MISS' });
-    for (const [i, path] of paths.entries()) expect(await get(path)).toMatchObject({ cache: 'HIT', body: misses[i].body });
+    for (const [i, path] of paths.entries())
+      expect(await get(path)).toMatchObject({ cache: 'HIT', body: misses[i].body });
   });
 
   it('replaces a value under the key that this interceptor did not write', async () => {
@@ -274,7 +433,8 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
       const client = new Redis(harnessInfo().standaloneUrl);
       try {
         const keys: string[] = [];
-        for await (const batch of client.scanStream({ match: `${prefix}*`, count: 1000 })) keys.push(...(batch as string[]));
+        for await (const batch of client.scanStream({ match: `${prefix}*`, count: 1000 }))
+          keys.push(...(batch as string[]));
         expect(keys.some((key) => key.includes('/rules/token?'))).toBe(true);
         expect(keys.filter((key) => key.includes(token))).toEqual([]);
       } finally {
@@ -286,11 +446,18 @@ describe.each(SETUPS)('@Cacheable HTTP rules (%s)', (_name, platform, store) => 
       const logs = spyOnLogs();
       try {
         const longToken = `${token}${'x'.repeat(15_000)}`;
-        expect(await get(`/rules/token?token=${longToken}`)).toMatchObject({ cache: 'MISS', body: `{"length":${longToken.length},"n":1}` });
+        expect(await get(`/rules/token?token=${longToken}`)).toMatchObject({
+          cache: 'MISS',
+          body: `{"length":${longToken.length},"n":1}`,
+        });
         expect(await get(`/rules/token?token=${longToken}`)).toMatchObject({ cache: 'HIT' });
         // a key longer than maxKeyLength: refused by the store, the call goes uncached and is logged
         const q = 'q'.repeat(2_000);
-        for (const n of [1, 2]) expect(await get(`/rules/long-key?q=${q}`)).toMatchObject({ cache: 'BYPASS', body: `{"length":2000,"n":${n}}` });
+        for (const n of [1, 2])
+          expect(await get(`/rules/long-key?q=${q}`)).toMatchObject({
+            cache: 'BYPASS',
+            body: `{"length":2000,"n":${n}}`,
+          });
         const messages = logs.messages();
         expect(messages.some((message) => message.includes('cache:long:qqqq'))).toBe(true);
         for (const message of messages) {

@@ -11,7 +11,8 @@ const SETUPS: Array<[string, Platform, () => StoreModuleOptions]> = [
 
 describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platform, store) => {
   let app: CacheApp;
-  const get = async (path: string, headers: Record<string, string> = {}) => read(await app.fetch(path, { headers }));
+  const get = async (path: string, headers: Record<string, string> = {}) =>
+    read(await app.fetch(path, { headers }));
 
   beforeAll(async () => {
     app = await startCacheApp({ platform, controllers: [ItemsController], store: store() });
@@ -44,7 +45,10 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
 
   it('fills key templates from the query', async () => {
     expect(await get('/items/search?term=a&page=1')).toMatchObject({ cache: 'MISS' });
-    expect(await get('/items/search?page=1&term=a')).toMatchObject({ body: { term: 'a', n: 1 }, cache: 'HIT' });
+    expect(await get('/items/search?page=1&term=a')).toMatchObject({
+      body: { term: 'a', n: 1 },
+      cache: 'HIT',
+    });
     expect(await get('/items/search?term=a&page=2')).toMatchObject({ cache: 'MISS' });
     expect(await app.store.has(`${CACHE_KEY_PREFIX}search:a:1`)).toBe(true);
   });
@@ -61,7 +65,11 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
     expect(await get('/items?a=1&a=0&b=2')).toMatchObject({ body: { n: 1 }, cache: 'HIT' });
     expect(await get('/items?a=0&a=1&b=2')).toMatchObject({ cache: 'MISS' });
     const host = new URL(app.url).host;
-    expect(await app.store.has(`${CACHE_KEY_PREFIX}${defaultHttpKey('GET', host, '/items?a=1&a=0&b=2')}`)).toBe(true);
+    expect(
+      await app.store.has(
+        `${CACHE_KEY_PREFIX}${defaultHttpKey('GET', host, '/items?a=1&a=0&b=2')}`,
+      ),
+    ).toBe(true);
   });
 
   it('evicts after the handler succeeds, and not when it throws', async () => {
@@ -85,11 +93,13 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
     await get('/items/summary');
     expect(await get('/items/summary')).toMatchObject({ cache: 'HIT' });
     expect((await app.fetch('/items', { method: 'DELETE' })).status).toBe(200);
-    for (const path of ['/items/1', '/items/2', '/items/summary']) expect(await get(path)).toMatchObject({ cache: 'MISS' });
+    for (const path of ['/items/1', '/items/2', '/items/summary'])
+      expect(await get(path)).toMatchObject({ cache: 'MISS' });
   });
 
   it('caches only GET and HEAD by default', async () => {
-    for (let i = 0; i < 2; i++) expect((await app.fetch('/items', { method: 'POST' })).headers.get('x-cache')).toBeNull();
+    for (let i = 0; i < 2; i++)
+      expect((await app.fetch('/items', { method: 'POST' })).headers.get('x-cache')).toBeNull();
     expect(count('create')).toBe(2);
   });
 
@@ -109,31 +119,58 @@ describe.each(SETUPS)('@Cacheable / @CacheEvict over HTTP (%s)', (_name, platfor
   });
 
   it('never serves or writes a shared entry for requests with Authorization or Cookie (test/cache/cacheable.http-rules.spec.ts covers every rule)', async () => {
-    expect(await get('/items/5', { authorization: 'Bearer alice' })).toMatchObject({ body: { n: 1 }, cache: 'BYPASS' });
-    expect(await get('/items/5', { cookie: 'session=abc' })).toMatchObject({ body: { n: 2 }, cache: 'BYPASS' });
+    expect(await get('/items/5', { authorization: 'Bearer alice' })).toMatchObject({
+      body: { n: 1 },
+      cache: 'BYPASS',
+    });
+    expect(await get('/items/5', { cookie: 'session=abc' })).toMatchObject({
+      body: { n: 2 },
+      cache: 'BYPASS',
+    });
     expect(await get('/items/5')).toMatchObject({ body: { n: 3 }, cache: 'MISS' });
-    expect(await get('/items/5', { authorization: 'Bearer alice' })).toMatchObject({ body: { n: 4 }, cache: 'BYPASS' });
+    expect(await get('/items/5', { authorization: 'Bearer alice' })).toMatchObject({
+      body: { n: 4 },
+      cache: 'BYPASS',
+    });
     expect(await get('/items/5')).toMatchObject({ body: { n: 3 }, cache: 'HIT' });
   });
 
   it("keeps one entry per user with scope 'user'; one user's response never reaches another", async () => {
-    expect(await get('/items/me', { authorization: 'Bearer alice' })).toMatchObject({ body: { user: 'alice', n: 1 }, cache: 'MISS' });
-    expect(await get('/items/me', { authorization: 'Bearer bob' })).toMatchObject({ body: { user: 'bob', n: 1 }, cache: 'MISS' });
-    expect(await get('/items/me', { authorization: 'Bearer alice' })).toMatchObject({ body: { user: 'alice' }, cache: 'HIT' });
-    expect(await get('/items/me', { authorization: 'Bearer bob' })).toMatchObject({ body: { user: 'bob' }, cache: 'HIT' });
+    expect(await get('/items/me', { authorization: 'Bearer alice' })).toMatchObject({
+      body: { user: 'alice', n: 1 },
+      cache: 'MISS',
+    });
+    expect(await get('/items/me', { authorization: 'Bearer bob' })).toMatchObject({
+      body: { user: 'bob', n: 1 },
+      cache: 'MISS',
+    });
+    expect(await get('/items/me', { authorization: 'Bearer alice' })).toMatchObject({
+      body: { user: 'alice' },
+      cache: 'HIT',
+    });
+    expect(await get('/items/me', { authorization: 'Bearer bob' })).toMatchObject({
+      body: { user: 'bob' },
+      cache: 'HIT',
+    });
     expect(await get('/items/me')).toMatchObject({ body: { user: null }, cache: 'BYPASS' });
   });
 
   it('lets Cache-Control: no-cache skip the read and refresh the entry with honorNoCache', async () => {
     await get('/items/fresh');
-    expect(await get('/items/fresh', { 'cache-control': 'no-cache' })).toMatchObject({ body: { n: 2 }, cache: 'MISS' });
+    expect(await get('/items/fresh', { 'cache-control': 'no-cache' })).toMatchObject({
+      body: { n: 2 },
+      cache: 'MISS',
+    });
     expect(await get('/items/fresh')).toMatchObject({ body: { n: 2 }, cache: 'HIT' });
     await get('/items/1');
     expect(await get('/items/1', { 'cache-control': 'no-cache' })).toMatchObject({ cache: 'HIT' });
   });
 
   it('applies condition and unless', async () => {
-    expect(await get('/items/conditional?cache=no')).toMatchObject({ body: { n: 1 }, cache: 'BYPASS' });
+    expect(await get('/items/conditional?cache=no')).toMatchObject({
+      body: { n: 1 },
+      cache: 'BYPASS',
+    });
     expect(await get('/items/conditional')).toMatchObject({ body: { n: 2 }, cache: 'MISS' });
     expect(await get('/items/conditional')).toMatchObject({ body: { n: 2 }, cache: 'HIT' });
     calls.clear();

@@ -25,7 +25,11 @@ describe.each(PLATFORMS)('Redis down (%s)', (platform) => {
 
   beforeAll(async () => {
     server = await startStandalone();
-    app = await startCacheApp({ platform, controllers: [DownController], store: { redis: server.url, keyPrefix: 'down:', commandTimeout: 300 } });
+    app = await startCacheApp({
+      platform,
+      controllers: [DownController],
+      store: { redis: server.url, keyPrefix: 'down:', commandTimeout: 300 },
+    });
     calls.clear();
   });
 
@@ -39,7 +43,14 @@ describe.each(PLATFORMS)('Redis down (%s)', (platform) => {
     expect(await read(await app.fetch('/down/1'))).toMatchObject({ status: 200, cache: 'MISS' });
     expect(await read(await app.fetch('/down/1'))).toMatchObject({ status: 200, cache: 'HIT' });
     await server.kill();
-    for (const n of [2, 3]) expect(await read(await app.fetch('/down/2'))).toMatchObject({ status: 200, body: { id: '2', n } });
-    expect(await read(await app.fetch('/down/1/evict'))).toMatchObject({ status: 200, body: { evicted: '1' } });
+    for (const n of [2, 3])
+      expect(await read(await app.fetch('/down/2'))).toMatchObject({
+        status: 200,
+        body: { id: '2', n },
+      });
+    expect(await read(await app.fetch('/down/1/evict'))).toMatchObject({
+      status: 200,
+      body: { evicted: '1' },
+    });
   });
 });

@@ -34,7 +34,8 @@ describe.each(PLATFORMS)('@Cacheable with grace over HTTP (%s)', (platform) => {
   });
   afterAll(() => app.app.close());
 
-  const get = (id: string): Promise<Timed<Reply>> => timed(async () => read(await app.fetch(`/stale/${id}`)));
+  const get = (id: string): Promise<Timed<Reply>> =>
+    timed(async () => read(await app.fetch(`/stale/${id}`)));
 
   it('serves STALE after the TTL while one refresh runs, then HIT with the refreshed value', async () => {
     loads.clear();

@@ -1,5 +1,19 @@
 /** Controllers of the HTTP rules spec: each route does one thing a shared cache must get right. */
-import { Controller, Get, Headers, HttpCode, Injectable, Param, Put, Query, Req, Res, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Injectable,
+  Param,
+  Put,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { Cacheable, CacheEvict } from '../../lib/index.js';
 import { called } from './cache-test.controllers.js';
 
@@ -85,7 +99,10 @@ export class RulesController {
 
   @Get('greeting')
   @Cacheable({ key: 'greeting', ttl: 60, tags: ['greetings'] })
-  greeting(@Headers('accept-language') language: string | undefined, @Res({ passthrough: true }) res: Reply) {
+  greeting(
+    @Headers('accept-language') language: string | undefined,
+    @Res({ passthrough: true }) res: Reply,
+  ) {
     res.header('vary', 'Accept-Language');
     const text = language?.startsWith('fr') ? 'bonjour' : 'hello';
     return { text, n: called(`greeting:${language}`) };
@@ -106,7 +123,10 @@ export class RulesController {
   /** Like `greeting`, with `honorNoCache`: `Cache-Control: no-cache` refreshes the caller's variant only. */
   @Get('greeting-fresh')
   @Cacheable({ key: 'greeting-fresh', ttl: 60, honorNoCache: true })
-  greetingFresh(@Headers('accept-language') language: string | undefined, @Res({ passthrough: true }) res: Reply) {
+  greetingFresh(
+    @Headers('accept-language') language: string | undefined,
+    @Res({ passthrough: true }) res: Reply,
+  ) {
     res.header('vary', 'Accept-Language');
     return { language: language ?? null, n: called(`greeting-fresh:${language}`) };
   }
@@ -206,7 +226,10 @@ export class RulesController {
   /** Stale after 100 ms, served stale for 10 s: a STALE answer must replay the headers too. */
   @Get('stale')
   @Cacheable({ key: 'stale-rules', ttl: '100ms', grace: '10s' })
-  stale(@Headers('accept-language') language: string | undefined, @Res({ passthrough: true }) res: Reply) {
+  stale(
+    @Headers('accept-language') language: string | undefined,
+    @Res({ passthrough: true }) res: Reply,
+  ) {
     res.status(203);
     res.header('content-type', 'text/plain; charset=utf-8');
     res.header('vary', 'Accept-Language');

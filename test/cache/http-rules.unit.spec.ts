@@ -1,5 +1,8 @@
 /** The pure parts of the HTTP rules, case by case (the HTTP spec runs them through real apps). */
-import { callerIdentifiedBy, credentialHeaderNames } from '../../lib/nest/cache/http/http-caller.js';
+import {
+  callerIdentifiedBy,
+  credentialHeaderNames,
+} from '../../lib/nest/cache/http/http-caller.js';
 import type { HttpCacheEntry, HttpHeaders } from '../../lib/nest/cache/http/http-cache-entry.js';
 import { replayableHeaders } from '../../lib/nest/cache/http/http-replayable-headers.js';
 import { whyNotStored, type HttpStorePolicy } from '../../lib/nest/cache/http/http-storability.js';
@@ -11,17 +14,36 @@ describe('who identifies the caller', () => {
   const names = credentialHeaderNames(['X-Tenant-Token'], ['x-route', 'X-TENANT-TOKEN']);
 
   it('knows the built-in credential headers and adds configured ones, lower case, once each', () => {
-    expect(names).toEqual(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-tenant-token', 'x-route']);
+    expect(names).toEqual([
+      'authorization',
+      'proxy-authorization',
+      'cookie',
+      'x-api-key',
+      'x-tenant-token',
+      'x-route',
+    ]);
   });
 
   it('names the first non-empty credential header, then req.user, then the user resolver', () => {
-    expect(callerIdentifiedBy({ headers: { 'x-tenant-token': 't' } }, names, defaultUserResolver)).toBe('the x-tenant-token header');
-    expect(callerIdentifiedBy({ headers: { cookie: ['', 'a=b'] } }, names, defaultUserResolver)).toBe('the cookie header');
-    expect(callerIdentifiedBy({ headers: { authorization: '' } }, names, defaultUserResolver)).toBeUndefined();
-    expect(callerIdentifiedBy({ headers: {}, user: { name: 'no id' } }, names, defaultUserResolver)).toBe('req.user');
-    expect(callerIdentifiedBy({ headers: {}, user: null }, names, defaultUserResolver)).toBeUndefined();
+    expect(
+      callerIdentifiedBy({ headers: { 'x-tenant-token': 't' } }, names, defaultUserResolver),
+    ).toBe('the x-tenant-token header');
+    expect(
+      callerIdentifiedBy({ headers: { cookie: ['', 'a=b'] } }, names, defaultUserResolver),
+    ).toBe('the cookie header');
+    expect(
+      callerIdentifiedBy({ headers: { authorization: '' } }, names, defaultUserResolver),
+    ).toBeUndefined();
+    expect(
+      callerIdentifiedBy({ headers: {}, user: { name: 'no id' } }, names, defaultUserResolver),
+    ).toBe('req.user');
+    expect(
+      callerIdentifiedBy({ headers: {}, user: null }, names, defaultUserResolver),
+    ).toBeUndefined();
     const fromAuth = (request: unknown) => (request as { auth?: { sub?: string } }).auth?.sub;
-    expect(callerIdentifiedBy({ headers: {}, auth: { sub: 'u1' } } as never, names, fromAuth)).toBe('the user resolver');
+    expect(callerIdentifiedBy({ headers: {}, auth: { sub: 'u1' } } as never, names, fromAuth)).toBe(
+      'the user resolver',
+    );
     expect(callerIdentifiedBy({ headers: {} }, names, fromAuth)).toBeUndefined();
   });
 
@@ -32,9 +54,16 @@ describe('who identifies the caller', () => {
 });
 
 describe('which responses may be stored', () => {
-  const entry = (status = 200, body: unknown = { ok: true }): HttpCacheEntry => ({ kind: 'http-response', status, headers: {}, body, storedAt: 0 });
+  const entry = (status = 200, body: unknown = { ok: true }): HttpCacheEntry => ({
+    kind: 'http-response',
+    status,
+    headers: {},
+    body,
+    storedAt: 0,
+  });
   const shared: HttpStorePolicy = { fills: true, scope: 'shared' };
-  const check = (headers: HttpHeaders, policy = shared, e = entry()) => whyNotStored({ entry: e, headers, sentByHandler: false, body: e.body }, policy);
+  const check = (headers: HttpHeaders, policy = shared, e = entry()) =>
+    whyNotStored({ entry: e, headers, sentByHandler: false, body: e.body }, policy);
 
   it('stores a plain 2xx', () => {
     expect(check({})).toBeUndefined();
@@ -56,7 +85,9 @@ describe('which responses may be stored', () => {
     expect(check({ 'cache-control': ['public', 'private'] })).toBe('Cache-Control: private');
     expect(check({ 'cache-control': 'public, x-note="no-store, private"' })).toBeUndefined();
     expect(check({ 'cache-control': 'private' }, { fills: true, scope: 'user' })).toBeUndefined();
-    expect(check({ 'cache-control': 'private' }, { fills: true, scope: 'public' })).toBe('Cache-Control: private');
+    expect(check({ 'cache-control': 'private' }, { fills: true, scope: 'public' })).toBe(
+      'Cache-Control: private',
+    );
   });
 
   it('refuses Set-Cookie and Vary: *', () => {
@@ -77,13 +108,18 @@ describe('Vary', () => {
 
   it('gives each combination of request values its own key; absent and empty differ; whitespace runs do not', () => {
     const spec = { kind: 'http-vary' as const, vary: ['accept-language'], variants: 'id1' };
-    const key = (value?: string | string[]) => variantKey('cache:k', spec, { headers: value === undefined ? {} : { 'accept-language': value } });
+    const key = (value?: string | string[]) =>
+      variantKey('cache:k', spec, {
+        headers: value === undefined ? {} : { 'accept-language': value },
+      });
     expect(key('en')).toMatch(/^cache:k#vary:id1:[\w-]{22}$/);
     expect(key('en')).not.toBe(key('fr'));
     expect(key()).not.toBe(key(''));
     expect(key('en,  fr')).toBe(key('en, fr'));
     expect(key(['en', 'fr'])).toBe(key('en, fr'));
-    expect(variantKey('cache:k', { ...spec, variants: 'id2' }, { headers: { 'accept-language': 'en' } })).not.toBe(key('en'));
+    expect(
+      variantKey('cache:k', { ...spec, variants: 'id2' }, { headers: { 'accept-language': 'en' } }),
+    ).not.toBe(key('en'));
   });
 });
 
@@ -102,7 +138,10 @@ describe('headers a HIT replays', () => {
       age: '4',
       'x-cache': 'MISS',
     };
-    expect(replayableHeaders(headers, headers['connection'])).toEqual({ 'content-type': 'text/plain', 'x-app': '1' });
+    expect(replayableHeaders(headers, headers['connection'])).toEqual({
+      'content-type': 'text/plain',
+      'x-app': '1',
+    });
   });
 });
 

@@ -20,7 +20,24 @@ export function seededRandom(seed: number): Random {
 }
 
 // 'ÿ' is C3 BF and 'é' C3 A9: they share a lead byte, and both sort below ASCII as signed chars.
-const KEY_ALPHABET = ['a', 'b', 'c', 'A', '~', 'é', 'ÿ', '漢', '*', '?', '[', ']', '^', '-', '\\', '!'];
+const KEY_ALPHABET = [
+  'a',
+  'b',
+  'c',
+  'A',
+  '~',
+  'é',
+  'ÿ',
+  '漢',
+  '*',
+  '?',
+  '[',
+  ']',
+  '^',
+  '-',
+  '\\',
+  '!',
+];
 const GLOB_SYNTAX = ['*', '?', '[', ']', '^', '-', '\\'];
 const PATTERN_ALPHABET = [...GLOB_SYNTAX, ...GLOB_SYNTAX, 'a', 'b', 'c', 'A', '~', 'é', 'ÿ', '漢'];
 

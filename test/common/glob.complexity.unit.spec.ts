@@ -12,7 +12,10 @@ import { MemoryDriver } from '../../lib/drivers/memory/memory.driver.js';
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 /** Runs `pattern` over `subject` and returns whether it matched and how many steps it took. */
-function metered(pattern: string, subject: string): { matched: boolean; steps: number; bound: number } {
+function metered(
+  pattern: string,
+  subject: string,
+): { matched: boolean; steps: number; bound: number } {
   const program = parseGlob(utf8(pattern));
   const bytes = utf8(subject);
   const meter: GlobMeter = { steps: 0 };
@@ -23,20 +26,26 @@ function metered(pattern: string, subject: string): { matched: boolean; steps: n
 const starsThenZ = (stars: number): string => `${'*a'.repeat(stars)}*z`;
 
 describe('glob matching cost', () => {
-  it.each([100, 1_000, 10_000])('answers *a*a*a*a*z over %i bytes within subject × pattern steps', (length) => {
-    const { matched, steps, bound } = metered('*a*a*a*a*z', 'a'.repeat(length));
-    expect(matched).toBe(false);
-    expect(steps).toBeLessThanOrEqual(bound);
-  });
+  it.each([100, 1_000, 10_000])(
+    'answers *a*a*a*a*z over %i bytes within subject × pattern steps',
+    (length) => {
+      const { matched, steps, bound } = metered('*a*a*a*a*z', 'a'.repeat(length));
+      expect(matched).toBe(false);
+      expect(steps).toBeLessThanOrEqual(bound);
+    },
+  );
 
-  it.each([30, 200])('answers %i stars against 10,000 bytes within subject × pattern steps', (stars) => {
-    const miss = metered(starsThenZ(stars), 'a'.repeat(10_000));
-    expect(miss.matched).toBe(false);
-    expect(miss.steps).toBeLessThanOrEqual(miss.bound);
-    const hit = metered(starsThenZ(stars), `${'a'.repeat(10_000)}z`);
-    expect(hit.matched).toBe(true);
-    expect(hit.steps).toBeLessThanOrEqual(hit.bound);
-  });
+  it.each([30, 200])(
+    'answers %i stars against 10,000 bytes within subject × pattern steps',
+    (stars) => {
+      const miss = metered(starsThenZ(stars), 'a'.repeat(10_000));
+      expect(miss.matched).toBe(false);
+      expect(miss.steps).toBeLessThanOrEqual(miss.bound);
+      const hit = metered(starsThenZ(stars), `${'a'.repeat(10_000)}z`);
+      expect(hit.matched).toBe(true);
+      expect(hit.steps).toBeLessThanOrEqual(hit.bound);
+    },
+  );
 
   it('stays within the bound on ?, classes and multi-byte subjects', () => {
     const patterns = ['*?*?*?*?*?!', '*[ab]*[^c]*[a-z]*é*漢!', `${'*é'.repeat(40)}*x`];

@@ -28,7 +28,11 @@ interface Mismatch {
   onlyLocal: string[];
 }
 
-function mismatch(glob: string, redis: ReadonlySet<string>, local: ReadonlySet<string>): Mismatch | undefined {
+function mismatch(
+  glob: string,
+  redis: ReadonlySet<string>,
+  local: ReadonlySet<string>,
+): Mismatch | undefined {
   const onlyRedis = [...redis].filter((subject) => !local.has(subject));
   const onlyLocal = [...local].filter((subject) => !redis.has(subject));
   return onlyRedis.length + onlyLocal.length === 0 ? undefined : { glob, onlyRedis, onlyLocal };
@@ -41,7 +45,11 @@ type Selection = (glob: string) => ReadonlySet<string>;
 function expectSameSelections(globs: string[], redis: Selection, local: Selection): void {
   const found = globs.flatMap((glob) => mismatch(glob, redis(glob), local(glob)) ?? []);
   const report = found.slice(0, 5).map((m) => JSON.stringify(m));
-  expect({ seed: SEED, mismatches: found.length, first: report }).toEqual({ seed: SEED, mismatches: 0, first: [] });
+  expect({ seed: SEED, mismatches: found.length, first: report }).toEqual({
+    seed: SEED,
+    mismatches: 0,
+    first: [],
+  });
 }
 
 describe(`glob matching against Redis (seed ${SEED})`, () => {
@@ -109,11 +117,22 @@ describe(`glob matching against Redis (seed ${SEED})`, () => {
 
       for (const key of fullKeys) l1.set(key, { value: 1, tagKeys: [] }, l1.generation);
       l1.deletePattern(fullGlob(glob));
-      fromL1.set(glob, new Set(fullKeys.filter((key) => l1.get(key) === undefined).map(unprefixed)));
+      fromL1.set(
+        glob,
+        new Set(fullKeys.filter((key) => l1.get(key) === undefined).map(unprefixed)),
+      );
     }
     await driver.close();
-    expectSameSelections(deleteGlobs, (glob) => scanned.get(glob)!, (glob) => fromDriver.get(glob)!);
-    expectSameSelections(deleteGlobs, (glob) => scanned.get(glob)!, (glob) => fromL1.get(glob)!);
+    expectSameSelections(
+      deleteGlobs,
+      (glob) => scanned.get(glob)!,
+      (glob) => fromDriver.get(glob)!,
+    );
+    expectSameSelections(
+      deleteGlobs,
+      (glob) => scanned.get(glob)!,
+      (glob) => fromL1.get(glob)!,
+    );
   });
 
   it('delivers a PUBLISH to the same PSUBSCRIBE patterns as the memory driver does', async () => {
@@ -138,12 +157,18 @@ describe(`glob matching against Redis (seed ${SEED})`, () => {
 
     const driver = new MemoryDriver(1, new Logger('glob-differential'));
     for (const pattern of patterns) {
-      await driver.psubscribe(pattern, (_, channel) => fromDriver.get(pattern)!.add(unprefixed(channel)));
+      await driver.psubscribe(pattern, (_, channel) =>
+        fromDriver.get(pattern)!.add(unprefixed(channel)),
+      );
     }
     for (const channel of channels) await driver.publish(channel, 'm');
     await new Promise((resolve) => setImmediate(resolve));
     await driver.close();
 
-    expectSameSelections(patterns, (pattern) => fromRedis.get(pattern)!, (pattern) => fromDriver.get(pattern)!);
+    expectSameSelections(
+      patterns,
+      (pattern) => fromRedis.get(pattern)!,
+      (pattern) => fromDriver.get(pattern)!,
+    );
   });
 });

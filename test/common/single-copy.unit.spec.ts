@@ -16,14 +16,19 @@ const SOURCE = new URL('../../lib/common/single-copy.ts', import.meta.url);
 /** The process-wide registry, as the builds leave it on globalThis. */
 function loadedBuilds(): Set<string> {
   const registry = (globalThis as { [REGISTRY]?: unknown })[REGISTRY];
-  if (!(registry instanceof Set)) throw new Error('nestjs-store.loaded-builds is not a Set on globalThis');
+  if (!(registry instanceof Set))
+    throw new Error('nestjs-store.loaded-builds is not a Set on globalThis');
   return registry as Set<string>;
 }
 
 /** Compiles single-copy.ts the way `npm run build` does for dist/cjs, and evaluates it as a CommonJS module. */
 async function loadCommonJsBuild(): Promise<{ assertSingleCopy: () => void }> {
   const { outputText } = ts.transpileModule(await readFile(SOURCE, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+    compilerOptions: {
+      module: ts.ModuleKind.CommonJS,
+      target: ts.ScriptTarget.ES2022,
+      esModuleInterop: true,
+    },
   });
   const module = { exports: {} as { assertSingleCopy: () => void } };
   const require = (specifier: string): unknown => {

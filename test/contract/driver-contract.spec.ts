@@ -57,7 +57,8 @@ async function writeList(driver: StoreDriver, key: string): Promise<void> {
   await driver.client!.rpush(key, 'item');
 }
 
-const memoryDriver = (): StoreDriver => new MemoryDriver(100_000, new QuietLogger('driver-contract'));
+const memoryDriver = (): StoreDriver =>
+  new MemoryDriver(100_000, new QuietLogger('driver-contract'));
 
 /**
  * A driver as a third party writes one: a class of its own implementing `StoreDriver`, here by
@@ -75,7 +76,11 @@ class WrappingDriver implements StoreDriver {
   get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
     return this.inner.get(key, decode);
   }
-  read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>, expect: 'string' | 'hash'): Promise<R> {
+  read<R>(
+    key: string,
+    decode: (raw: RawValue) => R | PromiseLike<R>,
+    expect: 'string' | 'hash',
+  ): Promise<R> {
     return this.inner.read(key, decode, expect);
   }
   mget(keys: string[]): Promise<RawValue[]> {
@@ -123,7 +128,11 @@ class WrappingDriver implements StoreDriver {
   deleteIfOwner(key: string, value: string): Promise<boolean> {
     return this.inner.deleteIfOwner(key, value);
   }
-  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+  rateLimit(
+    script: RateLimitScript,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
+  ): Promise<RawRateLimitReply> {
     return this.inner.rateLimit(script, keys, args);
   }
   onSubscriberReconnect(listener: () => void): () => void {
@@ -198,12 +207,16 @@ describe('driver contract: a broken driver', () => {
   /** The contract's outcome per case, failures with their error. */
   async function outcomes(cases: DriverContractCase[]): Promise<Map<string, unknown>> {
     const failures = new Map<string, unknown>();
-    for (const contractCase of cases) await contractCase.run().catch((error: unknown) => failures.set(contractCase.name, error));
+    for (const contractCase of cases)
+      await contractCase.run().catch((error: unknown) => failures.set(contractCase.name, error));
     return failures;
   }
 
   it('fails exactly the case a get that ignores expiry breaks, with an AssertionError saying what was expected', async () => {
-    const cases = driverContract({ createDriver: () => new StaleGetDriver(memoryDriver()), timeoutMs: 2_000 });
+    const cases = driverContract({
+      createDriver: () => new StaleGetDriver(memoryDriver()),
+      timeoutMs: 2_000,
+    });
     const failures = await outcomes(cases);
     const ttlCase = cases.find((c) => c.name.startsWith('strings: a TTL is in milliseconds'))!;
     expect([...failures.keys()]).toEqual([ttlCase.name]);

@@ -29,7 +29,8 @@ export interface ForeignClient {
 
 /** A raw ioredis client (a second connection) plus `redis-cli` on `port` (`-c` on a Cluster). */
 export function redisForeignClient(client: Redis | Cluster, cliPort: number): ForeignClient {
-  const subscriber: Redis | Cluster = client instanceof Cluster ? client.duplicate() : client.duplicate();
+  const subscriber: Redis | Cluster =
+    client instanceof Cluster ? client.duplicate() : client.duplicate();
   const cluster = client instanceof Cluster;
   return {
     get: (key) => client.get(key),
@@ -58,7 +59,14 @@ export function redisForeignClient(client: Redis | Cluster, cliPort: number): Fo
     xrange: async (stream) => (await client.xrange(stream, '-', '+')).map(([, fields]) => fields),
     keys: async (pattern) => (await scanKeys(client, pattern)).sort(),
     cli: async (args) => {
-      const { stdout } = await promisify(execFile)('redis-cli', ['-h', '127.0.0.1', '-p', String(cliPort), ...(cluster ? ['-c'] : []), ...args]);
+      const { stdout } = await promisify(execFile)('redis-cli', [
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(cliPort),
+        ...(cluster ? ['-c'] : []),
+        ...args,
+      ]);
       return stdout.trim();
     },
     close: async () => {
@@ -103,7 +111,8 @@ export function memoryForeignClient(driver: StoreDriver): ForeignClient {
     xadd: async (stream, fields) => {
       await driver.streams.add(stream, fields, undefined);
     },
-    xrange: async (stream) => (await driver.streams.range(stream, '-', '+', 10_000)).map((entry) => entry.fields ?? []),
+    xrange: async (stream) =>
+      (await driver.streams.range(stream, '-', '+', 10_000)).map((entry) => entry.fields ?? []),
     close: async () => undefined,
   };
 }

@@ -50,7 +50,9 @@ export function describeRedisNamesContract(
     });
 
     /** Another store, and a foreign client of the same server (on memory: of that store's driver). */
-    async function openOther(overrides: Partial<StoreModuleOptions> = {}): Promise<{ store: StoreService; prefix: string; foreign: ForeignClient }> {
+    async function openOther(
+      overrides: Partial<StoreModuleOptions> = {},
+    ): Promise<{ store: StoreService; prefix: string; foreign: ForeignClient }> {
       const other = await fixtures.open(overrides);
       const client = foreignOf(other);
       extraClients.push(client);
@@ -61,11 +63,16 @@ export function describeRedisNamesContract(
       it('set writes keyPrefix + key holding exactly the serializer output; a foreign write is read back', async () => {
         await store.set('user:1', { id: 1, name: 'Ada' });
         expect(await foreign.get(`${prefix}user:1`)).toBe('{"id":1,"name":"Ada"}');
-        if (foreign.cli) expect(await foreign.cli(['GET', `${prefix}user:1`])).toBe('{"id":1,"name":"Ada"}');
+        if (foreign.cli)
+          expect(await foreign.cli(['GET', `${prefix}user:1`])).toBe('{"id":1,"name":"Ada"}');
         await foreign.set(`${prefix}user:2`, '{"id":2}');
         if (foreign.cli) await foreign.cli(['SET', `${prefix}user:3`, '{"id":3}']);
         else await foreign.set(`${prefix}user:3`, '{"id":3}');
-        expect(await store.mget(['user:1', 'user:2', 'user:3'])).toEqual([{ id: 1, name: 'Ada' }, { id: 2 }, { id: 3 }]);
+        expect(await store.mget(['user:1', 'user:2', 'user:3'])).toEqual([
+          { id: 1, name: 'Ada' },
+          { id: 2 },
+          { id: 3 },
+        ]);
         expect(await store.has('user:2')).toBe(true);
       });
 
@@ -74,7 +81,10 @@ export function describeRedisNamesContract(
           { key: 'm:a', value: 'a', ttl: 60 },
           { key: 'm:b', value: 2 },
         ]);
-        expect([await foreign.get(`${prefix}m:a`), await foreign.get(`${prefix}m:b`)]).toEqual(['"a"', '2']);
+        expect([await foreign.get(`${prefix}m:a`), await foreign.get(`${prefix}m:b`)]).toEqual([
+          '"a"',
+          '2',
+        ]);
         expect(await foreign.pttl(`${prefix}m:a`)).toBeGreaterThan(59_000);
         expect(await store.expire('m:b', 30)).toBe(true);
         expect(await foreign.pttl(`${prefix}m:b`)).toBeGreaterThan(29_000);
@@ -113,7 +123,8 @@ export function describeRedisNamesContract(
         expect(Number(fields.f)).toBeGreaterThan(Date.now());
         const tagKey = `${prefix}${INTERNAL}:t:users`;
         expect(fields[`t:${tagKey}`]).toBe(await foreign.get(tagKey));
-        if (foreign.cli) expect(await foreign.cli(['HGET', `${prefix}tagged`, 'v'])).toBe('{"id":9}');
+        if (foreign.cli)
+          expect(await foreign.cli(['HGET', `${prefix}tagged`, 'v'])).toBe('{"id":9}');
       });
 
       it('refuses to increment an entry with metadata, with a typed error naming the key, and writes nothing', async () => {
@@ -146,7 +157,11 @@ export function describeRedisNamesContract(
         // The time to the end of freshness, not to the key's expiry (which includes the grace period).
         if (Date.now() - before < 300) expect(left).toBeGreaterThan(0);
         expect(left ?? 0).toBeLessThanOrEqual(0.3);
-        await waitFor(async () => (await store.get('ttl-graced')) === null, 5_000, 'the entry to go stale');
+        await waitFor(
+          async () => (await store.get('ttl-graced')) === null,
+          5_000,
+          'the entry to go stale',
+        );
         expect(await store.ttl('ttl-graced')).toBeNull();
         expect(await foreign.pttl(`${prefix}ttl-graced`)).toBeGreaterThan(0);
       });
@@ -157,7 +172,11 @@ export function describeRedisNamesContract(
         expect(await foreign.get(`${prefix}{user:1}:cart`)).toBe('["book"]');
         expect(await foreign.get(`${prefix}{user:1}:profile`)).toBe('{"name":"Ada"}');
         if (traits.cluster && foreign.cli) {
-          const slots = await Promise.all(['{user:1}:cart', '{user:1}:profile'].map((key) => foreign.cli!(['CLUSTER', 'KEYSLOT', `${prefix}${key}`])));
+          const slots = await Promise.all(
+            ['{user:1}:cart', '{user:1}:profile'].map((key) =>
+              foreign.cli!(['CLUSTER', 'KEYSLOT', `${prefix}${key}`]),
+            ),
+          );
           expect(slots[0]).toBe(slots[1]);
           expect(slots[0]).toBe(await foreign.cli(['CLUSTER', 'KEYSLOT', 'user:1']));
         }
@@ -169,7 +188,9 @@ export function describeRedisNamesContract(
           expect(() => store.channel(name)).toThrow(StoreInvalidKeyError);
           expect(() => store.namespace(name)).toThrow(StoreInvalidKeyError);
           await expect(store.append(name, 1)).rejects.toBeInstanceOf(StoreInvalidKeyError);
-          await expect(store.set('k', 1, { tags: [name] })).rejects.toBeInstanceOf(StoreInvalidKeyError);
+          await expect(store.set('k', 1, { tags: [name] })).rejects.toBeInstanceOf(
+            StoreInvalidKeyError,
+          );
           await expect(store.publish(name, 1)).rejects.toBeInstanceOf(StoreInvalidKeyError);
         }
       });
@@ -178,7 +199,9 @@ export function describeRedisNamesContract(
         expect(store.redisKey('user:1')).toBe(`${prefix}user:1`);
         expect(store.namespace('t1').redisKey('user:1')).toBe(`${prefix}t1:user:1`);
         expect(store.redisChannel('orders')).toBe(`${prefix}orders`);
-        expect(store.namespace('t1').namespace('eu').redisChannel('orders')).toBe(`${prefix}t1:eu:orders`);
+        expect(store.namespace('t1').namespace('eu').redisChannel('orders')).toBe(
+          `${prefix}t1:eu:orders`,
+        );
         expect(() => store.redisKey('')).toThrow(StoreValidationError);
       });
     });
@@ -208,37 +231,58 @@ export function describeRedisNamesContract(
         await off();
 
         const next = firstValueFrom(store.channel<{ id: number }>('orders'));
-        await waitFor(async () => {
-          if (foreign.cli) await foreign.cli(['PUBLISH', `${prefix}orders`, '{"id":2}']);
-          else await foreign.publish(`${prefix}orders`, '{"id":2}');
-          return Promise.race([next.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))]);
-        }, 5_000, 'channel() to receive the foreign message');
+        await waitFor(
+          async () => {
+            if (foreign.cli) await foreign.cli(['PUBLISH', `${prefix}orders`, '{"id":2}']);
+            else await foreign.publish(`${prefix}orders`, '{"id":2}');
+            return Promise.race([
+              next.then(() => true),
+              new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+            ]);
+          },
+          5_000,
+          'channel() to receive the foreign message',
+        );
         expect(await next).toEqual({ id: 2 });
       });
 
       it('pattern() is PSUBSCRIBE keyPrefix + glob and reports the channel without the prefix, never an internal one', async () => {
         const { store: withL1, foreign } = await openOther({ keyPrefix: prefix, l1: true });
         const two = firstValueFrom(withL1.pattern<number>('*').pipe(take(2), toArray()));
-        await waitFor(async () => {
-          // Writes with L1 announce on the internal bus channel, which the root glob `*` also matches.
-          await withL1.set('bus-noise', 1);
-          await foreign.publish(`${prefix}ord.eu`, '1');
-          await foreign.publish(`${prefix}ord.us`, '2');
-          return Promise.race([two.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50))]);
-        }, 5_000, 'two pattern messages');
+        await waitFor(
+          async () => {
+            // Writes with L1 announce on the internal bus channel, which the root glob `*` also matches.
+            await withL1.set('bus-noise', 1);
+            await foreign.publish(`${prefix}ord.eu`, '1');
+            await foreign.publish(`${prefix}ord.us`, '2');
+            return Promise.race([
+              two.then(() => true),
+              new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 50)),
+            ]);
+          },
+          5_000,
+          'two pattern messages',
+        );
         const received = await two;
         for (const { channel } of received) expect(['ord.eu', 'ord.us']).toContain(channel);
       });
 
       it('streams are keyPrefix + name: append is readable with XRANGE, a foreign XADD reaches stream()', async () => {
         await store.append('events', { kind: 'created' });
-        expect(await foreign.xrange(`${prefix}events`)).toEqual([[STREAM_MESSAGE_FIELD, '{"kind":"created"}']]);
-        if (foreign.cli) await foreign.cli(['XADD', `${prefix}events-in`, '*', STREAM_MESSAGE_FIELD, '{"n":1}']);
+        expect(await foreign.xrange(`${prefix}events`)).toEqual([
+          [STREAM_MESSAGE_FIELD, '{"kind":"created"}'],
+        ]);
+        if (foreign.cli)
+          await foreign.cli(['XADD', `${prefix}events-in`, '*', STREAM_MESSAGE_FIELD, '{"n":1}']);
         else await foreign.xadd(`${prefix}events-in`, [STREAM_MESSAGE_FIELD, '{"n":1}']);
-        const first = await firstValueFrom(store.stream<{ n: number }>('events-in', { group: 'g', consumer: 'c', startFrom: '0' }));
+        const first = await firstValueFrom(
+          store.stream<{ n: number }>('events-in', { group: 'g', consumer: 'c', startFrom: '0' }),
+        );
         expect(first.message).toEqual({ n: 1 });
         await first.ack();
-        expect((await firstValueFrom(store.replay('events', { from: 0 }))).message).toEqual({ kind: 'created' });
+        expect((await firstValueFrom(store.replay('events', { from: 0 }))).message).toEqual({
+          kind: 'created',
+        });
       });
     });
 
@@ -253,18 +297,23 @@ export function describeRedisNamesContract(
         await waitFor(() => heard.length === 1, 5_000, 'the namespaced channel');
         await off();
         await t1.namespace('eu').append('log', 'entry');
-        expect(await foreign.xrange(`${prefix}t1:eu:log`)).toEqual([[STREAM_MESSAGE_FIELD, '"entry"']]);
+        expect(await foreign.xrange(`${prefix}t1:eu:log`)).toEqual([
+          [STREAM_MESSAGE_FIELD, '"entry"'],
+        ]);
       });
     });
 
     describe('the internal segment', () => {
-      it.each([[`${INTERNAL}:t:users`], [INTERNAL], [`${INTERNAL}:rl:{default:x}:fw`]])('rejects the key %p with a typed error naming it, writing nothing', async (key) => {
-        const error = await store.set(key, 1).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(StoreInvalidKeyError);
-        expect(String((error as Error).message)).toContain(JSON.stringify(key));
-        await expect(store.get(key)).rejects.toBeInstanceOf(StoreInvalidKeyError);
-        expect(() => store.redisKey(key)).toThrow(StoreInvalidKeyError);
-      });
+      it.each([[`${INTERNAL}:t:users`], [INTERNAL], [`${INTERNAL}:rl:{default:x}:fw`]])(
+        'rejects the key %p with a typed error naming it, writing nothing',
+        async (key) => {
+          const error = await store.set(key, 1).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StoreInvalidKeyError);
+          expect(String((error as Error).message)).toContain(JSON.stringify(key));
+          await expect(store.get(key)).rejects.toBeInstanceOf(StoreInvalidKeyError);
+          expect(() => store.redisKey(key)).toThrow(StoreInvalidKeyError);
+        },
+      );
 
       it('rejects channels, patterns, streams and namespaces that name it', async () => {
         const name = `${INTERNAL}:bus:l1`;
@@ -272,12 +321,18 @@ export function describeRedisNamesContract(
         expect(() => store.pattern(`${INTERNAL}:*`)).toThrow(StoreValidationError);
         await expect(store.publish(name, 1)).rejects.toBeInstanceOf(StoreValidationError);
         await expect(store.append(name, 1)).rejects.toBeInstanceOf(StoreValidationError);
-        await expect(store.deleteByPattern(`${INTERNAL}:*`)).rejects.toBeInstanceOf(StoreValidationError);
+        await expect(store.deleteByPattern(`${INTERNAL}:*`)).rejects.toBeInstanceOf(
+          StoreValidationError,
+        );
         expect(() => store.namespace(INTERNAL)).toThrow(StoreValidationError);
       });
 
       it('is configurable: internalSegment moves tag versions and leases, and frees the default name', async () => {
-        const { store: custom, prefix: customPrefix, foreign } = await openOther({ internalSegment: '_lib' });
+        const {
+          store: custom,
+          prefix: customPrefix,
+          foreign,
+        } = await openOther({ internalSegment: '_lib' });
         await custom.set('item', 1, { tags: ['g'] });
         expect(await foreign.get(`${customPrefix}_lib:t:g`)).not.toBeNull();
         await custom.set(`${INTERNAL}:free`, 2);
@@ -288,7 +343,10 @@ export function describeRedisNamesContract(
 
     describe('hostile keys through every public method', () => {
       /** Every public method that takes a key or a name, called with `name`. */
-      const calls = (target: StoreService, name: string): Array<[string, () => Promise<unknown>]> => [
+      const calls = (
+        target: StoreService,
+        name: string,
+      ): Array<[string, () => Promise<unknown>]> => [
         ['set', () => target.set(name, 1)],
         ['get', () => target.get(name)],
         ['has', () => target.has(name)],
@@ -314,14 +372,20 @@ export function describeRedisNamesContract(
       it.each([
         ['a 3 KB key (over maxKeyLength)', 'k'.repeat(3_000)],
         ['a lone surrogate', 'a\uD800'],
-      ])('refuses %s in every method with a StoreValidationError, writing nothing', async (_label, name) => {
-        const { store: own, prefix: ownPrefix, foreign } = await openOther();
-        for (const [method, call] of calls(own, name)) {
-          const error = await call().then(() => null, (e: unknown) => e);
-          expect([method, error]).toEqual([method, expect.any(StoreValidationError)]);
-        }
-        if (foreign.keys) expect(await foreign.keys(`${ownPrefix}*`)).toEqual([]);
-      });
+      ])(
+        'refuses %s in every method with a StoreValidationError, writing nothing',
+        async (_label, name) => {
+          const { store: own, prefix: ownPrefix, foreign } = await openOther();
+          for (const [method, call] of calls(own, name)) {
+            const error = await call().then(
+              () => null,
+              (e: unknown) => e,
+            );
+            expect([method, error]).toEqual([method, expect.any(StoreValidationError)]);
+          }
+          if (foreign.keys) expect(await foreign.keys(`${ownPrefix}*`)).toEqual([]);
+        },
+      );
 
       it.each([
         ['NUL', 'a\u0000b'],
@@ -330,7 +394,10 @@ export function describeRedisNamesContract(
       ])('takes a key holding %s as the bytes it is, in every method', async (_label, name) => {
         const { store: own, prefix: ownPrefix, foreign } = await openOther();
         for (const [method, call] of calls(own, name)) {
-          const outcome = await call().then(() => 'ok', (e: unknown) => e);
+          const outcome = await call().then(
+            () => 'ok',
+            (e: unknown) => e,
+          );
           expect([method, outcome]).toEqual([method, 'ok']);
         }
         await own.set(name, { v: 1 });
@@ -341,7 +408,28 @@ export function describeRedisNamesContract(
 
     describe('hostile names (fuzz)', () => {
       /** Characters that could break a layout: separators, braces, globs, escapes, surrogates, the internal segment. */
-      const ALPHABET = [':', '{', '}', '*', '?', '[', ']', '\\', '^', '-', 'a', 'b', '%', '/', '\uD800', 'é', INTERNAL, `${INTERNAL}:`, 't:', 'l:'];
+      const ALPHABET = [
+        ':',
+        '{',
+        '}',
+        '*',
+        '?',
+        '[',
+        ']',
+        '\\',
+        '^',
+        '-',
+        'a',
+        'b',
+        '%',
+        '/',
+        '\uD800',
+        'é',
+        INTERNAL,
+        `${INTERNAL}:`,
+        't:',
+        'l:',
+      ];
       /** A seeded generator, so a failure names a reproducible case. */
       const random = (seed: number) => () => {
         seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -356,7 +444,8 @@ export function describeRedisNamesContract(
         const victimTag = await foreign.get(`${rootPrefix}${INTERNAL}:t:victim:vt`);
         const rootTag = await foreign.get(`${rootPrefix}${INTERNAL}:t:rt`);
         const next = random(20_261_202);
-        const pick = (length: number) => Array.from({ length }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join('');
+        const pick = (length: number) =>
+          Array.from({ length }, () => ALPHABET[Math.floor(next() * ALPHABET.length)]).join('');
         let accepted = 0;
         for (let i = 0; i < 150; i++) {
           let attacker: StoreService;
@@ -379,7 +468,8 @@ export function describeRedisNamesContract(
           ];
           for (const outcome of await Promise.allSettled(attempts)) {
             // Refused is fine (a lone surrogate); anything else must be a typed validation error.
-            if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(StoreValidationError);
+            if (outcome.status === 'rejected')
+              expect(outcome.reason).toBeInstanceOf(StoreValidationError);
           }
           expect(attacker.redisKey('k').startsWith(rootPrefix)).toBe(true);
           expect(attacker.redisKey('k').startsWith(`${rootPrefix}victim:`)).toBe(false);

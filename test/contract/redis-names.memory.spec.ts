@@ -1,4 +1,8 @@
 import { memoryForeignClient } from './foreign-client.js';
 import { describeRedisNamesContract } from './redis-names.contract.js';
 
-describeRedisNamesContract('memory driver', () => ({ driver: 'memory' }), (fixture) => memoryForeignClient(fixture.driver));
+describeRedisNamesContract(
+  'memory driver',
+  () => ({ driver: 'memory' }),
+  (fixture) => memoryForeignClient(fixture.driver),
+);

@@ -32,7 +32,12 @@ export class StoreFixtures {
       { logger: false },
     );
     this.apps.push(app);
-    return { store: app.get(StoreService), driver: app.get<StoreDriver>(STORE_DRIVER), app, prefix };
+    return {
+      store: app.get(StoreService),
+      driver: app.get<StoreDriver>(STORE_DRIVER),
+      app,
+      prefix,
+    };
   }
 
   /** Closes every app opened so far. */
@@ -45,7 +50,10 @@ export class StoreFixtures {
  * For a describe block: opens one store before its tests (handing it to `onOpen`) and closes every
  * store `fixtures` opened after them.
  */
-export function openForSuite(fixtures: StoreFixtures, onOpen: (fixture: StoreFixture) => void): void {
+export function openForSuite(
+  fixtures: StoreFixtures,
+  onOpen: (fixture: StoreFixture) => void,
+): void {
   beforeAll(async () => onOpen(await fixtures.open()));
   afterAll(() => fixtures.closeAll());
 }

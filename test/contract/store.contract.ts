@@ -11,7 +11,14 @@ import {
   type StoreModuleOptions,
   type StoreService,
 } from '../../lib/index.js';
-import { StoreFixtures, openForSuite, receiverCount, sleep, waitFor, type StoreFixture } from './store-fixture.js';
+import {
+  StoreFixtures,
+  openForSuite,
+  receiverCount,
+  sleep,
+  waitFor,
+  type StoreFixture,
+} from './store-fixture.js';
 
 /** Where a backend legitimately differs from the others. */
 export interface ContractTraits {
@@ -23,7 +30,11 @@ export interface ContractTraits {
  * The behaviour of `StoreService`, identical on every driver. Each driver's spec calls this with a
  * way to connect; the memory driver is held to exactly what Redis does.
  */
-export function describeStoreContract(driverName: string, connection: () => StoreModuleOptions, traits: ContractTraits = {}): void {
+export function describeStoreContract(
+  driverName: string,
+  connection: () => StoreModuleOptions,
+  traits: ContractTraits = {},
+): void {
   /** PUBLISH's receiver count, or any count where the server only counts its own node's subscribers. */
   const receivers = receiverCount(traits.nodeLocalPublishCount);
 
@@ -55,21 +66,38 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         ['a Date', { at: new Date('2026-01-02T03:04:05Z') }, 'value.at'],
         ['a Map', new Map([['k', 1]]), 'value'],
         ['a Set', { seen: new Set([1]) }, 'value.seen'],
-        ['a class instance', new (class Point { x = 1 })(), 'value'],
+        [
+          'a class instance',
+          new (class Point {
+            x = 1;
+          })(),
+          'value',
+        ],
         ['undefined inside an object', { a: 1, b: undefined }, 'value.b'],
         ['a function inside an array', [1, () => 2], 'value[1]'],
-      ])('refuses %s (JSON would read back something else) with StoreSerializationError naming where, writing nothing', async (_label, value, where) => {
-        const error = await store.set('lossy', value).catch((e: unknown) => e);
-        expect(error).toBeInstanceOf(StoreSerializationError);
-        expect(String((error as Error).message)).toContain(where);
-        expect(await store.has('lossy')).toBe(false);
-        await expect(store.getOrSet('lossy', () => value)).rejects.toBeInstanceOf(StoreSerializationError);
-        expect(await store.has('lossy')).toBe(false);
-        await expect(store.publish('lossy', value)).rejects.toBeInstanceOf(StoreSerializationError);
-      });
+      ])(
+        'refuses %s (JSON would read back something else) with StoreSerializationError naming where, writing nothing',
+        async (_label, value, where) => {
+          const error = await store.set('lossy', value).catch((e: unknown) => e);
+          expect(error).toBeInstanceOf(StoreSerializationError);
+          expect(String((error as Error).message)).toContain(where);
+          expect(await store.has('lossy')).toBe(false);
+          await expect(store.getOrSet('lossy', () => value)).rejects.toBeInstanceOf(
+            StoreSerializationError,
+          );
+          expect(await store.has('lossy')).toBe(false);
+          await expect(store.publish('lossy', value)).rejects.toBeInstanceOf(
+            StoreSerializationError,
+          );
+        },
+      );
 
       it('stores what JSON gives back exactly, including null-prototype objects and nested arrays', async () => {
-        const bare = Object.assign(Object.create(null) as Record<string, unknown>, { a: [1, [2, { b: null }]], c: -5.25, d: 'x' });
+        const bare = Object.assign(Object.create(null) as Record<string, unknown>, {
+          a: [1, [2, { b: null }]],
+          c: -5.25,
+          d: 'x',
+        });
         await store.set('exact', bare);
         expect(await store.get('exact')).toEqual({ a: [1, [2, { b: null }]], c: -5.25, d: 'x' });
       });
@@ -91,7 +119,11 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         const read = await store.get('ttl-seconds');
         // Only a read that surely came within the TTL must still see the value (a busy machine may stall).
         if (Date.now() - before < 200) expect(read).toBe('v');
-        await waitFor(async () => (await store.get('ttl-seconds')) === null, 5_000, 'the value to expire');
+        await waitFor(
+          async () => (await store.get('ttl-seconds')) === null,
+          5_000,
+          'the value to expire',
+        );
         expect(Date.now() - before).toBeGreaterThanOrEqual(190);
       });
 
@@ -103,7 +135,11 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(remaining ?? 0).toBeLessThanOrEqual(0.25);
         await store.set('ttl-minutes', 'v', { ttl: '5m' });
         expect(await store.ttl('ttl-minutes')).toBeGreaterThan(299);
-        await waitFor(async () => (await store.get('ttl-ms')) === null, 5_000, 'the value to expire');
+        await waitFor(
+          async () => (await store.get('ttl-ms')) === null,
+          5_000,
+          'the value to expire',
+        );
         expect(Date.now() - before).toBeGreaterThanOrEqual(240);
       });
 
@@ -118,7 +154,11 @@ export function describeStoreContract(driverName: string, connection: () => Stor
 
     describe('delete / has', () => {
       it('deletes one key or many and counts the ones that existed', async () => {
-        await store.mset([{ key: 'd1', value: 1 }, { key: 'd2', value: 2 }, { key: 'd3', value: 3 }]);
+        await store.mset([
+          { key: 'd1', value: 1 },
+          { key: 'd2', value: 2 },
+          { key: 'd3', value: 3 },
+        ]);
         expect(await store.delete('d1')).toBe(1);
         expect(await store.delete('d1')).toBe(0);
         expect(await store.delete(['d2', 'd3', 'd-missing'])).toBe(2);
@@ -160,10 +200,15 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await store.get('not-a-counter')).toEqual({ a: 1 });
       });
 
-      it.each([[1.5], [Number.NaN], ['1'], [2 ** 60]])('rejects the step %p and writes nothing', async (by) => {
-        await expect(store.increment('bad-step', by as number)).rejects.toBeInstanceOf(StoreValidationError);
-        expect(await store.has('bad-step')).toBe(false);
-      });
+      it.each([[1.5], [Number.NaN], ['1'], [2 ** 60]])(
+        'rejects the step %p and writes nothing',
+        async (by) => {
+          await expect(store.increment('bad-step', by as number)).rejects.toBeInstanceOf(
+            StoreValidationError,
+          );
+          expect(await store.has('bad-step')).toBe(false);
+        },
+      );
     });
 
     describe('expire / ttl', () => {
@@ -173,7 +218,11 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await store.expire('expire-me', '150ms')).toBe(true);
         expect(await store.expire('expire-missing', 10)).toBe(false);
         expect(await store.has('expire-missing')).toBe(false);
-        await waitFor(async () => (await store.get('expire-me')) === null, 5_000, 'the key to expire');
+        await waitFor(
+          async () => (await store.get('expire-me')) === null,
+          5_000,
+          'the key to expire',
+        );
         expect(Date.now() - expiredAfter).toBeGreaterThanOrEqual(140);
       });
 
@@ -206,10 +255,20 @@ export function describeStoreContract(driverName: string, connection: () => Stor
 
       it('writes nothing when any entry is invalid', async () => {
         await expect(
-          store.mset([{ key: 'mset-ok', value: 1 }, { key: 'mset-bad', value: undefined }]),
+          store.mset([
+            { key: 'mset-ok', value: 1 },
+            { key: 'mset-bad', value: undefined },
+          ]),
         ).rejects.toBeInstanceOf(StoreSerializationError);
-        await expect(store.mset([{ key: 'mset-ok', value: 1 }, { key: '', value: 1 }])).rejects.toBeInstanceOf(StoreInvalidKeyError);
-        await expect(store.mset([{ key: 'mset-ok', value: 1, ttl: -1 }])).rejects.toBeInstanceOf(StoreInvalidTtlError);
+        await expect(
+          store.mset([
+            { key: 'mset-ok', value: 1 },
+            { key: '', value: 1 },
+          ]),
+        ).rejects.toBeInstanceOf(StoreInvalidKeyError);
+        await expect(store.mset([{ key: 'mset-ok', value: 1, ttl: -1 }])).rejects.toBeInstanceOf(
+          StoreInvalidTtlError,
+        );
         await expect(store.mset('nope' as never)).rejects.toBeInstanceOf(StoreValidationError);
         expect(await store.has('mset-ok')).toBe(false);
       });
@@ -231,13 +290,17 @@ export function describeStoreContract(driverName: string, connection: () => Stor
           await sleep(50);
           return 'shared';
         };
-        const results = await Promise.all(Array.from({ length: 100 }, () => store.getOrSet('gos-flight', loader)));
+        const results = await Promise.all(
+          Array.from({ length: 100 }, () => store.getOrSet('gos-flight', loader)),
+        );
         expect(new Set(results)).toEqual(new Set(['shared']));
         expect(calls).toBe(1);
       });
 
       it('does not cache a loader error, and the next call loads again', async () => {
-        await expect(store.getOrSet('gos-error', async () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+        await expect(
+          store.getOrSet('gos-error', async () => Promise.reject(new Error('db down'))),
+        ).rejects.toThrow('db down');
         expect(await store.has('gos-error')).toBe(false);
         expect(await store.getOrSet('gos-error', () => 'ok')).toBe('ok');
       });
@@ -269,13 +332,19 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       it('rejects bad arguments before calling the loader', async () => {
         const loader = jest.fn(() => 1);
         await expect(store.getOrSet('', loader)).rejects.toBeInstanceOf(StoreInvalidKeyError);
-        await expect(store.getOrSet('gos-bad', 'x' as never)).rejects.toBeInstanceOf(StoreValidationError);
-        await expect(store.getOrSet('gos-bad', loader, { ttl: 'soon' as never })).rejects.toBeInstanceOf(StoreInvalidTtlError);
+        await expect(store.getOrSet('gos-bad', 'x' as never)).rejects.toBeInstanceOf(
+          StoreValidationError,
+        );
+        await expect(
+          store.getOrSet('gos-bad', loader, { ttl: 'soon' as never }),
+        ).rejects.toBeInstanceOf(StoreInvalidTtlError);
         expect(loader).not.toHaveBeenCalled();
       });
 
       it('rejects an unstorable loader result with a typed error and stores nothing', async () => {
-        await expect(store.getOrSet('gos-bigint', () => 1n)).rejects.toBeInstanceOf(StoreSerializationError);
+        await expect(store.getOrSet('gos-bigint', () => 1n)).rejects.toBeInstanceOf(
+          StoreSerializationError,
+        );
         expect(await store.has('gos-bigint')).toBe(false);
       });
     });
@@ -295,8 +364,14 @@ export function describeStoreContract(driverName: string, connection: () => Stor
 
       it('reports hit and miss', async () => {
         const loader = counted(['v1']);
-        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({ value: 'v1', status: 'miss' });
-        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({ value: 'v1', status: 'hit' });
+        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({
+          value: 'v1',
+          status: 'miss',
+        });
+        expect(await store.getOrSetWithStatus('fresh-status', loader, { ttl: 60 })).toEqual({
+          value: 'v1',
+          status: 'hit',
+        });
       });
 
       it('after the TTL without grace, loads again; get() and has() see the value expire with its TTL', async () => {
@@ -304,7 +379,10 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         await store.getOrSet('fresh-nograce', loader, { ttl: '150ms' });
         await sleep(200);
         expect(await store.get('fresh-nograce')).toBeNull();
-        expect(await store.getOrSetWithStatus('fresh-nograce', loader, { ttl: '150ms' })).toEqual({ value: 'v2', status: 'miss' });
+        expect(await store.getOrSetWithStatus('fresh-nograce', loader, { ttl: '150ms' })).toEqual({
+          value: 'v2',
+          status: 'miss',
+        });
       });
 
       it('within grace, serves the stale value at once while one refresh runs', async () => {
@@ -314,7 +392,11 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await store.get('swr')).toBeNull();
         // The refresh writes with the options of the call that started it: fresh for 10 s, so the
         // polling below sees v2 however slowly it runs.
-        const stale = await Promise.all([1, 2, 3].map(() => store.getOrSetWithStatus('swr', loader, { ttl: '10s', grace: '10s' })));
+        const stale = await Promise.all(
+          [1, 2, 3].map(() =>
+            store.getOrSetWithStatus('swr', loader, { ttl: '10s', grace: '10s' }),
+          ),
+        );
         expect(stale).toEqual([1, 2, 3].map(() => ({ value: 'v1', status: 'stale' })));
         await waitFor(async () => (await store.get('swr')) === 'v2', 5_000, 'the refreshed value');
         expect(loader.calls).toBe(2);
@@ -324,25 +406,43 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         const loader = counted(['v1', 'throw']);
         await store.getOrSet('stale-on-error', loader, { ttl: '100ms', grace: '10s' });
         await sleep(150);
-        expect(await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' })).toEqual({ value: 'v1', status: 'stale' });
+        expect(
+          await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' }),
+        ).toEqual({ value: 'v1', status: 'stale' });
         await waitFor(() => loader.calls === 2, 5_000, 'the failed refresh');
-        expect(await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' })).toMatchObject({ value: 'v1' });
+        expect(
+          await store.getOrSetWithStatus('stale-on-error', loader, { ttl: '100ms', grace: '10s' }),
+        ).toMatchObject({ value: 'v1' });
       });
 
       it('softTimeout: waits that long for the refresh, then serves stale', async () => {
         const slow = counted(['v1', 'v2'], 300);
         await store.getOrSet('soft-slow', slow, { ttl: '100ms', grace: '10s' });
         await sleep(150);
-        expect(await store.getOrSetWithStatus('soft-slow', slow, { ttl: '100ms', grace: '10s', softTimeout: '30ms' })).toEqual({ value: 'v1', status: 'stale' });
+        expect(
+          await store.getOrSetWithStatus('soft-slow', slow, {
+            ttl: '100ms',
+            grace: '10s',
+            softTimeout: '30ms',
+          }),
+        ).toEqual({ value: 'v1', status: 'stale' });
         const quick = counted(['v1', 'v2'], 10);
         await store.getOrSet('soft-quick', quick, { ttl: '100ms', grace: '10s' });
         await sleep(150);
-        expect(await store.getOrSetWithStatus('soft-quick', quick, { ttl: '100ms', grace: '10s', softTimeout: '2s' })).toEqual({ value: 'v2', status: 'miss' });
+        expect(
+          await store.getOrSetWithStatus('soft-quick', quick, {
+            ttl: '100ms',
+            grace: '10s',
+            softTimeout: '2s',
+          }),
+        ).toEqual({ value: 'v2', status: 'miss' });
       });
 
       it('hardTimeout: rejects with StoreLoaderTimeoutError, and the late result is still stored', async () => {
         const loader = counted(['late'], 300);
-        const error = await store.getOrSet('hard', loader, { ttl: 60, hardTimeout: '30ms' }).catch((e: unknown) => e);
+        const error = await store
+          .getOrSet('hard', loader, { ttl: 60, hardTimeout: '30ms' })
+          .catch((e: unknown) => e);
         expect(error).toBeInstanceOf(StoreLoaderTimeoutError);
         expect(error).toMatchObject({ key: 'hard', timeoutMs: 30 });
         await waitFor(async () => (await store.get('hard')) === 'late', 5_000, 'the late value');
@@ -354,8 +454,15 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         const options = { ttl: 1, earlyRefresh: { threshold: 0.9 } };
         await store.getOrSet('early-threshold', loader, options);
         await sleep(150);
-        expect(await store.getOrSetWithStatus('early-threshold', loader, options)).toEqual({ value: 'v1', status: 'hit' });
-        await waitFor(async () => (await store.get('early-threshold')) === 'v2', 5_000, 'the early refresh');
+        expect(await store.getOrSetWithStatus('early-threshold', loader, options)).toEqual({
+          value: 'v1',
+          status: 'hit',
+        });
+        await waitFor(
+          async () => (await store.get('early-threshold')) === 'v2',
+          5_000,
+          'the early refresh',
+        );
         expect(loader.calls).toBe(2);
       });
 
@@ -363,8 +470,15 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         const loader = counted(['v1', 'v2'], 20);
         const options = { ttl: 60, earlyRefresh: { beta: 1e9 } };
         await store.getOrSet('early-xfetch', loader, options);
-        expect(await store.getOrSetWithStatus('early-xfetch', loader, options)).toEqual({ value: 'v1', status: 'hit' });
-        await waitFor(async () => (await store.get('early-xfetch')) === 'v2', 5_000, 'the XFetch refresh');
+        expect(await store.getOrSetWithStatus('early-xfetch', loader, options)).toEqual({
+          value: 'v1',
+          status: 'hit',
+        });
+        await waitFor(
+          async () => (await store.get('early-xfetch')) === 'v2',
+          5_000,
+          'the XFetch refresh',
+        );
         const rare = counted(['r1', 'r2']);
         await store.getOrSet('early-rare', rare, { ttl: 60, earlyRefresh: true });
         await store.getOrSet('early-rare', rare, { ttl: 60, earlyRefresh: true });
@@ -379,7 +493,9 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         [{ lock: 'yes' }, StoreValidationError],
       ])('rejects the options %p before loading', async (options, errorType) => {
         const loader = counted(['x']);
-        await expect(store.getOrSet('fresh-bad', loader, options as never)).rejects.toBeInstanceOf(errorType);
+        await expect(store.getOrSet('fresh-bad', loader, options as never)).rejects.toBeInstanceOf(
+          errorType,
+        );
         expect(loader.calls).toBe(0);
       });
     });
@@ -418,11 +534,18 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await fixture.driver.pttl(tagKey)).toBe(-1);
       });
 
-      it.each([[['']], ['users'], [[1]]])('rejects the tags %p and writes nothing', async (tags) => {
-        await expect(store.set('bad-tags', 1, { tags: tags as never })).rejects.toBeInstanceOf(StoreValidationError);
-        expect(await store.has('bad-tags')).toBe(false);
-        await expect(store.invalidateTags(tags as never)).rejects.toBeInstanceOf(StoreValidationError);
-      });
+      it.each([[['']], ['users'], [[1]]])(
+        'rejects the tags %p and writes nothing',
+        async (tags) => {
+          await expect(store.set('bad-tags', 1, { tags: tags as never })).rejects.toBeInstanceOf(
+            StoreValidationError,
+          );
+          expect(await store.has('bad-tags')).toBe(false);
+          await expect(store.invalidateTags(tags as never)).rejects.toBeInstanceOf(
+            StoreValidationError,
+          );
+        },
+      );
     });
 
     describe('deleteByPattern', () => {
@@ -479,12 +602,18 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(await store.namespace('sibling').get('secret')).toBe('x');
       });
 
-      it.each([['tenant:a'], ['a*'], ['a?b'], ['[a]'], ['a\\b'], ['{t}'], ['__nestjs_store__'], ['\uD800']])(
-        'rejects the namespace name %p with StoreValidationError',
-        (name) => {
-          expect(() => store.namespace(name)).toThrow(StoreValidationError);
-        },
-      );
+      it.each([
+        ['tenant:a'],
+        ['a*'],
+        ['a?b'],
+        ['[a]'],
+        ['a\\b'],
+        ['{t}'],
+        ['__nestjs_store__'],
+        ['\uD800'],
+      ])('rejects the namespace name %p with StoreValidationError', (name) => {
+        expect(() => store.namespace(name)).toThrow(StoreValidationError);
+      });
 
       it('keeps tags apart between namespaces', async () => {
         const a = store.namespace('tags-a');
@@ -561,7 +690,9 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       it('rejects bad channels, handlers and messages', async () => {
         await expect(store.publish('', 1)).rejects.toBeInstanceOf(StoreValidationError);
         await expect(store.publish('c', undefined)).rejects.toBeInstanceOf(StoreSerializationError);
-        await expect(store.subscribe('c', 'x' as never)).rejects.toBeInstanceOf(StoreValidationError);
+        await expect(store.subscribe('c', 'x' as never)).rejects.toBeInstanceOf(
+          StoreValidationError,
+        );
       });
     });
 
@@ -592,10 +723,14 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       it.each([[0], [-1], [Number.NaN], [Number.POSITIVE_INFINITY], ['10x'], [''], ['-5s'], [{}]])(
         'rejects the TTL %p naming it',
         async (ttl) => {
-          const error = await store.set('bad-ttl', 1, { ttl: ttl as never }).catch((e: unknown) => e);
+          const error = await store
+            .set('bad-ttl', 1, { ttl: ttl as never })
+            .catch((e: unknown) => e);
           expect(error).toBeInstanceOf(StoreInvalidTtlError);
           expect((error as StoreInvalidTtlError).ttl).toBe(ttl);
-          await expect(store.expire('bad-ttl', ttl as never)).rejects.toBeInstanceOf(StoreInvalidTtlError);
+          await expect(store.expire('bad-ttl', ttl as never)).rejects.toBeInstanceOf(
+            StoreInvalidTtlError,
+          );
           expect(await store.has('bad-ttl')).toBe(false);
         },
       );
@@ -607,11 +742,15 @@ export function describeStoreContract(driverName: string, connection: () => Stor
         expect(error).toMatchObject({ key: 'big', limit: 100 });
         expect(await small.has('big')).toBe(false);
         await small.set('multibyte-ok', '€'.repeat(30));
-        await expect(small.set('multibyte-big', '€'.repeat(40))).rejects.toBeInstanceOf(StoreValueTooLargeError);
+        await expect(small.set('multibyte-big', '€'.repeat(40))).rejects.toBeInstanceOf(
+          StoreValueTooLargeError,
+        );
       });
 
       it('rejects options that are not an object', async () => {
-        await expect(store.set('bad-options', 1, 'ttl' as never)).rejects.toBeInstanceOf(StoreValidationError);
+        await expect(store.set('bad-options', 1, 'ttl' as never)).rejects.toBeInstanceOf(
+          StoreValidationError,
+        );
         expect(await store.has('bad-options')).toBe(false);
       });
 
@@ -629,15 +768,24 @@ export function describeStoreContract(driverName: string, connection: () => Stor
 
       it('reports a foreign hash that is not an entry as StoreSerializationError naming the key', async () => {
         await fixture.driver.setHash(`${fixture.prefix}foreign-hash`, { name: 'not an entry' });
-        await expect(store.get('foreign-hash')).rejects.toMatchObject({ name: 'StoreSerializationError', key: 'foreign-hash' });
+        await expect(store.get('foreign-hash')).rejects.toMatchObject({
+          name: 'StoreSerializationError',
+          key: 'foreign-hash',
+        });
       });
     });
 
     describe('serializer', () => {
       /** Keeps Dates as Dates: what a user plugs in for types JSON loses. */
       const dateSerializer = {
-        serialize: (value: unknown) => JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && ISO_DATE.test(v) ? `date:${v}` : v)),
-        deserialize: (raw: string) => JSON.parse(raw, (_key, v: unknown) => (typeof v === 'string' && v.startsWith('date:') ? new Date(v.slice(5)) : v)),
+        serialize: (value: unknown) =>
+          JSON.stringify(value, (_key, v: unknown) =>
+            typeof v === 'string' && ISO_DATE.test(v) ? `date:${v}` : v,
+          ),
+        deserialize: (raw: string) =>
+          JSON.parse(raw, (_key, v: unknown) =>
+            typeof v === 'string' && v.startsWith('date:') ? new Date(v.slice(5)) : v,
+          ),
       };
       const ISO_DATE = /^\d{4}-\d{2}-\d{2}T/;
 
@@ -657,7 +805,9 @@ export function describeStoreContract(driverName: string, connection: () => Stor
       });
 
       it('reports a serializer that returns no string as StoreSerializationError and writes nothing', async () => {
-        const { store: broken } = await fixtures.open({ serializer: { serialize: () => undefined, deserialize: JSON.parse } });
+        const { store: broken } = await fixtures.open({
+          serializer: { serialize: () => undefined, deserialize: JSON.parse },
+        });
         await expect(broken.set('unstorable', 1)).rejects.toBeInstanceOf(StoreSerializationError);
         expect(await broken.has('unstorable')).toBe(false);
       });
@@ -681,7 +831,8 @@ export function describeStoreContract(driverName: string, connection: () => Stor
     });
 
     it('exposes the raw client on Redis and refuses it on memory', () => {
-      if (fixture.driver.kind === 'memory') expect(() => store.client).toThrow(StoreUnsupportedError);
+      if (fixture.driver.kind === 'memory')
+        expect(() => store.client).toThrow(StoreUnsupportedError);
       else expect(typeof store.client.get).toBe('function');
     });
   });

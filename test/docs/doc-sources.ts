@@ -20,7 +20,8 @@ export function markdownTable(markdown: string, heading: string): string[][] {
   if (start === -1) throw new Error(`README.md has no "${heading}" heading`);
   const first = lines.findIndex((line, i) => i > start && line.startsWith('|'));
   const rows: string[][] = [];
-  for (let i = first + 2; i < lines.length && lines[i].startsWith('|'); i++) rows.push(tableCells(lines[i]));
+  for (let i = first + 2; i < lines.length && lines[i].startsWith('|'); i++)
+    rows.push(tableCells(lines[i]));
   return rows;
 }
 
@@ -70,10 +71,15 @@ export function optionDocs(path: string, prefixes: Record<string, string>): Opti
 
 /** The string literals of the union type alias `name` in `path`. */
 export function unionMembers(path: string, name: string): string[] {
-  const alias = parse(path).statements.find((statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === name);
-  if (alias === undefined || !ts.isUnionTypeNode(alias.type)) throw new Error(`${path} declares no union type ${name}`);
+  const alias = parse(path).statements.find(
+    (statement): statement is ts.TypeAliasDeclaration =>
+      ts.isTypeAliasDeclaration(statement) && statement.name.text === name,
+  );
+  if (alias === undefined || !ts.isUnionTypeNode(alias.type))
+    throw new Error(`${path} declares no union type ${name}`);
   return alias.type.types.map((member) => {
-    if (!ts.isLiteralTypeNode(member) || !ts.isStringLiteral(member.literal)) throw new Error(`${name} has a member that is not a string literal`);
+    if (!ts.isLiteralTypeNode(member) || !ts.isStringLiteral(member.literal))
+      throw new Error(`${name} has a member that is not a string literal`);
     return member.literal.text;
   });
 }
@@ -82,7 +88,8 @@ export function unionMembers(path: string, name: string): string[] {
 export function leaves(value: object, prefix = ''): Map<string, unknown> {
   const found = new Map<string, unknown>();
   for (const [key, child] of Object.entries(value)) {
-    if (child !== null && typeof child === 'object') for (const [path, leaf] of leaves(child, `${prefix}${key}.`)) found.set(path, leaf);
+    if (child !== null && typeof child === 'object')
+      for (const [path, leaf] of leaves(child, `${prefix}${key}.`)) found.set(path, leaf);
     else found.set(`${prefix}${key}`, child);
   }
   return found;
@@ -91,7 +98,11 @@ export function leaves(value: object, prefix = ''): Map<string, unknown> {
 /** The value at an option path (`pubsub.lingerMs`), `undefined` where there is none. */
 export function valueAt(value: object, path: string): unknown {
   let current: unknown = value;
-  for (const key of path.split('.')) current = current !== null && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined;
+  for (const key of path.split('.'))
+    current =
+      current !== null && typeof current === 'object'
+        ? (current as Record<string, unknown>)[key]
+        : undefined;
   return current;
 }
 
@@ -117,7 +128,8 @@ class LiteralReader {
   read(): unknown {
     const value = this.value();
     this.skipSpace();
-    if (this.at !== this.text.length) throw new SyntaxError(`unexpected "${this.text.slice(this.at)}"`);
+    if (this.at !== this.text.length)
+      throw new SyntaxError(`unexpected "${this.text.slice(this.at)}"`);
     return value;
   }
 

@@ -6,7 +6,9 @@ import { codeSpans, markdownTable, repoFile, unionMembers } from './doc-sources.
 
 describe('error codes', () => {
   it("the README's Errors table lists exactly the StoreErrorCode union", () => {
-    const documented = markdownTable(repoFile('README.md'), '## Errors').flatMap((cells) => codeSpans(cells[1]));
+    const documented = markdownTable(repoFile('README.md'), '## Errors').flatMap((cells) =>
+      codeSpans(cells[1]),
+    );
     const declared = unionMembers('lib/errors/store.errors.ts', 'StoreErrorCode');
     expect([...new Set(documented)].sort()).toEqual([...declared].sort());
   });

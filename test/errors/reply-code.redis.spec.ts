@@ -19,7 +19,9 @@ describe.each<[string, () => StoreModuleOptions]>([
     const { store, prefix } = await fixtures.open();
     await store.client.set(`${prefix}plain`, 'not a stream');
     const outcome = await new Promise((resolve) => {
-      store.stream('plain', { group: 'g', consumer: 'c' }).subscribe({ error: resolve, complete: () => resolve('completed') });
+      store
+        .stream('plain', { group: 'g', consumer: 'c' })
+        .subscribe({ error: resolve, complete: () => resolve('completed') });
     });
     expect(outcome).toBeInstanceOf(StoreCommandError);
     expect(outcome).toMatchObject({ code: 'STORE_COMMAND', replyCode: 'WRONGTYPE' });
@@ -28,6 +30,9 @@ describe.each<[string, () => StoreModuleOptions]>([
   it('increment of a key of another type is a StoreWrongTypeError, read from the replyCode', async () => {
     const { store, prefix } = await fixtures.open();
     await store.client.rpush(`${prefix}list`, 'item');
-    await expect(store.increment('list')).rejects.toMatchObject({ code: 'STORE_WRONG_TYPE', key: 'list' });
+    await expect(store.increment('list')).rejects.toMatchObject({
+      code: 'STORE_WRONG_TYPE',
+      key: 'list',
+    });
   });
 });

@@ -30,23 +30,43 @@ describe('StoreError.code', () => {
 
 describe('StoreCommandError.replyCode', () => {
   it('is the code given', () => {
-    expect(new StoreCommandError('get', new Error('WRONGTYPE Operation against a key holding the wrong kind of value'), 'WRONGTYPE').replyCode).toBe('WRONGTYPE');
+    expect(
+      new StoreCommandError(
+        'get',
+        new Error('WRONGTYPE Operation against a key holding the wrong kind of value'),
+        'WRONGTYPE',
+      ).replyCode,
+    ).toBe('WRONGTYPE');
     expect(new StoreCommandError('get', 'refused', 'NOPERM').replyCode).toBe('NOPERM');
   });
 
   it('is read from a cause worded as Redis words it when not given, so a driver written before the field still sets it', () => {
-    const error = new StoreCommandError('stream read', new Error("NOGROUP No such key 's' or consumer group 'g'"));
+    const error = new StoreCommandError(
+      'stream read',
+      new Error("NOGROUP No such key 's' or consumer group 'g'"),
+    );
     expect(error).toMatchObject({ code: 'STORE_COMMAND', replyCode: 'NOGROUP' });
-    expect(new StoreCommandError('increment', new Error('not a Redis reply')).replyCode).toBeUndefined();
+    expect(
+      new StoreCommandError('increment', new Error('not a Redis reply')).replyCode,
+    ).toBeUndefined();
   });
 
   it('keeps the known codes and any other string in its type', () => {
-    const codes: StoreReplyCode[] = ['WRONGTYPE', 'NOGROUP', 'NOSCRIPT', 'BUSYGROUP', 'ERR', 'MYMODULE'];
+    const codes: StoreReplyCode[] = [
+      'WRONGTYPE',
+      'NOGROUP',
+      'NOSCRIPT',
+      'BUSYGROUP',
+      'ERR',
+      'MYMODULE',
+    ];
     expect(codes).toHaveLength(6);
   });
 
   it('exists on command errors only', () => {
-    expect('replyCode' in new StoreConnectionError('get', new Error('WRONGTYPE looks like a reply'))).toBe(false);
+    expect(
+      'replyCode' in new StoreConnectionError('get', new Error('WRONGTYPE looks like a reply')),
+    ).toBe(false);
   });
 });
 
@@ -58,18 +78,36 @@ describe('replyCodeOf', () => {
     ['BUSYGROUP Consumer Group name already exists', 'BUSYGROUP'],
     ['ERR value is not an integer or out of range', 'ERR'],
     // Redis 7: a command failing inside a script keeps its code, the script named after it.
-    ['WRONGTYPE Operation against a key holding the wrong kind of value script: e4b6…, on @user_script:1.', 'WRONGTYPE'],
+    [
+      'WRONGTYPE Operation against a key holding the wrong kind of value script: e4b6…, on @user_script:1.',
+      'WRONGTYPE',
+    ],
     // Redis 6: the same failure reworded as ERR, the command's code inside.
-    ['ERR Error running script (call to f_e4b6): @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value', 'WRONGTYPE'],
-    ["ERR Error running script (call to f_0c61): @user_script:2: NOGROUP No such key 's' or consumer group 'g'", 'NOGROUP'],
-    ['ERR Error running script (call to f_0c61): @user_script:2: user_script:2: attempt to compare nil with number', 'ERR'],
+    [
+      'ERR Error running script (call to f_e4b6): @user_script:1: WRONGTYPE Operation against a key holding the wrong kind of value',
+      'WRONGTYPE',
+    ],
+    [
+      "ERR Error running script (call to f_0c61): @user_script:2: NOGROUP No such key 's' or consumer group 'g'",
+      'NOGROUP',
+    ],
+    [
+      'ERR Error running script (call to f_0c61): @user_script:2: user_script:2: attempt to compare nil with number',
+      'ERR',
+    ],
     ['NOPERM', 'NOPERM'],
   ])('reads %p as %p', (message, code) => {
     const reply = Object.assign(new Error(message), { name: 'ReplyError' });
     expect(replyCodeOf(reply)).toBe(code);
   });
 
-  it.each([['the result is outside the safe integer range'], ['Connection is closed.'], ['Wrongtype in lower case'], ['WRONGTYPE: not a code'], ['']])('finds no code in %p', (message) => {
+  it.each([
+    ['the result is outside the safe integer range'],
+    ['Connection is closed.'],
+    ['Wrongtype in lower case'],
+    ['WRONGTYPE: not a code'],
+    [''],
+  ])('finds no code in %p', (message) => {
     expect(replyCodeOf(new Error(message))).toBeUndefined();
   });
 

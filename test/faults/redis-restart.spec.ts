@@ -8,7 +8,9 @@ import { waitFor } from '../contract/store-fixture.js';
 const COMMAND_TIMEOUT_MS = 500;
 
 /** How long a failing command took, and what it failed with. */
-async function timedFailure(command: () => Promise<unknown>): Promise<{ error: unknown; elapsedMs: number }> {
+async function timedFailure(
+  command: () => Promise<unknown>,
+): Promise<{ error: unknown; elapsedMs: number }> {
   const started = Date.now();
   const error = await command().then(
     () => new Error('expected the command to fail'),
@@ -47,7 +49,15 @@ describe('Redis restarted while the app runs', () => {
     } finally {
       process.kill(server.pid, 'SIGCONT');
     }
-    await waitFor(() => store.get('frozen').then((value) => value === 1, () => false), 15_000, 'reads to succeed again');
+    await waitFor(
+      () =>
+        store.get('frozen').then(
+          (value) => value === 1,
+          () => false,
+        ),
+      15_000,
+      'reads to succeed again',
+    );
   });
 
   it('fails commands with StoreConnectionError within a bounded time while Redis is down, then recovers by itself', async () => {
@@ -63,7 +73,12 @@ describe('Redis restarted while the app runs', () => {
     store.client.on('reconnecting', countAttempt);
     await server.kill();
 
-    for (const command of [() => store.get('before'), () => store.set('during', 1), () => store.increment('n'), () => store.publish('alerts', 'x')]) {
+    for (const command of [
+      () => store.get('before'),
+      () => store.set('during', 1),
+      () => store.increment('n'),
+      () => store.publish('alerts', 'x'),
+    ]) {
       const { error, elapsedMs } = await timedFailure(command);
       expect(error).toBeInstanceOf(StoreConnectionError);
       // Bounded failure is behaviour, not performance: without it a command would wait for Redis forever.
@@ -71,19 +86,33 @@ describe('Redis restarted while the app runs', () => {
     }
 
     // A cache path keeps answering from the loader instead of failing.
-    expect(await store.getOrSet('cached', () => 'from-loader', { tags: ['t'] })).toBe('from-loader');
+    expect(await store.getOrSet('cached', () => 'from-loader', { tags: ['t'] })).toBe(
+      'from-loader',
+    );
 
     // Redis comes back only once the outage has been noticed everywhere: pub/sub is reconnecting
     // (so resuming the subscription below is a real re-subscribe) and the command client has failed
     // to reconnect at least once (so it recovers from its retry loop, not from a first attempt).
     try {
-      await waitFor(() => pubsubState === 'reconnecting' && reconnectAttempts >= 2, 15_000, 'the clients to notice the outage');
+      await waitFor(
+        () => pubsubState === 'reconnecting' && reconnectAttempts >= 2,
+        15_000,
+        'the clients to notice the outage',
+      );
     } finally {
       states.unsubscribe();
       store.client.off('reconnecting', countAttempt);
     }
     await server.restart();
-    await waitFor(() => store.set('after', 'restart').then(() => true, () => false), 15_000, 'writes to succeed again');
+    await waitFor(
+      () =>
+        store.set('after', 'restart').then(
+          () => true,
+          () => false,
+        ),
+      15_000,
+      'writes to succeed again',
+    );
     expect(await store.get('after')).toBe('restart');
 
     // ioredis re-subscribes after the reconnect: messages published afterwards reach the same handler.

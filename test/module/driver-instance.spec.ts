@@ -7,7 +7,15 @@ import 'reflect-metadata';
 import { Controller, Get, Logger, Module, Param, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
-import { Cacheable, StoreConfigurationError, StoreModule, StoreService, type RawValue, type StoreDriver, type StoreModuleOptions } from '../../lib/index.js';
+import {
+  Cacheable,
+  StoreConfigurationError,
+  StoreModule,
+  StoreService,
+  type RawValue,
+  type StoreDriver,
+  type StoreModuleOptions,
+} from '../../lib/index.js';
 import { MemoryDriver } from '../../lib/testing/index.js';
 import { harnessInfo } from '../support/harness-info.js';
 
@@ -56,12 +64,24 @@ class ItemsController {
 }
 
 /** `driver` as an object with every member of `source` (bound to it) except `without`, and `overrides`. */
-function driverLike(source: StoreDriver, without: string[], overrides: Record<string, unknown> = {}): StoreDriver {
+function driverLike(
+  source: StoreDriver,
+  without: string[],
+  overrides: Record<string, unknown> = {},
+): StoreDriver {
   const copy: Record<string, unknown> = {};
-  for (let proto: object | null = source; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto: object | null = source;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       const value: unknown = (source as unknown as Record<string, unknown>)[name];
-      if (name !== 'constructor' && !(name in copy)) copy[name] = typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(source) : value;
+      if (name !== 'constructor' && !(name in copy))
+        copy[name] =
+          typeof value === 'function'
+            ? (value as (...args: unknown[]) => unknown).bind(source)
+            : value;
     }
   }
   for (const name of without) delete copy[name];
@@ -71,7 +91,10 @@ function driverLike(source: StoreDriver, without: string[], overrides: Record<st
 async function bootstrapError(options: StoreModuleOptions): Promise<unknown> {
   @Module({ imports: [StoreModule.forRoot(options)] })
   class AppModule {}
-  return NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false }).then(
+  return NestFactory.createApplicationContext(AppModule, {
+    logger: false,
+    abortOnError: false,
+  }).then(
     async (app) => {
       await app.close();
       return undefined;
@@ -83,7 +106,10 @@ async function bootstrapError(options: StoreModuleOptions): Promise<unknown> {
 describe('StoreModule.forRoot({ driver: instance })', () => {
   it('runs StoreService and an HTTP @Cacheable route on the instance, and closes it when the app closes', async () => {
     const driver = new CountingDriver();
-    @Module({ imports: [StoreModule.forRoot({ driver, keyPrefix: 'instance:' })], controllers: [ItemsController] })
+    @Module({
+      imports: [StoreModule.forRoot({ driver, keyPrefix: 'instance:' })],
+      controllers: [ItemsController],
+    })
     class AppModule {}
     const app: INestApplication = await NestFactory.create(AppModule, { logger: false });
     await app.listen(0, '127.0.0.1');
@@ -111,7 +137,9 @@ describe('StoreModule.forRoot({ driver: instance })', () => {
 
   it('works from forRootAsync in a @nestjs/testing module, which closes it', async () => {
     const driver = new CountingDriver();
-    const moduleRef = await Test.createTestingModule({ imports: [StoreModule.forRootAsync({ useFactory: () => ({ driver }) })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [StoreModule.forRootAsync({ useFactory: () => ({ driver }) })],
+    }).compile();
     await moduleRef.init();
     expect(await moduleRef.get(StoreService).increment('n', 2)).toBe(2);
     expect(await driver.get('n', (raw) => raw)).toBe('2');
@@ -124,12 +152,35 @@ describe('StoreModule.forRoot({ driver: instance })', () => {
     afterAll(() => healthy.close());
 
     it.each<[string, () => unknown, RegExp]>([
-      ['an empty object', () => ({}), /options\.driver is not a StoreDriver: it lacks get\(\), read\(\), .*close\(\), client, kind \('redis' or 'memory'\), streams\./],
-      ['an object missing methods', () => driverLike(healthy, ['get', 'publish']), /options\.driver is not a StoreDriver: it lacks get\(\), publish\(\)\. Implement every member of StoreDriver/],
-      ['a driver whose streams miss a method', () => driverLike(healthy, [], { streams: driverLike(healthy.streams as never, ['openReader']) }), /it lacks streams\.openReader\(\)\./],
-      ['an unknown kind', () => driverLike(healthy, [], { kind: 'dynamo' }), /it lacks kind \('redis' or 'memory'\)\./],
+      [
+        'an empty object',
+        () => ({}),
+        /options\.driver is not a StoreDriver: it lacks get\(\), read\(\), .*close\(\), client, kind \('redis' or 'memory'\), streams\./,
+      ],
+      [
+        'an object missing methods',
+        () => driverLike(healthy, ['get', 'publish']),
+        /options\.driver is not a StoreDriver: it lacks get\(\), publish\(\)\. Implement every member of StoreDriver/,
+      ],
+      [
+        'a driver whose streams miss a method',
+        () =>
+          driverLike(healthy, [], {
+            streams: driverLike(healthy.streams as never, ['openReader']),
+          }),
+        /it lacks streams\.openReader\(\)\./,
+      ],
+      [
+        'an unknown kind',
+        () => driverLike(healthy, [], { kind: 'dynamo' }),
+        /it lacks kind \('redis' or 'memory'\)\./,
+      ],
       ['a Promise of a driver', () => Promise.resolve(healthy), /options\.driver is a Promise/],
-      ['a number', () => 42, /options\.driver must be 'redis', 'memory' or a StoreDriver object, got 42/],
+      [
+        'a number',
+        () => 42,
+        /options\.driver must be 'redis', 'memory' or a StoreDriver object, got 42/,
+      ],
     ])('%s', async (_label, driver, message) => {
       const error = await bootstrapError({ driver: driver() as StoreDriver });
       expect(error).toBeInstanceOf(StoreConfigurationError);
@@ -140,7 +191,9 @@ describe('StoreModule.forRoot({ driver: instance })', () => {
       const driver = new CountingDriver();
       const error = await bootstrapError({ driver, redis: harnessInfo().standaloneUrl });
       expect(error).toBeInstanceOf(StoreConfigurationError);
-      expect((error as Error).message).toMatch(/options\.redis and a driver instance \(options\.driver\) contradict each other/);
+      expect((error as Error).message).toMatch(
+        /options\.redis and a driver instance \(options\.driver\) contradict each other/,
+      );
       expect(driver.count('close')).toBe(0);
       await driver.close();
     });

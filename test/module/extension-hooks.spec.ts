@@ -4,7 +4,16 @@
  * raw Redis client.
  */
 import 'reflect-metadata';
-import { Controller, Get, HttpException, Injectable, Module, Param, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpException,
+  Injectable,
+  Module,
+  Param,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import {
@@ -35,13 +44,20 @@ function header(context: ExecutionContext, name: string): string | undefined {
 /** Keys every entry by tenant, and never caches requests marked `x-preview`. */
 @Injectable()
 class TenantCacheInterceptor extends CacheableInterceptor {
-  protected override trackBy(context: ExecutionContext, ctx: CacheKeyContext, options: CacheableOptions): string | undefined {
+  protected override trackBy(
+    context: ExecutionContext,
+    ctx: CacheKeyContext,
+    options: CacheableOptions,
+  ): string | undefined {
     const tenant = header(context, 'x-tenant');
     const key = super.trackBy(context, ctx, options);
     return tenant === undefined || key === undefined ? undefined : `tenant:${tenant}:${key}`;
   }
 
-  protected override isRequestCacheable(context: ExecutionContext, options: CacheableOptions): boolean {
+  protected override isRequestCacheable(
+    context: ExecutionContext,
+    options: CacheableOptions,
+  ): boolean {
     return header(context, 'x-preview') === undefined && super.isRequestCacheable(context, options);
   }
 }
@@ -51,7 +67,10 @@ class TenantCacheInterceptor extends CacheableInterceptor {
 class ApiKeyGuard extends RateLimitGuard {
   static refusals: RateLimitRefusal[] = [];
 
-  protected override async getTracker(context: ExecutionContext, key: RateLimitKey): Promise<string | undefined> {
+  protected override async getTracker(
+    context: ExecutionContext,
+    key: RateLimitKey,
+  ): Promise<string | undefined> {
     return header(context, 'x-api-key') ?? super.getTracker(context, key);
   }
 
@@ -59,13 +78,24 @@ class ApiKeyGuard extends RateLimitGuard {
     return header(context, 'x-internal') === 'yes';
   }
 
-  protected override generateKey(context: ExecutionContext, scope: string, tracker: string, rule: RateLimitRule): string {
+  protected override generateKey(
+    context: ExecutionContext,
+    scope: string,
+    tracker: string,
+    rule: RateLimitRule,
+  ): string {
     return `apikey:${super.generateKey(context, scope, tracker, rule)}`;
   }
 
-  protected override async throwRateLimitException(_context: ExecutionContext, refusal: RateLimitRefusal): Promise<never> {
+  protected override async throwRateLimitException(
+    _context: ExecutionContext,
+    refusal: RateLimitRefusal,
+  ): Promise<never> {
     ApiKeyGuard.refusals.push(refusal);
-    throw new HttpException({ message: 'slow down', policy: refusal.policy, retryAfter: refusal.retryAfter }, 420);
+    throw new HttpException(
+      { message: 'slow down', policy: refusal.policy, retryAfter: refusal.retryAfter },
+      420,
+    );
   }
 }
 
@@ -110,7 +140,11 @@ describe('extension hooks', () => {
 
   async function get(path: string, headers: Record<string, string> = {}) {
     const response = await fetch(url + path, { headers });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown>, cache: response.headers.get('x-cache') };
+    return {
+      status: response.status,
+      body: (await response.json()) as Record<string, unknown>,
+      cache: response.headers.get('x-cache'),
+    };
   }
 
   it('CacheableInterceptor.trackBy keys entries by what the subclass returns', async () => {
@@ -121,7 +155,9 @@ describe('extension hooks', () => {
     expect(a2.body).toEqual(a1.body);
     expect(b1.body).not.toEqual(a1.body);
     const keys = await scanKeys(raw, `${prefix}cache:tenant:*`);
-    expect(keys.map((key) => key.slice(prefix.length).split(':').slice(0, 3).join(':')).sort()).toEqual(['cache:tenant:a', 'cache:tenant:b']);
+    expect(
+      keys.map((key) => key.slice(prefix.length).split(':').slice(0, 3).join(':')).sort(),
+    ).toEqual(['cache:tenant:a', 'cache:tenant:b']);
   });
 
   it('a trackBy of undefined bypasses the cache', async () => {
@@ -142,8 +178,18 @@ describe('extension hooks', () => {
     expect((await get('/search', { 'x-api-key': 'k1' })).status).toBe(200);
     const refused = await get('/search', { 'x-api-key': 'k1' });
     expect(refused.status).toBe(420);
-    expect(refused.body).toEqual({ message: 'slow down', policy: 'search', retryAfter: expect.any(Number) });
-    expect(ApiKeyGuard.refusals).toEqual([expect.objectContaining({ policy: 'search', unavailable: false, refused: [expect.objectContaining({ name: 'search' })] })]);
+    expect(refused.body).toEqual({
+      message: 'slow down',
+      policy: 'search',
+      retryAfter: expect.any(Number),
+    });
+    expect(ApiKeyGuard.refusals).toEqual([
+      expect.objectContaining({
+        policy: 'search',
+        unavailable: false,
+        refused: [expect.objectContaining({ name: 'search' })],
+      }),
+    ]);
     // Another API key is another counter; an internal call is not counted at all.
     expect((await get('/search', { 'x-api-key': 'k2' })).status).toBe(200);
     expect((await get('/search', { 'x-api-key': 'k1', 'x-internal': 'yes' })).status).toBe(200);

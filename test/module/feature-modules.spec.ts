@@ -5,7 +5,16 @@
  * raw Redis client checking where every entry lands.
  */
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  type INestApplication,
+} from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
 import {
@@ -74,12 +83,19 @@ class BillingEvents {
 }
 
 /** A feature module in the namespace `billing`. */
-@Module({ imports: [StoreModule.forFeature({ namespace: 'billing' })], controllers: [BillingController], providers: [BillingEvents] })
+@Module({
+  imports: [StoreModule.forFeature({ namespace: 'billing' })],
+  controllers: [BillingController],
+  providers: [BillingEvents],
+})
 class BillingModule {}
 
 @Controller('users')
 class UsersController {
-  constructor(@Inject(StoreService) readonly store: StoreService, @Inject(RateLimiterService) readonly limiter: RateLimiterService) {}
+  constructor(
+    @Inject(StoreService) readonly store: StoreService,
+    @Inject(RateLimiterService) readonly limiter: RateLimiterService,
+  ) {}
 
   @Get(':id')
   @Cacheable({ key: 'user:{id}', ttl: '1m' })
@@ -97,7 +113,11 @@ class UsersEvents {
 }
 
 /** A feature module given the root store with `forFeature()`. */
-@Module({ imports: [StoreModule.forFeature()], controllers: [UsersController], providers: [UsersEvents] })
+@Module({
+  imports: [StoreModule.forFeature()],
+  controllers: [UsersController],
+  providers: [UsersEvents],
+})
 class UsersModule {}
 
 @Controller('plain')
@@ -115,9 +135,16 @@ class PlainController {
 @Module({ imports: [StoreModule], controllers: [PlainController] })
 class PlainModule {}
 
-async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: Record<string, unknown>; cache: string | null }> {
+async function getJson(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: Record<string, unknown>; cache: string | null }> {
   const response = await fetch(url, init);
-  return { status: response.status, body: (await response.json()) as Record<string, unknown>, cache: response.headers.get('x-cache') };
+  return {
+    status: response.status,
+    body: (await response.json()) as Record<string, unknown>,
+    cache: response.headers.get('x-cache'),
+  };
 }
 
 describe.each(PLATFORMS)('feature modules without isGlobal (%s)', (platform) => {
@@ -127,7 +154,14 @@ describe.each(PLATFORMS)('feature modules without isGlobal (%s)', (platform) => 
   let raw: Redis;
 
   beforeAll(async () => {
-    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }), BillingModule, UsersModule, PlainModule] })
+    @Module({
+      imports: [
+        StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }),
+        BillingModule,
+        UsersModule,
+        PlainModule,
+      ],
+    })
     class AppModule {}
     ({ app, url } = await listenHttp(AppModule, platform));
     raw = new Redis(harnessInfo().standaloneUrl);
@@ -215,7 +249,17 @@ class GlobalReaderModule {}
 describe('forFeature({ namespace }) next to a global store', () => {
   it('gives the feature module its namespace, and other modules the global root store', async () => {
     const prefix = testKeyPrefix('feature-global');
-    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix, isGlobal: true }), BillingModule, GlobalReaderModule] })
+    @Module({
+      imports: [
+        StoreModule.forRoot({
+          redis: harnessInfo().standaloneUrl,
+          keyPrefix: prefix,
+          isGlobal: true,
+        }),
+        BillingModule,
+        GlobalReaderModule,
+      ],
+    })
     class AppModule {}
     const { app, url } = await listenHttp(AppModule);
     const raw = new Redis(harnessInfo().standaloneUrl);
@@ -250,7 +294,10 @@ describe('forFeature and forRoot configuration errors', () => {
   }
 
   it('refuses a namespace the store refuses, at bootstrap', async () => {
-    const error = await bootFails([StoreModule.forRoot({ driver: 'memory' }), StoreModule.forFeature({ namespace: '__nestjs_store__' })]);
+    const error = await bootFails([
+      StoreModule.forRoot({ driver: 'memory' }),
+      StoreModule.forFeature({ namespace: '__nestjs_store__' }),
+    ]);
     expect(error).toBeInstanceOf(StoreConfigurationError);
     expect((error as Error).message).toMatch(/forFeature.*__nestjs_store__/);
   });
@@ -258,20 +305,42 @@ describe('forFeature and forRoot configuration errors', () => {
   it('refuses a store registered twice (forRoot in a feature module), before connecting', async () => {
     @Module({ imports: [StoreModule.forRoot({ redis: 'redis://127.0.0.1:1' })] })
     class FeatureWithItsOwnForRoot {}
-    const error = await bootFails([StoreModule.forRoot({ redis: 'redis://127.0.0.1:1' }), FeatureWithItsOwnForRoot]);
+    const error = await bootFails([
+      StoreModule.forRoot({ redis: 'redis://127.0.0.1:1' }),
+      FeatureWithItsOwnForRoot,
+    ]);
     expect(error).toBeInstanceOf(StoreConfigurationError);
     expect((error as Error).message).toMatch(/the default store is registered 2 times.*forFeature/);
-    const named = await bootFails([StoreModule.forRoot({ driver: 'memory', name: 's' }), StoreModule.forRootAsync({ name: 's', useFactory: () => ({ driver: 'memory' as const }) })]);
+    const named = await bootFails([
+      StoreModule.forRoot({ driver: 'memory', name: 's' }),
+      StoreModule.forRootAsync({ name: 's', useFactory: () => ({ driver: 'memory' as const }) }),
+    ]);
     expect((named as Error).message).toMatch(/the store "s" is registered 2 times/);
   });
 
   it('refuses unknown forFeature options and bad store names when the module is defined', () => {
-    expect(() => StoreModule.forFeature({ nmespace: 'x' } as never)).toThrow(/forFeature options\.nmespace is not an option: did you mean .*namespace/);
+    expect(() => StoreModule.forFeature({ nmespace: 'x' } as never)).toThrow(
+      /forFeature options\.nmespace is not an option: did you mean .*namespace/,
+    );
     expect(() => StoreModule.forFeature({ store: '' })).toThrow(StoreConfigurationError);
-    expect(() => StoreModule.forRoot({ driver: 'memory', name: 5 as never })).toThrow(StoreConfigurationError);
-    expect(() => StoreModule.forRootAsync({ useFactory: () => ({ driver: 'memory' as const }), useClass: class {} as never })).toThrow(/exactly one of useFactory, useClass or useExisting/);
-    expect(() => StoreModule.forRootAsync({ useFactory: () => ({ driver: 'memory' as const }), injcet: [] } as never)).toThrow(/forRootAsync options\.injcet is not an option: did you mean .*inject/);
-    expect(() => StoreModule.forRoot({ driver: 'memory', isGlobal: 'yes' as never })).toThrow(/options\.isGlobal/);
+    expect(() => StoreModule.forRoot({ driver: 'memory', name: 5 as never })).toThrow(
+      StoreConfigurationError,
+    );
+    expect(() =>
+      StoreModule.forRootAsync({
+        useFactory: () => ({ driver: 'memory' as const }),
+        useClass: class {} as never,
+      }),
+    ).toThrow(/exactly one of useFactory, useClass or useExisting/);
+    expect(() =>
+      StoreModule.forRootAsync({
+        useFactory: () => ({ driver: 'memory' as const }),
+        injcet: [],
+      } as never),
+    ).toThrow(/forRootAsync options\.injcet is not an option: did you mean .*inject/);
+    expect(() => StoreModule.forRoot({ driver: 'memory', isGlobal: 'yes' as never })).toThrow(
+      /options\.isGlobal/,
+    );
   });
 
   it('refuses a decorator store name that is not a string when the class is defined', () => {
@@ -282,10 +351,17 @@ describe('forFeature and forRoot configuration errors', () => {
 
   it('refuses rateLimit defaults that name another store', async () => {
     @Module({
-      imports: [StoreModule.forRoot({ driver: 'memory', rateLimit: { defaults: { limit: 1, window: '1s', store: 'other' } } })],
+      imports: [
+        StoreModule.forRoot({
+          driver: 'memory',
+          rateLimit: { defaults: { limit: 1, window: '1s', store: 'other' } },
+        }),
+      ],
       providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard }],
     })
     class AppModule {}
-    await expect(NestFactory.create(AppModule, { logger: false, abortOnError: false })).rejects.toThrow(/defaults store "other"/);
+    await expect(
+      NestFactory.create(AppModule, { logger: false, abortOnError: false }),
+    ).rejects.toThrow(/defaults store "other"/);
   });
 });

@@ -6,7 +6,16 @@
  * Raw clients of each server check where every entry lands.
  */
 import 'reflect-metadata';
-import { Controller, Get, Inject, Injectable, Module, Param, Post, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  Param,
+  Post,
+  type INestApplication,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Cluster, Redis } from 'ioredis';
 import {
@@ -103,21 +112,35 @@ class AuditTrail {
 }
 
 /** A feature module with the `sessions` store's namespace `audit`. */
-@Module({ imports: [StoreModule.forFeature({ store: 'sessions', namespace: 'audit' })], providers: [AuditTrail], exports: [AuditTrail] })
+@Module({
+  imports: [StoreModule.forFeature({ store: 'sessions', namespace: 'audit' })],
+  providers: [AuditTrail],
+  exports: [AuditTrail],
+})
 class AuditModule {}
 
 @Injectable()
 class GlobalReader {
-  constructor(@InjectStore('events') readonly events: StoreService, @Inject(getRateLimiterToken('events')) readonly limiter: RateLimiterService) {}
+  constructor(
+    @InjectStore('events') readonly events: StoreService,
+    @Inject(getRateLimiterToken('events')) readonly limiter: RateLimiterService,
+  ) {}
 }
 
 /** Needs nothing imported: `events` is registered with `isGlobal`. */
 @Module({ providers: [GlobalReader], exports: [GlobalReader] })
 class ReaderModule {}
 
-async function getJson(url: string, init?: RequestInit): Promise<{ status: number; body: unknown; cache: string | null }> {
+async function getJson(
+  url: string,
+  init?: RequestInit,
+): Promise<{ status: number; body: unknown; cache: string | null }> {
   const response = await fetch(url, init);
-  return { status: response.status, body: await response.json(), cache: response.headers.get('x-cache') };
+  return {
+    status: response.status,
+    body: await response.json(),
+    cache: response.headers.get('x-cache'),
+  };
 }
 
 describe.each(PLATFORMS)('named stores on different Redis servers (%s)', (platform) => {
@@ -132,11 +155,19 @@ describe.each(PLATFORMS)('named stores on different Redis servers (%s)', (platfo
     @Module({
       imports: [
         StoreModule.forRoot({ driver: 'memory', keyPrefix: 'main:' }),
-        StoreModule.forRoot({ name: 'sessions', redis: harnessInfo().standaloneUrl, keyPrefix: sessionsPrefix, rateLimit: { headers: false } }),
+        StoreModule.forRoot({
+          name: 'sessions',
+          redis: harnessInfo().standaloneUrl,
+          keyPrefix: sessionsPrefix,
+          rateLimit: { headers: false },
+        }),
         StoreModule.forRootAsync({
           name: 'events',
           isGlobal: true,
-          useFactory: async () => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: eventsPrefix }),
+          useFactory: async () => ({
+            redis: { cluster: { nodes: clusterNodes() } },
+            keyPrefix: eventsPrefix,
+          }),
         }),
         AuditModule,
         ReaderModule,
@@ -209,7 +240,13 @@ describe.each(PLATFORMS)('named stores on different Redis servers (%s)', (platfo
     await cluster.publish(`${eventsPrefix}logins`, JSON.stringify('e'));
     await app.get(StoreService).publish('logins', 'm');
     await waitFor(() => received.length >= 3, 5_000, 'three deliveries');
-    expect(received).toEqual(expect.arrayContaining([{ store: 'sessions', message: 's' }, { store: 'events', message: 'e' }, { store: 'default', message: 'm' }]));
+    expect(received).toEqual(
+      expect.arrayContaining([
+        { store: 'sessions', message: 's' },
+        { store: 'events', message: 'e' },
+        { store: 'default', message: 'm' },
+      ]),
+    );
     expect(received).toHaveLength(3);
   });
 
@@ -242,7 +279,12 @@ describe('a named store guard as APP_GUARD', () => {
     @Module({
       imports: [
         StoreModule.forRoot({ driver: 'memory' }),
-        StoreModule.forRoot({ name: 'limits', redis: harnessInfo().standaloneUrl, keyPrefix: prefix, rateLimit: { defaults: { limit: 1, window: '1m' } } }),
+        StoreModule.forRoot({
+          name: 'limits',
+          redis: harnessInfo().standaloneUrl,
+          keyPrefix: prefix,
+          rateLimit: { defaults: { limit: 1, window: '1m' } },
+        }),
       ],
       controllers: [OpenController],
       providers: [{ provide: APP_GUARD, useExisting: RateLimitGuard.forStore('limits') }],

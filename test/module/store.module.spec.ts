@@ -41,7 +41,10 @@ class UsersCache {
 }
 
 async function boot(module: unknown): Promise<INestApplicationContext> {
-  return NestFactory.createApplicationContext(module as never, { logger: false, abortOnError: false });
+  return NestFactory.createApplicationContext(module as never, {
+    logger: false,
+    abortOnError: false,
+  });
 }
 
 describe('StoreModule', () => {
@@ -71,7 +74,10 @@ describe('StoreModule', () => {
         StoreModule.forRootAsync({
           imports: [ConfigModule],
           inject: [CONFIG],
-          useFactory: async (config: { prefix: string }) => ({ redis: harnessInfo().standaloneUrl, keyPrefix: config.prefix }),
+          useFactory: async (config: { prefix: string }) => ({
+            redis: harnessInfo().standaloneUrl,
+            keyPrefix: config.prefix,
+          }),
         }),
       ],
     })
@@ -91,7 +97,14 @@ describe('StoreModule', () => {
   });
 
   it('forRootAsync with useExisting', async () => {
-    @Module({ imports: [StoreModule.forRootAsync({ imports: [OptionsFactoryModule], useExisting: StoreOptionsFactory })] })
+    @Module({
+      imports: [
+        StoreModule.forRootAsync({
+          imports: [OptionsFactoryModule],
+          useExisting: StoreOptionsFactory,
+        }),
+      ],
+    })
     class AppModule {}
     const store = (await open(AppModule)).get(StoreService);
     await store.set('existing', true);
@@ -108,7 +121,9 @@ describe('StoreModule', () => {
   });
 
   it('works with @nestjs/testing', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [StoreModule.forRoot({ driver: 'memory' })] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [StoreModule.forRoot({ driver: 'memory' })],
+    }).compile();
     const store = moduleRef.get(StoreService);
     expect(await store.increment('n')).toBe(1);
     await moduleRef.close();
@@ -121,21 +136,61 @@ describe('StoreModule', () => {
       ['an unknown driver', { driver: 'mongo' as never }, /options\.driver/],
       ['a hash tag in keyPrefix', { driver: 'memory', keyPrefix: '{app}:' }, /keyPrefix/],
       ['a glob in keyPrefix', { driver: 'memory', keyPrefix: 'app*' }, /keyPrefix/],
-      ['an invalid defaultTtl', { driver: 'memory', defaultTtl: '5 minutes' as never }, /defaultTtl/],
+      [
+        'an invalid defaultTtl',
+        { driver: 'memory', defaultTtl: '5 minutes' as never },
+        /defaultTtl/,
+      ],
       ['a zero maxValueSize', { driver: 'memory', maxValueSize: 0 }, /maxValueSize/],
       ['an ioredis keyPrefix', { redis: { keyPrefix: 'x:' } }, /StoreModuleOptions\.keyPrefix/],
       ['an empty cluster', { redis: { cluster: { nodes: [] } } }, /at least one node/],
       ['a client that is not ioredis', { redis: { client: {} as never } }, /ioredis/],
-      ['pubsub that is not an object', { driver: 'memory', pubsub: true as never }, /options\.pubsub/],
-      ['a non-boolean pubsub.sharded', { driver: 'memory', pubsub: { sharded: 'yes' as never } }, /pubsub\.sharded/],
-      ['a negative pubsub.lingerMs', { driver: 'memory', pubsub: { lingerMs: -1 } }, /pubsub\.lingerMs/],
+      [
+        'pubsub that is not an object',
+        { driver: 'memory', pubsub: true as never },
+        /options\.pubsub/,
+      ],
+      [
+        'a non-boolean pubsub.sharded',
+        { driver: 'memory', pubsub: { sharded: 'yes' as never } },
+        /pubsub\.sharded/,
+      ],
+      [
+        'a negative pubsub.lingerMs',
+        { driver: 'memory', pubsub: { lingerMs: -1 } },
+        /pubsub\.lingerMs/,
+      ],
       ['a malformed URL', { redis: 'notaurl' }, /options\.redis "notaurl" is not a Redis URL/],
-      ['a URL of another scheme', { redis: 'http://localhost:6379' }, /options\.redis .* is not a Redis URL/],
-      ['a misspelt option', { driver: 'memory', keyprefix: 'app:' } as never, /options\.keyprefix is not an option: did you mean options\.keyPrefix\?/],
-      ['an unknown option', { driver: 'memory', colour: 'blue' } as never, /options\.colour is not an option; the options are redis, driver/],
-      ['a misspelt nested option', { driver: 'memory', l1: { maxEntry: 5 } } as never, /options\.l1\.maxEntry is not an option: did you mean options\.l1\.maxEntries\?/],
-      ['an invalid rateLimit.defaults policy', { driver: 'memory', rateLimit: { defaults: { limit: 0, window: 60 } } }, /options\.rateLimit\.defaults limit 0/],
-      ['an invalid TTL read from configuration as a string', { driver: 'memory', defaultTtl: String('5 minutes') }, /options\.defaultTtl/],
+      [
+        'a URL of another scheme',
+        { redis: 'http://localhost:6379' },
+        /options\.redis .* is not a Redis URL/,
+      ],
+      [
+        'a misspelt option',
+        { driver: 'memory', keyprefix: 'app:' } as never,
+        /options\.keyprefix is not an option: did you mean options\.keyPrefix\?/,
+      ],
+      [
+        'an unknown option',
+        { driver: 'memory', colour: 'blue' } as never,
+        /options\.colour is not an option; the options are redis, driver/,
+      ],
+      [
+        'a misspelt nested option',
+        { driver: 'memory', l1: { maxEntry: 5 } } as never,
+        /options\.l1\.maxEntry is not an option: did you mean options\.l1\.maxEntries\?/,
+      ],
+      [
+        'an invalid rateLimit.defaults policy',
+        { driver: 'memory', rateLimit: { defaults: { limit: 0, window: 60 } } },
+        /options\.rateLimit\.defaults limit 0/,
+      ],
+      [
+        'an invalid TTL read from configuration as a string',
+        { driver: 'memory', defaultTtl: String('5 minutes') },
+        /options\.defaultTtl/,
+      ],
     ])('%s', async (_label, options, message) => {
       @Module({ imports: [StoreModule.forRoot(options)] })
       class AppModule {}
@@ -147,7 +202,11 @@ describe('StoreModule', () => {
 
   describe('shutdown', () => {
     it('quits the clients it created, after in-flight commands finish', async () => {
-      @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SHUTDOWN_PREFIX })] })
+      @Module({
+        imports: [
+          StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SHUTDOWN_PREFIX }),
+        ],
+      })
       class AppModule {}
       const app = await boot(AppModule);
       const store = app.get(StoreService);
@@ -179,7 +238,11 @@ describe('StoreModule', () => {
   });
 
   it('applies keyPrefix to keys, tags and channels alike', async () => {
-    @Module({ imports: [StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SCOPED_PREFIX })] })
+    @Module({
+      imports: [
+        StoreModule.forRoot({ redis: harnessInfo().standaloneUrl, keyPrefix: SCOPED_PREFIX }),
+      ],
+    })
     class AppModule {}
     const store = (await open(AppModule)).get(StoreService);
     await store.set('item', 1, { tags: ['group'] });
@@ -194,7 +257,11 @@ describe('StoreModule', () => {
       keys.push(...page);
       cursor = next;
     } while (cursor !== '0');
-    expect(keys.sort()).toEqual([`${SCOPED_PREFIX}__nestjs_store__:t:group`, `${SCOPED_PREFIX}count`, `${SCOPED_PREFIX}item`]);
+    expect(keys.sort()).toEqual([
+      `${SCOPED_PREFIX}__nestjs_store__:t:group`,
+      `${SCOPED_PREFIX}count`,
+      `${SCOPED_PREFIX}item`,
+    ]);
     expect(await probe.pubsub('CHANNELS', `${SCOPED_PREFIX}*`)).toEqual([`${SCOPED_PREFIX}events`]);
     await off();
     await probe.del(...keys);

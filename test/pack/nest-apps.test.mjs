@@ -11,7 +11,16 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeScratch, npm, npx, packTarball, removeScratch, runCommand, scratchEnv, startServer } from './scratch.mjs';
+import {
+  makeScratch,
+  npm,
+  npx,
+  packTarball,
+  removeScratch,
+  runCommand,
+  scratchEnv,
+  startServer,
+} from './scratch.mjs';
 
 // Bounds for each child process, on a busy 2-core machine. Installs are the slow part (a cold npm
 // cache downloads a few hundred packages per app); the two apps install at the same time.
@@ -28,7 +37,11 @@ const APPS = {
       name: 'nest11-cjs-app',
       version: '0.0.1',
       private: true,
-      scripts: { build: 'tsc -p tsconfig.build.json', 'start:prod': 'node dist/main', test: 'jest' },
+      scripts: {
+        build: 'tsc -p tsconfig.build.json',
+        'start:prod': 'node dist/main',
+        test: 'jest',
+      },
       dependencies: {
         '@nestjs/common': '^11',
         '@nestjs/core': '^11',
@@ -91,7 +104,11 @@ const APPS = {
       version: '0.0.1',
       private: true,
       type: 'module',
-      scripts: { build: 'tsc -p tsconfig.build.json', 'start:prod': 'node dist/main', test: 'NODE_OPTIONS=--experimental-vm-modules jest' },
+      scripts: {
+        build: 'tsc -p tsconfig.build.json',
+        'start:prod': 'node dist/main',
+        test: 'NODE_OPTIONS=--experimental-vm-modules jest',
+      },
       dependencies: {
         '@nestjs/common': '^12',
         '@nestjs/core': '^12',
@@ -163,14 +180,21 @@ before(async () => {
   for (const [title, app] of Object.entries(APPS)) {
     const dir = join(scratch, app.folder);
     const install = writeApp(dir, app).then(() =>
-      runCommand(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball], {
-        cwd: dir,
-        timeoutMs: INSTALL_TIMEOUT_MS,
-        label: `${title}: npm install`,
-      }),
+      runCommand(
+        npm,
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', tarball],
+        {
+          cwd: dir,
+          timeoutMs: INSTALL_TIMEOUT_MS,
+          label: `${title}: npm install`,
+        },
+      ),
     );
     install.catch(() => {}); // awaited by the app's tests; this only keeps a failure from being "unhandled" meanwhile
-    installs.set(title, install.then(() => dir));
+    installs.set(
+      title,
+      install.then(() => dir),
+    );
   }
 });
 
@@ -183,53 +207,76 @@ describe('real Nest apps with the packed tarball from npm install', { concurrenc
     describe(title, { concurrency: 1 }, () => {
       let dir;
 
-      it('installs nestjs-store from the tarball', { timeout: INSTALL_TIMEOUT_MS + 10_000 }, async () => {
-        dir = await installs.get(title);
-        const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
-        assert.match(manifest.dependencies['nestjs-store'] ?? '', /^file:.*\.tgz$/, 'npm install <tarball> recorded it');
-      });
+      it(
+        'installs nestjs-store from the tarball',
+        { timeout: INSTALL_TIMEOUT_MS + 10_000 },
+        async () => {
+          dir = await installs.get(title);
+          const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+          assert.match(
+            manifest.dependencies['nestjs-store'] ?? '',
+            /^file:.*\.tgz$/,
+            'npm install <tarball> recorded it',
+          );
+        },
+      );
 
-      it("passes the app's own jest (StoreService, and the @Cacheable route over supertest)", { timeout: JEST_TIMEOUT_MS + 10_000 }, async () => {
-        assert.ok(dir, 'installed');
-        const { output } = await runCommand(npx, ['--no', '--', 'jest', '--ci'], {
-          cwd: dir,
-          env: scratchEnv(app.jestEnv),
-          timeoutMs: JEST_TIMEOUT_MS,
-          label: `${title}: npx jest`,
-        });
-        assert.match(output, /Tests:\s+3 passed, 3 total/, output);
-      });
+      it(
+        "passes the app's own jest (StoreService, and the @Cacheable route over supertest)",
+        { timeout: JEST_TIMEOUT_MS + 10_000 },
+        async () => {
+          assert.ok(dir, 'installed');
+          const { output } = await runCommand(npx, ['--no', '--', 'jest', '--ci'], {
+            cwd: dir,
+            env: scratchEnv(app.jestEnv),
+            timeoutMs: JEST_TIMEOUT_MS,
+            label: `${title}: npx jest`,
+          });
+          assert.match(output, /Tests:\s+3 passed, 3 total/, output);
+        },
+      );
 
-      it('builds with tsc, starts, and serves the second request from the cache over HTTP', { timeout: TSC_TIMEOUT_MS + START_TIMEOUT_MS + 30_000 }, async () => {
-        assert.ok(dir, 'installed');
-        await runCommand(npx, ['--no', '--', 'tsc', '-p', 'tsconfig.build.json'], { cwd: dir, timeoutMs: TSC_TIMEOUT_MS, label: `${title}: npx tsc` });
+      it(
+        'builds with tsc, starts, and serves the second request from the cache over HTTP',
+        { timeout: TSC_TIMEOUT_MS + START_TIMEOUT_MS + 30_000 },
+        async () => {
+          assert.ok(dir, 'installed');
+          await runCommand(npx, ['--no', '--', 'tsc', '-p', 'tsconfig.build.json'], {
+            cwd: dir,
+            timeoutMs: TSC_TIMEOUT_MS,
+            label: `${title}: npx tsc`,
+          });
 
-        const server = await startServer(join(dir, 'dist', 'main.js'), {
-          cwd: dir,
-          env: scratchEnv({ PORT: '0' }), // the app listens on a free port and prints it
-          ready: /^listening on http:\/\/127\.0\.0\.1:(\d+) with nestjs-store build (\S+)$/m,
-          timeoutMs: START_TIMEOUT_MS,
-        });
-        try {
-          const [, port, builds] = server.match;
-          assert.equal(builds, app.build, `the app loaded the ${app.build} build, and only it`);
-          const url = `http://127.0.0.1:${port}/counter`;
-          const first = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-          const firstBody = await first.text();
-          const second = await fetch(url, { signal: AbortSignal.timeout(10_000) });
-          const secondBody = await second.text();
-          assert.equal(first.status, 200, firstBody);
-          assert.equal(second.status, 200, secondBody);
-          assert.deepEqual(JSON.parse(firstBody), { calls: 1 });
-          assert.equal(secondBody, firstBody, 'the second call is the cached answer');
-          assert.equal(first.headers.get('x-cache'), 'MISS');
-          assert.equal(second.headers.get('x-cache'), 'HIT');
-        } finally {
-          const { exit, output } = await server.stop();
-          // Nest's shutdown hooks close the app on SIGTERM and re-raise it; either way it must end.
-          assert.ok(exit === 0 || exit === 'SIGTERM', `the app did not stop cleanly on SIGTERM (${exit}):\n${output}`);
-        }
-      });
+          const server = await startServer(join(dir, 'dist', 'main.js'), {
+            cwd: dir,
+            env: scratchEnv({ PORT: '0' }), // the app listens on a free port and prints it
+            ready: /^listening on http:\/\/127\.0\.0\.1:(\d+) with nestjs-store build (\S+)$/m,
+            timeoutMs: START_TIMEOUT_MS,
+          });
+          try {
+            const [, port, builds] = server.match;
+            assert.equal(builds, app.build, `the app loaded the ${app.build} build, and only it`);
+            const url = `http://127.0.0.1:${port}/counter`;
+            const first = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            const firstBody = await first.text();
+            const second = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+            const secondBody = await second.text();
+            assert.equal(first.status, 200, firstBody);
+            assert.equal(second.status, 200, secondBody);
+            assert.deepEqual(JSON.parse(firstBody), { calls: 1 });
+            assert.equal(secondBody, firstBody, 'the second call is the cached answer');
+            assert.equal(first.headers.get('x-cache'), 'MISS');
+            assert.equal(second.headers.get('x-cache'), 'HIT');
+          } finally {
+            const { exit, output } = await server.stop();
+            // Nest's shutdown hooks close the app on SIGTERM and re-raise it; either way it must end.
+            assert.ok(
+              exit === 0 || exit === 'SIGTERM',
+              `the app did not stop cleanly on SIGTERM (${exit}):\n${output}`,
+            );
+          }
+        },
+      );
     });
   }
 });

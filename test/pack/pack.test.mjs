@@ -35,7 +35,12 @@ describe('npm pack', () => {
       [
         'package.json',
         'README.md',
-        ...['esm', 'cjs'].flatMap((build) => [`dist/${build}/package.json`, `dist/${build}/index.js`, `dist/${build}/index.d.ts`, `dist/${build}/common/single-copy.js`]),
+        ...['esm', 'cjs'].flatMap((build) => [
+          `dist/${build}/package.json`,
+          `dist/${build}/index.js`,
+          `dist/${build}/index.d.ts`,
+          `dist/${build}/common/single-copy.js`,
+        ]),
       ],
       'the build',
     );
@@ -43,8 +48,13 @@ describe('npm pack', () => {
 
   it('marks dist/cjs as CommonJS and dist/esm as ES modules', async () => {
     const installed = join(scratch, 'node_modules', 'nestjs-store');
-    for (const [build, type] of [['cjs', 'commonjs'], ['esm', 'module']]) {
-      const marker = JSON.parse(await readFile(join(installed, 'dist', build, 'package.json'), 'utf8'));
+    for (const [build, type] of [
+      ['cjs', 'commonjs'],
+      ['esm', 'module'],
+    ]) {
+      const marker = JSON.parse(
+        await readFile(join(installed, 'dist', build, 'package.json'), 'utf8'),
+      );
       assert.deepEqual(marker, { type }, `dist/${build}/package.json`);
     }
   });
@@ -53,13 +63,18 @@ describe('npm pack', () => {
     assertShipped(entries, exportTargets(manifest.exports), 'package.json "exports"');
     assertShipped(entries, [manifest.main, manifest.types], 'package.json "main"/"types"');
     assertShipped(entries, exportTargets(manifest.typesVersions), 'package.json "typesVersions"');
-    assert.ok(Array.isArray(manifest.sideEffects), 'sideEffects lists the files with load-time effects (not false)');
+    assert.ok(
+      Array.isArray(manifest.sideEffects),
+      'sideEffects lists the files with load-time effects (not false)',
+    );
     assertShipped(entries, manifest.sideEffects, 'package.json "sideEffects"');
   });
 
   it('ships no tests, sample, benchmarks, scripts or sources', () => {
     const stray = entries.filter(
-      (entry) => /^(test|sample|bench|lib|scripts|\.build|\.ci)\//.test(entry) || /\.tsbuildinfo$|\.tgz$/.test(entry),
+      (entry) =>
+        /^(test|sample|bench|lib|scripts|\.build|\.ci)\//.test(entry) ||
+        /\.tsbuildinfo$|\.tgz$/.test(entry),
     );
     assert.deepEqual(stray, []);
   });
@@ -71,45 +86,92 @@ describe('entry points', () => {
     ['nestjs-store/testing', 'testing/'],
   ];
 
-  it('resolve, at run time, to the build of the caller\'s module system', async () => {
+  it("resolve, at run time, to the build of the caller's module system", async () => {
     const file = join(scratch, 'resolve.mjs');
     await writeFile(file, RESOLVE_APP);
     const { stdout } = await node(file);
     const resolved = JSON.parse(stdout);
     for (const [specifier, sub] of ENTRY_POINTS) {
-      assert.match(resolved.require[specifier] ?? '', new RegExp(`/node_modules/nestjs-store/dist/cjs/${sub}index\\.js$`), `require('${specifier}')`);
-      assert.match(resolved.import[specifier] ?? '', new RegExp(`/node_modules/nestjs-store/dist/esm/${sub}index\\.js$`), `import '${specifier}'`);
+      assert.match(
+        resolved.require[specifier] ?? '',
+        new RegExp(`/node_modules/nestjs-store/dist/cjs/${sub}index\\.js$`),
+        `require('${specifier}')`,
+      );
+      assert.match(
+        resolved.import[specifier] ?? '',
+        new RegExp(`/node_modules/nestjs-store/dist/esm/${sub}index\\.js$`),
+        `import '${specifier}'`,
+      );
     }
   });
 
   it('load, and export the same names from the CommonJS and the ES module build', async () => {
     const names = {};
-    for (const [format, file, app] of [['require', 'exports.cjs', EXPORTS_CJS], ['import', 'exports.mjs', EXPORTS_ESM]]) {
+    for (const [format, file, app] of [
+      ['require', 'exports.cjs', EXPORTS_CJS],
+      ['import', 'exports.mjs', EXPORTS_ESM],
+    ]) {
       await writeFile(join(scratch, file), app);
       names[format] = JSON.parse((await node(join(scratch, file))).stdout);
     }
     for (const [specifier] of ENTRY_POINTS) {
       assert.ok(names.import[specifier].length > 0, `${specifier} exports something`);
-      assert.deepEqual(names.require[specifier], names.import[specifier], `require('${specifier}') and import '${specifier}' export the same names`);
+      assert.deepEqual(
+        names.require[specifier],
+        names.import[specifier],
+        `require('${specifier}') and import '${specifier}' export the same names`,
+      );
     }
   });
 
-  it('resolve, for TypeScript, to the types of the caller\'s module system', () => {
+  it("resolve, for TypeScript, to the types of the caller's module system", () => {
     // The repo's TypeScript, resolving from the scratch app as a user's compiler would.
     const ts = createRequire(join(repo, 'package.json'))('typescript');
     const from = join(scratch, 'src', 'app.ts');
     const cases = [
       // [what, compiler options, the importing file's format (NodeNext only), expected build]
-      ['module commonjs (Node10 resolution, e.g. a Nest 11 starter)', { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }, undefined, 'cjs'],
-      ['NodeNext, a CommonJS file', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }, ts.ModuleKind.CommonJS, 'cjs'],
-      ['NodeNext, an ES module', { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext }, ts.ModuleKind.ESNext, 'esm'],
-      ['Bundler', { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }, undefined, 'esm'],
+      [
+        'module commonjs (Node10 resolution, e.g. a Nest 11 starter)',
+        { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 },
+        undefined,
+        'cjs',
+      ],
+      [
+        'NodeNext, a CommonJS file',
+        { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+        ts.ModuleKind.CommonJS,
+        'cjs',
+      ],
+      [
+        'NodeNext, an ES module',
+        { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+        ts.ModuleKind.ESNext,
+        'esm',
+      ],
+      [
+        'Bundler',
+        { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+        undefined,
+        'esm',
+      ],
     ];
     for (const [what, options, mode, build] of cases) {
       for (const [specifier, sub] of ENTRY_POINTS) {
-        const { resolvedModule } = ts.resolveModuleName(specifier, from, options, ts.sys, undefined, undefined, mode);
+        const { resolvedModule } = ts.resolveModuleName(
+          specifier,
+          from,
+          options,
+          ts.sys,
+          undefined,
+          undefined,
+          mode,
+        );
         const got = resolvedModule?.resolvedFileName ?? '(not resolved)';
-        assert.match(got, new RegExp(`/node_modules/nestjs-store/dist/${build}/${sub}index\\.d\\.ts$`), `${specifier} with ${what}`);
+        assert.match(
+          got,
+          new RegExp(`/node_modules/nestjs-store/dist/${build}/${sub}index\\.d\\.ts$`),
+          `${specifier} with ${what}`,
+        );
       }
     }
   });
@@ -161,7 +223,9 @@ async function node(file) {
   try {
     return await run(process.execPath, [file], { cwd: scratch, env, timeout: 30_000 });
   } catch (error) {
-    assert.fail(`${file} exited with ${error.code ?? error.signal}\nstdout:\n${error.stdout}\nstderr:\n${error.stderr}`);
+    assert.fail(
+      `${file} exited with ${error.code ?? error.signal}\nstdout:\n${error.stdout}\nstderr:\n${error.stderr}`,
+    );
   }
 }
 

@@ -45,7 +45,9 @@ before(async () => {
 
   const repoManifest = JSON.parse(await readFile(join(repo, 'package.json'), 'utf8'));
   const available = new Set(
-    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) => Object.keys(repoManifest[field] ?? {})),
+    ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) =>
+      Object.keys(repoManifest[field] ?? {}),
+    ),
   );
   const imported = new Set(blocks.flatMap((block) => importedPackages(block.code)));
   const extra = new Set(ALWAYS_LINKED);
@@ -63,8 +65,14 @@ before(async () => {
     await writeFile(join(pkg.scratch, block.file), block.code);
     files.push(block.file);
   }
-  await writeFile(join(pkg.scratch, 'package.json'), JSON.stringify({ name: 'readme-snippets', private: true, type: 'module' }, null, 2));
-  await writeFile(join(pkg.scratch, 'tsconfig.json'), JSON.stringify({ compilerOptions: TSCONFIG_OPTIONS, files }, null, 2));
+  await writeFile(
+    join(pkg.scratch, 'package.json'),
+    JSON.stringify({ name: 'readme-snippets', private: true, type: 'module' }, null, 2),
+  );
+  await writeFile(
+    join(pkg.scratch, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: TSCONFIG_OPTIONS, files }, null, 2),
+  );
 
   const started = Date.now();
   const bin = join(repo, 'node_modules', '.bin', process.platform === 'win32' ? 'tsc.cmd' : 'tsc');
@@ -89,16 +97,25 @@ after(async () => {
 describe('README.md code blocks', () => {
   it('finds every ```ts block: as many as there are ```ts / ```typescript fences, and at least one', () => {
     // Counted independently of the parser above, so a fence it failed to recognise fails here.
-    const fences = markdown.split('\n').filter((line) => /^\s*(`{3,}|~{3,})\s*(ts|typescript)\b/i.test(line)).length;
+    const fences = markdown
+      .split('\n')
+      .filter((line) => /^\s*(`{3,}|~{3,})\s*(ts|typescript)\b/i.test(line)).length;
     assert.ok(blocks.length > 0, 'no ```ts block found in README.md');
-    assert.equal(blocks.length, fences, `parsed ${blocks.length} ts blocks but README.md has ${fences} ts fences`);
+    assert.equal(
+      blocks.length,
+      fences,
+      `parsed ${blocks.length} ts blocks but README.md has ${fences} ts fences`,
+    );
   });
 
   it('type-checks every ```ts block against the packed package', (t) => {
     const diagnostics = mapDiagnostics(tsc.stdout, blocks);
     if (tsc.code !== 0 || diagnostics.length > 0) {
       // Nothing recognised (tsc crashed, or printed in another format): show what it printed.
-      const details = diagnostics.length > 0 ? diagnostics : tsc.stdout.split('\n').filter((line) => !line.startsWith(sep));
+      const details =
+        diagnostics.length > 0
+          ? diagnostics
+          : tsc.stdout.split('\n').filter((line) => !line.startsWith(sep));
       assert.fail(
         `${diagnostics.filter((line) => / error TS/.test(line)).length} error(s) in the ts blocks of README.md ` +
           `(tsc exited ${tsc.code}; scratch app: ${pkg.scratch}, KEEP_PACK_SCRATCH=1 keeps it):\n${details.join('\n')}`,
@@ -108,14 +125,28 @@ describe('README.md code blocks', () => {
   });
 
   it("resolves 'nestjs-store' to the packed tarball's own types, the ones its exports give an ESM import", () => {
-    const listed = tsc.stdout.split('\n').filter((line) => line.startsWith(sep) || /^[A-Za-z]:[\\/]/.test(line));
+    const listed = tsc.stdout
+      .split('\n')
+      .filter((line) => line.startsWith(sep) || /^[A-Za-z]:[\\/]/.test(line));
     const entry = exportedTypes(pkg.manifest, ['types', 'import', 'node', 'default']);
     assert.ok(entry, `the packed package.json exports no types for an ESM import of "."`);
     const expected = join(scratchReal, 'node_modules', 'nestjs-store', entry);
-    const own = listed.filter((file) => file.startsWith(join(scratchReal, 'node_modules', 'nestjs-store') + sep));
-    assert.ok(listed.includes(expected), `${expected} was not compiled; files of the packed package that were:\n${own.join('\n') || '(none)'}`);
-    const fromRepo = listed.filter((file) => file.startsWith(join(repo, 'lib') + sep) || file.startsWith(join(repo, 'dist') + sep));
-    assert.deepEqual(fromRepo, [], 'the snippets reached the repo build instead of the packed package');
+    const own = listed.filter((file) =>
+      file.startsWith(join(scratchReal, 'node_modules', 'nestjs-store') + sep),
+    );
+    assert.ok(
+      listed.includes(expected),
+      `${expected} was not compiled; files of the packed package that were:\n${own.join('\n') || '(none)'}`,
+    );
+    const fromRepo = listed.filter(
+      (file) =>
+        file.startsWith(join(repo, 'lib') + sep) || file.startsWith(join(repo, 'dist') + sep),
+    );
+    assert.deepEqual(
+      fromRepo,
+      [],
+      'the snippets reached the repo build instead of the packed package',
+    );
   });
 });
 
@@ -132,13 +163,23 @@ function extractBlocks(text) {
   lines.forEach((line, index) => {
     if (!open) {
       const start = /^( *)(`{3,}|~{3,})\s*([^\s`]*)/.exec(line);
-      if (start) open = { indent: start[1].length, fence: start[2], lang: start[3].toLowerCase(), line: index + 1, body: [] };
+      if (start)
+        open = {
+          indent: start[1].length,
+          fence: start[2],
+          lang: start[3].toLowerCase(),
+          line: index + 1,
+          body: [],
+        };
       return;
     }
     const end = /^ *(`{3,}|~{3,})\s*$/.exec(line);
     if (end && end[1][0] === open.fence[0] && end[1].length >= open.fence.length) {
-      const code = open.body.map((l) => l.replace(new RegExp(`^ {0,${open.indent}}`), '')).join('\n') + '\n';
-      const file = TS_LANGS.has(open.lang) ? `block-${String(++tsIndex).padStart(2, '0')}.ts` : undefined;
+      const code =
+        open.body.map((l) => l.replace(new RegExp(`^ {0,${open.indent}}`), '')).join('\n') + '\n';
+      const file = TS_LANGS.has(open.lang)
+        ? `block-${String(++tsIndex).padStart(2, '0')}.ts`
+        : undefined;
       found.push({ lang: open.lang, line: open.line, indent: open.indent, code, file });
       open = null;
       return;
@@ -159,18 +200,24 @@ function exportedTypes(manifest, conditions) {
     if (typeof target === 'string') return target;
     if (Array.isArray(target)) return target.map(pick).find(Boolean);
     if (target && typeof target === 'object') {
-      for (const [key, value] of Object.entries(target)) if (conditions.includes(key)) {
-        const found = pick(value);
-        if (found) return found;
-      }
+      for (const [key, value] of Object.entries(target))
+        if (conditions.includes(key)) {
+          const found = pick(value);
+          if (found) return found;
+        }
     }
     return undefined;
   };
   let exports = manifest.exports;
-  if (exports && typeof exports === 'object' && !Array.isArray(exports) && Object.keys(exports).some((key) => key.startsWith('.'))) {
+  if (
+    exports &&
+    typeof exports === 'object' &&
+    !Array.isArray(exports) &&
+    Object.keys(exports).some((key) => key.startsWith('.'))
+  ) {
     exports = exports['.'];
   }
-  const target = exports === undefined ? manifest.types ?? manifest.typings : pick(exports);
+  const target = exports === undefined ? (manifest.types ?? manifest.typings) : pick(exports);
   return target?.replace(/\.(m|c)?js$/, '.d.$1ts').replace(/^\.\//, '');
 }
 
@@ -179,7 +226,12 @@ function importedPackages(code) {
   const names = [];
   for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)['"]([^'"]+)['"]/g)) {
     const specifier = match[1];
-    if (specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0])) continue;
+    if (
+      specifier.startsWith('.') ||
+      specifier.startsWith('node:') ||
+      builtinModules.includes(specifier.split('/')[0])
+    )
+      continue;
     const parts = specifier.split('/');
     names.push(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
   }
@@ -196,11 +248,15 @@ function mapDiagnostics(output, tsBlocks) {
   const result = [];
   let inDiagnostic = false;
   for (const line of output.split('\n')) {
-    const located = /^(block-\d+\.ts)\((\d+),(\d+)\): (error|warning|message) (TS\d+: .*)$/.exec(line);
+    const located = /^(block-\d+\.ts)\((\d+),(\d+)\): (error|warning|message) (TS\d+: .*)$/.exec(
+      line,
+    );
     if (located) {
       const block = byFile.get(located[1]);
       const readmeLine = block.line + Number(located[2]);
-      result.push(`README.md:${readmeLine}: ${located[4]} ${located[5]}  [${located[1]}:${located[2]}:${located[3]}]`);
+      result.push(
+        `README.md:${readmeLine}: ${located[4]} ${located[5]}  [${located[1]}:${located[2]}:${located[3]}]`,
+      );
       inDiagnostic = true;
     } else if (/^(.*\(\d+,\d+\): )?(error|warning) TS\d+:/.test(line)) {
       result.push(line); // not in a block: the tsconfig, or a declaration file

@@ -22,7 +22,9 @@ const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
  */
 export async function installPackedPackage({ prefix = 'nestjs-store-pack-', extra = [] } = {}) {
   const scratch = await mkdtemp(join(tmpdir(), prefix));
-  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', scratch], { cwd: repo });
+  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', scratch], {
+    cwd: repo,
+  });
   const tarball = join(scratch, JSON.parse(stdout)[0].filename);
 
   const installed = join(scratch, 'node_modules', 'nestjs-store');
@@ -38,7 +40,8 @@ export async function installPackedPackage({ prefix = 'nestjs-store-pack-', extr
   const linked = [];
   for (const name of needed) {
     const target = join(repo, 'node_modules', name);
-    if (!(await exists(target))) throw new Error(`${name} is not installed in the repo's node_modules (run npm ci)`);
+    if (!(await exists(target)))
+      throw new Error(`${name} is not installed in the repo's node_modules (run npm ci)`);
     const link = join(scratch, 'node_modules', name);
     await mkdir(dirname(link), { recursive: true });
     await symlink(target, link, 'dir');

@@ -31,14 +31,20 @@ export async function removeScratch(dir) {
 
 /** `npm pack` of the repo (built beforehand by `npm run test:pack`) into `dir`; resolves to the tarball's path. */
 export async function packTarball(dir) {
-  const { stdout } = await execFileAsync(npm, ['pack', '--json', '--pack-destination', dir], { cwd: repo, timeout: 60_000 });
+  const { stdout } = await execFileAsync(npm, ['pack', '--json', '--pack-destination', dir], {
+    cwd: repo,
+    timeout: 60_000,
+  });
   return join(dir, JSON.parse(stdout)[0].filename);
 }
 
 /** The tarball's file paths, without the leading `package/`. */
 export async function tarballEntries(tarball) {
   const { stdout } = await execFileAsync('tar', ['-tzf', tarball], { timeout: 30_000 });
-  return stdout.split('\n').filter(Boolean).map((entry) => entry.replace(/^package\//, ''));
+  return stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((entry) => entry.replace(/^package\//, ''));
 }
 
 /** Every file path (leaf string) named in a package.json `exports` value. */
@@ -52,14 +58,25 @@ export function exportTargets(exportsField) {
 // put in the environment of `npm run` (npm_config_local_prefix=<this repo>, this repo's
 // legacy-peer-deps=true, npm_package_*, npm_lifecycle_*) would make a scratch app's npm act on
 // this repo or install with settings a user's app does not have.
-const KEPT_NPM_CONFIG = new Set(['cache', 'registry', 'userconfig', 'globalconfig', 'cafile', 'proxy', 'https_proxy', 'noproxy', 'strict_ssl']);
+const KEPT_NPM_CONFIG = new Set([
+  'cache',
+  'registry',
+  'userconfig',
+  'globalconfig',
+  'cafile',
+  'proxy',
+  'https_proxy',
+  'noproxy',
+  'strict_ssl',
+]);
 
 /** This process's environment, cleaned for a child in a scratch app, with `overrides` (undefined deletes). */
 export function scratchEnv(overrides = {}) {
   const env = { ...process.env };
   for (const name of Object.keys(env)) {
     const lower = name.toLowerCase();
-    if (lower.startsWith('npm_config_') && KEPT_NPM_CONFIG.has(lower.slice('npm_config_'.length))) continue;
+    if (lower.startsWith('npm_config_') && KEPT_NPM_CONFIG.has(lower.slice('npm_config_'.length)))
+      continue;
     if (lower.startsWith('npm_') || name === 'INIT_CWD') delete env[name];
   }
   delete env.NODE_OPTIONS; // e.g. the repo's --experimental-vm-modules; each child says what it needs
@@ -83,10 +100,21 @@ function tail(text, max = 6000) {
  * workers, npm → scripts) when `timeoutMs` runs out. Resolves to its output; rejects, with the
  * output's tail, on a non-zero exit or the timeout.
  */
-export function runCommand(command, args, { cwd, env = scratchEnv(), timeoutMs, label = `${command} ${args.join(' ')}` }) {
+export function runCommand(
+  command,
+  args,
+  { cwd, env = scratchEnv(), timeoutMs, label = `${command} ${args.join(' ')}` },
+) {
   return new Promise((resolvePromise, reject) => {
     const started = Date.now();
-    const child = track(spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' }));
+    const child = track(
+      spawn(command, args, {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: process.platform !== 'win32',
+      }),
+    );
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
@@ -102,8 +130,14 @@ export function runCommand(command, args, { cwd, env = scratchEnv(), timeoutMs, 
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
-      if (timedOut) reject(new Error(`${label}: still running after ${timeoutMs / 1000} s, killed\n${tail(output)}`));
-      else if (code !== 0) reject(new Error(`${label}: exited with ${code ?? signal} after ${seconds} s\n${tail(output)}`));
+      if (timedOut)
+        reject(
+          new Error(`${label}: still running after ${timeoutMs / 1000} s, killed\n${tail(output)}`),
+        );
+      else if (code !== 0)
+        reject(
+          new Error(`${label}: exited with ${code ?? signal} after ${seconds} s\n${tail(output)}`),
+        );
       else resolvePromise({ output, seconds });
     });
   });
@@ -139,9 +173,18 @@ function killGroup(child, signal) {
  * SIGKILLs the group; it resolves to the exit code (or signal) and all the output.
  */
 export function startServer(file, { cwd, env, ready, timeoutMs, stopTimeoutMs = 10_000 }) {
-  const child = track(spawn(process.execPath, [file], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' }));
+  const child = track(
+    spawn(process.execPath, [file], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: process.platform !== 'win32',
+    }),
+  );
   let output = '';
-  const exited = new Promise((resolveExit) => child.on('close', (code, signal) => resolveExit(code ?? signal)));
+  const exited = new Promise((resolveExit) =>
+    child.on('close', (code, signal) => resolveExit(code ?? signal)),
+  );
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) killGroup(child, 'SIGTERM');
@@ -155,7 +198,11 @@ export function startServer(file, { cwd, env, ready, timeoutMs, stopTimeoutMs = 
   const started = new Promise((resolveStarted, reject) => {
     const timer = setTimeout(() => {
       killGroup(child, 'SIGKILL');
-      reject(new Error(`${file}: printed no line matching ${ready} within ${timeoutMs / 1000} s\n${tail(output)}`));
+      reject(
+        new Error(
+          `${file}: printed no line matching ${ready} within ${timeoutMs / 1000} s\n${tail(output)}`,
+        ),
+      );
     }, timeoutMs);
     const onData = (chunk) => {
       output += chunk;
@@ -185,7 +232,9 @@ const TIMED_OUT = Symbol('timed out');
 /** `promise`'s value, or TIMED_OUT once `ms` have passed first. */
 async function withDeadline(promise, ms) {
   let timer;
-  const deadline = new Promise((resolveDeadline) => (timer = setTimeout(() => resolveDeadline(TIMED_OUT), ms)));
+  const deadline = new Promise(
+    (resolveDeadline) => (timer = setTimeout(() => resolveDeadline(TIMED_OUT), ms)),
+  );
   try {
     return await Promise.race([promise, deadline]);
   } finally {
@@ -196,6 +245,12 @@ async function withDeadline(promise, ms) {
 /** Fails with a readable message unless every file in `files` is in `entries`. */
 export function assertShipped(entries, files, what) {
   const shipped = new Set(entries);
-  const missing = [...new Set(files.map((file) => file.replace(/^\.\//, '')))].filter((file) => !shipped.has(file));
-  assert.deepEqual(missing, [], `${what} names files that are not in the tarball (of ${entries.length} files): ${missing.join(', ')}`);
+  const missing = [...new Set(files.map((file) => file.replace(/^\.\//, '')))].filter(
+    (file) => !shipped.has(file),
+  );
+  assert.deepEqual(
+    missing,
+    [],
+    `${what} names files that are not in the tarball (of ${entries.length} files): ${missing.join(', ')}`,
+  );
 }

@@ -1,6 +1,19 @@
 import { config, firstValueFrom, take, toArray } from 'rxjs';
-import { StoreUnsupportedError, StoreValidationError, type StoreModuleOptions, type StorePatternMessage, type StoreService } from '../../lib/index.js';
-import { StoreFixtures, openForSuite, receiverCount, sleep, waitFor, type StoreFixture } from '../contract/store-fixture.js';
+import {
+  StoreUnsupportedError,
+  StoreValidationError,
+  type StoreModuleOptions,
+  type StorePatternMessage,
+  type StoreService,
+} from '../../lib/index.js';
+import {
+  StoreFixtures,
+  openForSuite,
+  receiverCount,
+  sleep,
+  waitFor,
+  type StoreFixture,
+} from '../contract/store-fixture.js';
 import { PROBE, record, untilLive, withoutProbes } from './observe.js';
 
 export interface ChannelTraits {
@@ -11,7 +24,11 @@ export interface ChannelTraits {
 }
 
 /** `channel()`, `pattern()` and `connectionState$`, the same on every driver. */
-export function describeChannelContract(driverName: string, connection: () => StoreModuleOptions, traits: ChannelTraits = {}): void {
+export function describeChannelContract(
+  driverName: string,
+  connection: () => StoreModuleOptions,
+  traits: ChannelTraits = {},
+): void {
   const receivers = receiverCount(traits.nodeLocalPublishCount);
 
   describe(`channel() and pattern(): ${driverName}`, () => {
@@ -36,14 +53,22 @@ export function describeChannelContract(driverName: string, connection: () => St
       const events$ = store.channel<UserEvent>('user-events');
       const first = record(events$);
       const second = record(events$);
-      await untilLive(store, 'user-events', () => first.values.length > 0 && second.values.length > 0);
+      await untilLive(
+        store,
+        'user-events',
+        () => first.values.length > 0 && second.values.length > 0,
+      );
       const sent: UserEvent[] = [
         { id: 1, kind: 'created' },
         { id: 2, kind: 'created' },
         { id: 1, kind: 'deleted' },
       ];
       for (const event of sent) await store.publish('user-events', event);
-      await waitFor(() => withoutProbes(first.values).length === 3 && withoutProbes(second.values).length === 3, 5_000, 'three events each');
+      await waitFor(
+        () => withoutProbes(first.values).length === 3 && withoutProbes(second.values).length === 3,
+        5_000,
+        'three events each',
+      );
       expect(withoutProbes(first.values)).toEqual(sent);
       expect(withoutProbes(second.values)).toEqual(sent);
       first.subscription.unsubscribe();
@@ -56,7 +81,11 @@ export function describeChannelContract(driverName: string, connection: () => St
       const observers = Array.from({ length: 25 }, () => record(store.channel<string>('many')));
       await untilLive(store, 'many', () => observers.every((o) => o.values.length > 0));
       expect(await store.publish('many', 'x')).toEqual(receivers(1));
-      await waitFor(() => observers.every((o) => withoutProbes(o.values).length === 1), 5_000, 'every observer');
+      await waitFor(
+        () => observers.every((o) => withoutProbes(o.values).length === 1),
+        5_000,
+        'every observer',
+      );
       for (const observer of observers) observer.subscription.unsubscribe();
     });
 
@@ -65,7 +94,12 @@ export function describeChannelContract(driverName: string, connection: () => St
       const observer = record(own.store.channel<string>('leaving'));
       await untilLive(own.store, 'leaving', () => observer.values.length > 0);
       observer.subscription.unsubscribe();
-      if (!traits.nodeLocalPublishCount) await waitFor(async () => (await own.store.publish('leaving', 'x')) === 0, 5_000, 'the UNSUBSCRIBE');
+      if (!traits.nodeLocalPublishCount)
+        await waitFor(
+          async () => (await own.store.publish('leaving', 'x')) === 0,
+          5_000,
+          'the UNSUBSCRIBE',
+        );
       await sleep(100);
       const before = observer.values.length;
       await own.store.publish('leaving', 'late');
@@ -90,7 +124,10 @@ export function describeChannelContract(driverName: string, connection: () => St
       await waitFor(() => withoutProbes(seen).length === 2, 5_000, 'both messages');
       expect(withoutProbes(seen)).toEqual(['one', 'two']);
       await waitFor(() => reported.length === 2, 5_000, 'both observer errors reported');
-      expect(reported.map((error) => (error as Error).message)).toEqual(['observer bug', 'observer bug']);
+      expect(reported.map((error) => (error as Error).message)).toEqual([
+        'observer bug',
+        'observer bug',
+      ]);
       thrower.unsubscribe();
       healthy.subscription.unsubscribe();
     });
@@ -114,7 +151,9 @@ export function describeChannelContract(driverName: string, connection: () => St
         const observer = record(store.pattern<string>('orders.*'));
         await waitFor(() => observer.errors.length === 1, 5_000, 'the refusal');
         expect(observer.errors[0]).toBeInstanceOf(StoreUnsupportedError);
-        await expect(store.subscribe({ pattern: 'orders.*' }, () => undefined)).rejects.toBeInstanceOf(StoreUnsupportedError);
+        await expect(
+          store.subscribe({ pattern: 'orders.*' }, () => undefined),
+        ).rejects.toBeInstanceOf(StoreUnsupportedError);
       });
     } else {
       it('pattern() emits { channel, message } for every matching channel, and only those', async () => {
@@ -123,10 +162,17 @@ export function describeChannelContract(driverName: string, connection: () => St
         await store.publish('orders.eu', 'a');
         await store.publish('invoices.eu', 'no');
         await store.publish('orders.us', 'b');
-        await waitFor(() => withoutProbes(observer.values).length === 2, 5_000, 'two order messages');
+        await waitFor(
+          () => withoutProbes(observer.values).length === 2,
+          5_000,
+          'two order messages',
+        );
         // Order holds per channel; across channels it may not (on a Cluster they travel through different nodes).
-        const byChannel = (a: StorePatternMessage<string>, b: StorePatternMessage<string>) => a.channel.localeCompare(b.channel);
-        expect(withoutProbes(observer.values).sort(byChannel)).toEqual<Array<StorePatternMessage<string>>>([
+        const byChannel = (a: StorePatternMessage<string>, b: StorePatternMessage<string>) =>
+          a.channel.localeCompare(b.channel);
+        expect(withoutProbes(observer.values).sort(byChannel)).toEqual<
+          Array<StorePatternMessage<string>>
+        >([
           { channel: 'orders.eu', message: 'a' },
           { channel: 'orders.us', message: 'b' },
         ]);
@@ -135,9 +181,12 @@ export function describeChannelContract(driverName: string, connection: () => St
 
       it('subscribe({ pattern }) calls the handler with the message and its channel', async () => {
         const seen: Array<[unknown, string]> = [];
-        const off = await store.subscribe<string>({ pattern: 'alerts.[ab]' }, (message, channel) => {
-          seen.push([message, channel]);
-        });
+        const off = await store.subscribe<string>(
+          { pattern: 'alerts.[ab]' },
+          (message, channel) => {
+            seen.push([message, channel]);
+          },
+        );
         await store.publish('alerts.a', 'first');
         await store.publish('alerts.c', 'ignored');
         await store.publish('alerts.b', 'second');
@@ -154,13 +203,24 @@ export function describeChannelContract(driverName: string, connection: () => St
       const roomA = store.namespace('room-a');
       const inA = record(roomA.channel<string>('chat'));
       const patternInA = traits.noPatterns ? null : record(roomA.pattern<string>('*'));
-      await untilLive(roomA, 'chat', () => inA.values.length > 0 && (patternInA === null || patternInA.values.length > 0));
+      await untilLive(
+        roomA,
+        'chat',
+        () => inA.values.length > 0 && (patternInA === null || patternInA.values.length > 0),
+      );
       await store.namespace('room-b').publish('chat', 'b');
       await store.publish('chat', 'root');
       await roomA.publish('chat', 'a');
-      await waitFor(() => withoutProbes(inA.values).length === 1 && (patternInA === null || withoutProbes(patternInA.values).length === 1), 5_000, 'the namespaced message');
+      await waitFor(
+        () =>
+          withoutProbes(inA.values).length === 1 &&
+          (patternInA === null || withoutProbes(patternInA.values).length === 1),
+        5_000,
+        'the namespaced message',
+      );
       expect(withoutProbes(inA.values)).toEqual(['a']);
-      if (patternInA) expect(withoutProbes(patternInA.values)).toEqual([{ channel: 'chat', message: 'a' }]);
+      if (patternInA)
+        expect(withoutProbes(patternInA.values)).toEqual([{ channel: 'chat', message: 'a' }]);
       await sleep(50);
       expect(withoutProbes(inA.values)).toEqual(['a']);
       inA.subscription.unsubscribe();
@@ -176,7 +236,11 @@ export function describeChannelContract(driverName: string, connection: () => St
 
     it('connectionState$ starts with connected; the Observables complete and the state closes with the store', async () => {
       const own = await fixtures.open();
-      await waitFor(async () => (await firstValueFrom(own.store.connectionState$)) === 'connected', 5_000, 'connected');
+      await waitFor(
+        async () => (await firstValueFrom(own.store.connectionState$)) === 'connected',
+        5_000,
+        'connected',
+      );
       const states = record(own.store.connectionState$);
       const messages = record(own.store.channel<string>('closing'));
       await untilLive(own.store, 'closing', () => messages.values.length > 0);
@@ -186,7 +250,11 @@ export function describeChannelContract(driverName: string, connection: () => St
       expect(messages.completed).toBe(true);
       expect(messages.errors).toEqual([]);
       // Observing a closed store completes at once.
-      expect(await firstValueFrom(own.store.channel('after-close').pipe(take(1), toArray()), { defaultValue: [] })).toEqual([]);
+      expect(
+        await firstValueFrom(own.store.channel('after-close').pipe(take(1), toArray()), {
+          defaultValue: [],
+        }),
+      ).toEqual([]);
     });
   });
 }

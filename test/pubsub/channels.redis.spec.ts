@@ -4,20 +4,37 @@ import { Logger } from '@nestjs/common';
 import { spawn } from 'node:child_process';
 import { NestFactory } from '@nestjs/core';
 import { Redis } from 'ioredis';
-import { StoreCommandError, StoreModule, StoreService, type StoreConnectionState, type StoreModuleOptions } from '../../lib/index.js';
+import {
+  StoreCommandError,
+  StoreModule,
+  StoreService,
+  type StoreConnectionState,
+  type StoreModuleOptions,
+} from '../../lib/index.js';
 import { StoreFixtures, sleep, waitFor } from '../contract/store-fixture.js';
 import { clusterNodes, harnessInfo } from '../support/harness-info.js';
-import { HOST, redisCommand, startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
+import {
+  HOST,
+  redisCommand,
+  startStandalone,
+  type RedisServerHandle,
+} from '../support/redis-servers.js';
 import { record, untilLive, withoutProbes } from './observe.js';
 
 /** What a real foreign client does: `redis-cli -p PORT PUBLISH channel message`. */
 function redisCliPublish(port: number, channel: string, message: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('redis-cli', ['-h', HOST, '-p', String(port), 'PUBLISH', channel, message], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'redis-cli',
+      ['-h', HOST, '-p', String(port), 'PUBLISH', channel, message],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolve(output.trim()) : reject(new Error(`redis-cli exited with ${code}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolve(output.trim()) : reject(new Error(`redis-cli exited with ${code}`)),
+    );
   });
 }
 
@@ -27,7 +44,9 @@ const numsub = async (port: number, channel: string): Promise<number> => {
 };
 
 /** A private redis-server for the enclosing describe block (started before its tests, stopped after). */
-function privateServer(setup?: (server: RedisServerHandle) => Promise<unknown>): () => RedisServerHandle {
+function privateServer(
+  setup?: (server: RedisServerHandle) => Promise<unknown>,
+): () => RedisServerHandle {
   let server: RedisServerHandle;
   beforeAll(async () => {
     server = await startStandalone();
@@ -38,8 +57,13 @@ function privateServer(setup?: (server: RedisServerHandle) => Promise<unknown>):
 }
 
 /** Boots a store app with `options`, runs `test` on its StoreService, and closes the app. */
-async function withStore(options: StoreModuleOptions, test: (store: StoreService) => Promise<void>): Promise<void> {
-  const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), { logger: false });
+async function withStore(
+  options: StoreModuleOptions,
+  test: (store: StoreService) => Promise<void>,
+): Promise<void> {
+  const app = await NestFactory.createApplicationContext(StoreModule.forRoot(options), {
+    logger: false,
+  });
   try {
     await test(app.get(StoreService));
   } finally {
@@ -58,7 +82,9 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
     const observer = record(store.channel<{ price: number }>('ticker'));
     await untilLive(store, 'ticker', () => observer.values.length > 0);
     expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, '{"price":42}')).toBe('1');
-    expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, 'plain text, not JSON')).toBe('1');
+    expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, 'plain text, not JSON')).toBe(
+      '1',
+    );
     expect(await redisCliPublish(standalonePort(), `${prefix}ticker`, '{"price":43}')).toBe('1');
     await waitFor(() => withoutProbes(observer.values).length === 2, 5_000, 'both JSON messages');
     expect(withoutProbes(observer.values)).toEqual([{ price: 42 }, { price: 43 }]);
@@ -71,7 +97,11 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
     const { store, prefix } = await fixtures.open({ pubsub: { lingerMs: 100 } });
     const channel = `${prefix}counted`;
     expect(await numsub(standalonePort(), channel)).toBe(0);
-    const observers = Array.from({ length: 10 }, (_, i) => record(i % 2 === 0 ? store.channel('counted') : store.namespace('other').channel('elsewhere')));
+    const observers = Array.from({ length: 10 }, (_, i) =>
+      record(
+        i % 2 === 0 ? store.channel('counted') : store.namespace('other').channel('elsewhere'),
+      ),
+    );
     const counted = observers.filter((_, i) => i % 2 === 0);
     await untilLive(store, 'counted', () => counted.every((o) => o.values.length > 0));
     expect(await numsub(standalonePort(), channel)).toBe(1);
@@ -84,7 +114,11 @@ describe('channel() on Redis standalone: foreign publishers and reference counti
     expect(await numsub(standalonePort(), channel)).toBe(1);
     returning.subscription.unsubscribe();
     for (const observer of observers) observer.subscription.unsubscribe();
-    await waitFor(async () => (await numsub(standalonePort(), channel)) === 0, 5_000, 'UNSUBSCRIBE after the linger');
+    await waitFor(
+      async () => (await numsub(standalonePort(), channel)) === 0,
+      5_000,
+      'UNSUBSCRIBE after the linger',
+    );
     expect(await numsub(standalonePort(), `${prefix}other:elsewhere`)).toBe(0);
   });
 });
@@ -104,31 +138,57 @@ describe('channel() across a Redis restart', () => {
       await untilLive(store, 'news', () => news.values.length > 0);
       await untilLive(store, 'orders.probe', () => orders.values.length > 0);
       await store.publish('news', 'before');
-      await waitFor(() => withoutProbes(news.values).includes('before'), 5_000, 'the message before the restart');
+      await waitFor(
+        () => withoutProbes(news.values).includes('before'),
+        5_000,
+        'the message before the restart',
+      );
 
       const warnings = jest.spyOn(Logger.prototype, 'warn');
       await server.kill();
-      await waitFor(() => states.slice(statesBefore).includes('reconnecting'), 10_000, 'connectionState$ to report reconnecting');
+      await waitFor(
+        () => states.slice(statesBefore).includes('reconnecting'),
+        10_000,
+        'connectionState$ to report reconnecting',
+      );
       await server.restart();
-      await waitFor(() => states.at(-1) === 'connected', 15_000, 'connectionState$ to report connected again');
+      await waitFor(
+        () => states.at(-1) === 'connected',
+        15_000,
+        'connectionState$ to report connected again',
+      );
 
       // Re-subscribed (by ioredis and re-issued by the subscriber): a new publisher reaches the same Observables.
       const publisher = new Redis(server.url);
       try {
-        await waitFor(async () => (await numsub(server.port, 'news')) === 1, 10_000, 'the SUBSCRIBE to be back');
+        await waitFor(
+          async () => (await numsub(server.port, 'news')) === 1,
+          10_000,
+          'the SUBSCRIBE to be back',
+        );
         await publisher.publish('news', JSON.stringify('after'));
         await publisher.publish('orders.eu', JSON.stringify('order after'));
       } finally {
         publisher.disconnect();
       }
-      await waitFor(() => withoutProbes(news.values).includes('after') && withoutProbes(orders.values).some((m) => m.message === 'order after'), 10_000, 'messages after the restart');
+      await waitFor(
+        () =>
+          withoutProbes(news.values).includes('after') &&
+          withoutProbes(orders.values).some((m) => m.message === 'order after'),
+        10_000,
+        'messages after the restart',
+      );
       for (const observer of [news, orders, stateObserver]) {
         expect(observer.errors).toEqual([]);
         expect(observer.completed).toBe(false);
       }
       expect(states.slice(statesBefore - 1)).toEqual(['connected', 'reconnecting', 'connected']);
       // Every registered subscription was issued again and found in place (no "holds N of M").
-      expect(warnings.mock.calls.filter(([line]) => /Re-subscribing|subscriber holds/.test(String(line)))).toEqual([]);
+      expect(
+        warnings.mock.calls.filter(([line]) =>
+          /Re-subscribing|subscriber holds/.test(String(line)),
+        ),
+      ).toEqual([]);
       warnings.mockRestore();
       news.subscription.unsubscribe();
       orders.subscription.unsubscribe();
@@ -141,47 +201,75 @@ describe('channel() when the client does not re-subscribe by itself (autoResubsc
 
   it('the store issues every subscription again after a reconnect, so the same Observables keep receiving', async () => {
     const server = serverOf();
-    await withStore({ redis: { host: HOST, port: server.port, autoResubscribe: false }, commandTimeout: 500 }, async (store) => {
-      const news = record(store.channel<string>('news'));
-      const orders = record(store.pattern<string>('orders.*'));
-      await untilLive(store, 'news', () => news.values.length > 0);
-      await untilLive(store, 'orders.probe', () => orders.values.length > 0);
-      const ordersBefore = orders.values.length;
-      await server.kill();
-      await server.restart();
-      await waitFor(async () => (await numsub(server.port, 'news')) === 1, 10_000, 'the SUBSCRIBE issued again');
-      await untilLive(store, 'orders.probe', () => orders.values.length > ordersBefore);
-      await store.publish('news', 'after');
-      await waitFor(() => withoutProbes(news.values).includes('after'), 10_000, 'the message after the restart');
-      expect(news.errors).toEqual([]);
-      news.subscription.unsubscribe();
-      orders.subscription.unsubscribe();
-    });
+    await withStore(
+      { redis: { host: HOST, port: server.port, autoResubscribe: false }, commandTimeout: 500 },
+      async (store) => {
+        const news = record(store.channel<string>('news'));
+        const orders = record(store.pattern<string>('orders.*'));
+        await untilLive(store, 'news', () => news.values.length > 0);
+        await untilLive(store, 'orders.probe', () => orders.values.length > 0);
+        const ordersBefore = orders.values.length;
+        await server.kill();
+        await server.restart();
+        await waitFor(
+          async () => (await numsub(server.port, 'news')) === 1,
+          10_000,
+          'the SUBSCRIBE issued again',
+        );
+        await untilLive(store, 'orders.probe', () => orders.values.length > ordersBefore);
+        await store.publish('news', 'after');
+        await waitFor(
+          () => withoutProbes(news.values).includes('after'),
+          10_000,
+          'the message after the restart',
+        );
+        expect(news.errors).toEqual([]);
+        news.subscription.unsubscribe();
+        orders.subscription.unsubscribe();
+      },
+    );
   });
 });
 
 describe('channel() when Redis refuses a SUBSCRIBE (ACL)', () => {
   // A user who may use the channels "allowed:*" only (the store's channels are the names it is given).
   const serverOf = privateServer((server) =>
-    redisCommand(server.port, ['ACL', 'SETUSER', 'limited', 'on', '>secret', 'resetchannels', '&allowed:*', '~*', '+@all']),
+    redisCommand(server.port, [
+      'ACL',
+      'SETUSER',
+      'limited',
+      'on',
+      '>secret',
+      'resetchannels',
+      '&allowed:*',
+      '~*',
+      '+@all',
+    ]),
   );
 
   it('errors only the refused Observable; others on the same connection keep working', async () => {
-    await withStore({ redis: { host: HOST, port: serverOf().port, username: 'limited', password: 'secret' } }, async (store) => {
-      const allowed = record(store.channel<string>('allowed:news'));
-      const refused = record(store.channel<string>('forbidden'));
-      await waitFor(() => refused.errors.length === 1, 5_000, 'the refusal');
-      expect(refused.errors[0]).toBeInstanceOf(StoreCommandError);
-      expect(String((refused.errors[0] as Error).message)).toMatch(/NOPERM|permission/i);
-      await untilLive(store, 'allowed:news', () => allowed.values.length > 0);
-      await store.publish('allowed:news', 'still here');
-      await waitFor(() => withoutProbes(allowed.values).includes('still here'), 5_000, 'the allowed channel');
-      expect(allowed.errors).toEqual([]);
-      // A later observer of the refused channel tries again (and is refused again), rather than hanging.
-      const again = record(store.channel<string>('forbidden'));
-      await waitFor(() => again.errors.length === 1, 5_000, 'the second refusal');
-      allowed.subscription.unsubscribe();
-    });
+    await withStore(
+      { redis: { host: HOST, port: serverOf().port, username: 'limited', password: 'secret' } },
+      async (store) => {
+        const allowed = record(store.channel<string>('allowed:news'));
+        const refused = record(store.channel<string>('forbidden'));
+        await waitFor(() => refused.errors.length === 1, 5_000, 'the refusal');
+        expect(refused.errors[0]).toBeInstanceOf(StoreCommandError);
+        expect(String((refused.errors[0] as Error).message)).toMatch(/NOPERM|permission/i);
+        await untilLive(store, 'allowed:news', () => allowed.values.length > 0);
+        await store.publish('allowed:news', 'still here');
+        await waitFor(
+          () => withoutProbes(allowed.values).includes('still here'),
+          5_000,
+          'the allowed channel',
+        );
+        expect(allowed.errors).toEqual([]);
+        // A later observer of the refused channel tries again (and is refused again), rather than hanging.
+        const again = record(store.channel<string>('forbidden'));
+        await waitFor(() => again.errors.length === 1, 5_000, 'the second refusal');
+        allowed.subscription.unsubscribe();
+      },
+    );
   });
 });
 
@@ -202,8 +290,13 @@ describe('channel() on Redis Cluster: classic and sharded pub/sub', () => {
     expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}classic`])).toBe(1);
     expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}classic`])).toBe(0);
     for (let i = 0; i < 50; i++) await store.publish('classic', i);
-    await waitFor(() => observers.every((o) => withoutProbes(o.values).length === 50), 5_000, '50 messages each');
-    for (const observer of observers) expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await waitFor(
+      () => observers.every((o) => withoutProbes(o.values).length === 50),
+      5_000,
+      '50 messages each',
+    );
+    for (const observer of observers)
+      expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     for (const observer of observers) observer.subscription.unsubscribe();
   });
 
@@ -214,8 +307,13 @@ describe('channel() on Redis Cluster: classic and sharded pub/sub', () => {
     expect(await onEveryNode(['PUBSUB', 'SHARDNUMSUB', `${prefix}sharded`])).toBe(1);
     expect(await onEveryNode(['PUBSUB', 'NUMSUB', `${prefix}sharded`])).toBe(0);
     for (let i = 0; i < 50; i++) expect(await store.publish('sharded', i)).toBe(1);
-    await waitFor(() => observers.every((o) => withoutProbes(o.values).length === 50), 5_000, '50 messages each');
-    for (const observer of observers) expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    await waitFor(
+      () => observers.every((o) => withoutProbes(o.values).length === 50),
+      5_000,
+      '50 messages each',
+    );
+    for (const observer of observers)
+      expect(withoutProbes(observer.values)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     for (const observer of observers) observer.subscription.unsubscribe();
   });
 });

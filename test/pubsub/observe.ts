@@ -11,7 +11,12 @@ export interface Recorded<T> {
 }
 
 export function record<T>(source: Observable<T>, onValue?: (value: T) => void): Recorded<T> {
-  const recorded: Recorded<T> = { values: [], errors: [], completed: false, subscription: undefined as unknown as Subscription };
+  const recorded: Recorded<T> = {
+    values: [],
+    errors: [],
+    completed: false,
+    subscription: undefined as unknown as Subscription,
+  };
   recorded.subscription = source.subscribe({
     next: (value) => {
       recorded.values.push(value);
@@ -32,7 +37,11 @@ export const PROBE = '__probe__';
  * Pub/sub drops what is published before the SUBSCRIBE is confirmed, and an Observable does not
  * say when that is: publish probes on `channel` until `seen()` reports one arrived.
  */
-export async function untilLive(store: StoreService, channel: string, seen: () => boolean): Promise<void> {
+export async function untilLive(
+  store: StoreService,
+  channel: string,
+  seen: () => boolean,
+): Promise<void> {
   await waitFor(
     async () => {
       if (seen()) return true;
@@ -46,4 +55,5 @@ export async function untilLive(store: StoreService, channel: string, seen: () =
 }
 
 /** The recorded values without probes. */
-export const withoutProbes = <T>(values: T[]): T[] => values.filter((value) => value !== PROBE && (value as { message?: unknown })?.message !== PROBE);
+export const withoutProbes = <T>(values: T[]): T[] =>
+  values.filter((value) => value !== PROBE && (value as { message?: unknown })?.message !== PROBE);

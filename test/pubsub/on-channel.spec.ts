@@ -48,7 +48,13 @@ function appModule(store: StoreModuleOptions) {
 
 describe.each([
   ['memory driver', (): StoreModuleOptions => ({ driver: 'memory' })],
-  ['Redis standalone', (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('on-channel') })],
+  [
+    'Redis standalone',
+    (): StoreModuleOptions => ({
+      redis: harnessInfo().standaloneUrl,
+      keyPrefix: testKeyPrefix('on-channel'),
+    }),
+  ],
 ])('@OnChannel in a Nest app (%s)', (_name, options) => {
   let app: INestApplication;
   let store: StoreService;
@@ -77,7 +83,12 @@ describe.each([
     await store.publish('invoices.eu', { n: 3 });
     await waitFor(() => listener.orders.length === 2, 5_000, 'two orders');
     await sleep(50);
-    expect(listener.orders).toEqual(expect.arrayContaining([[{ n: 1 }, 'orders.eu'], [{ n: 2 }, 'legacy-orders']]));
+    expect(listener.orders).toEqual(
+      expect.arrayContaining([
+        [{ n: 1 }, 'orders.eu'],
+        [{ n: 2 }, 'legacy-orders'],
+      ]),
+    );
     expect(listener.orders).toHaveLength(2);
   });
 
@@ -91,10 +102,21 @@ describe.each([
 describe('@OnChannel subscriptions end with the app', () => {
   it('unsubscribes at shutdown (PUBSUB NUMSUB drops to 0)', async () => {
     const prefix = testKeyPrefix('on-channel-shutdown');
-    const app = await NestFactory.create(appModule({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }), { logger: false });
+    const app = await NestFactory.create(
+      appModule({ redis: harnessInfo().standaloneUrl, keyPrefix: prefix }),
+      { logger: false },
+    );
     await app.init();
     const port = Number(new URL(harnessInfo().standaloneUrl).port);
-    const numsub = async () => Number(((await redisCommand(port, ['PUBSUB', 'NUMSUB', `${prefix}user-events`])) as [string, number])[1]);
+    const numsub = async () =>
+      Number(
+        (
+          (await redisCommand(port, ['PUBSUB', 'NUMSUB', `${prefix}user-events`])) as [
+            string,
+            number,
+          ]
+        )[1],
+      );
     expect(await numsub()).toBe(1);
     await app.close();
     await waitFor(async () => (await numsub()) === 0, 5_000, 'the UNSUBSCRIBE');

@@ -36,7 +36,11 @@ const idOrder = (a: string, b: string) => {
  * The behaviour of durable streams (`append`, `stream`, `replay`), identical on every driver. Each
  * driver's spec calls this with a way to connect; the memory driver is held to what Redis does.
  */
-export function describeStreamsContract(driverName: string, connection: () => StoreModuleOptions, traits: StreamTraits = {}): void {
+export function describeStreamsContract(
+  driverName: string,
+  connection: () => StoreModuleOptions,
+  traits: StreamTraits = {},
+): void {
   describe(`durable streams contract: ${driverName}`, () => {
     const fixtures = new StoreFixtures(connection);
     const recordings: Array<Recorded<unknown>> = [];
@@ -44,7 +48,12 @@ export function describeStreamsContract(driverName: string, connection: () => St
     let store: StoreService;
 
     /** Subscribes and records; every recording is unsubscribed after its test. */
-    function consume<T>(name: string, options: StoreStreamOptions, onMessage?: (m: StreamMessage<T>) => void, on = store): Recorded<StreamMessage<T>> {
+    function consume<T>(
+      name: string,
+      options: StoreStreamOptions,
+      onMessage?: (m: StreamMessage<T>) => void,
+      on = store,
+    ): Recorded<StreamMessage<T>> {
       const recorded = record(on.stream<T>(name, { ...QUICK, ...options }), onMessage);
       recordings.push(recorded as Recorded<unknown>);
       return recorded;
@@ -55,7 +64,11 @@ export function describeStreamsContract(driverName: string, connection: () => St
 
     /** Messages of `group` delivered and not acknowledged (XPENDING), on Redis. */
     async function pendingCount(name: string, group: string, on = fixture): Promise<number> {
-      const summary = (await on.store.client.call('xpending', `${on.prefix}${name}`, group)) as unknown[];
+      const summary = (await on.store.client.call(
+        'xpending',
+        `${on.prefix}${name}`,
+        group,
+      )) as unknown[];
       return Number(summary[0]);
     }
 
@@ -114,7 +127,9 @@ export function describeStreamsContract(driverName: string, connection: () => St
         await waitFor(() => consumer.values.length === 5, 5_000, 'the later message');
         expect(payloads(consumer.values)).toEqual([...sent, 'later']);
         expect(ids(consumer.values).slice(0, 4)).toEqual(appended);
-        expect(consumer.values.every((m) => m.deliveryCount === 1 && m.stream === 'deliver')).toBe(true);
+        expect(consumer.values.every((m) => m.deliveryCount === 1 && m.stream === 'deliver')).toBe(
+          true,
+        );
         expect(consumer.errors).toEqual([]);
         expect(consumer.completed).toBe(false);
       });
@@ -135,8 +150,15 @@ export function describeStreamsContract(driverName: string, connection: () => St
       });
 
       it('holds at most batchSize unacknowledged messages', async () => {
-        await appendAll('backpressure', Array.from({ length: 10 }, (_, i) => i));
-        const consumer = consume<number>('backpressure', { group: 'g', consumer: 'c', batchSize: 3 });
+        await appendAll(
+          'backpressure',
+          Array.from({ length: 10 }, (_, i) => i),
+        );
+        const consumer = consume<number>('backpressure', {
+          group: 'g',
+          consumer: 'c',
+          batchSize: 3,
+        });
         await waitFor(() => consumer.values.length === 3, 5_000, 'a first batch');
         await sleep(200);
         expect(payloads(consumer.values)).toEqual([0, 1, 2]);
@@ -146,7 +168,11 @@ export function describeStreamsContract(driverName: string, connection: () => St
         expect(consumer.values).toHaveLength(4);
         for (let acked = 1; acked < 10; acked++) {
           await consumer.values[acked].ack();
-          await waitFor(() => consumer.values.length === Math.min(acked + 4, 10), 5_000, `message ${acked + 3}`);
+          await waitFor(
+            () => consumer.values.length === Math.min(acked + 4, 10),
+            5_000,
+            `message ${acked + 3}`,
+          );
         }
         expect(payloads(consumer.values)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
       });
@@ -170,7 +196,12 @@ export function describeStreamsContract(driverName: string, connection: () => St
           ['b', 2],
           ['c', 1],
         ]);
-        if (traits.redis) await waitFor(async () => (await pendingCount('acks', 'g')) === 0, 5_000, 'an empty pending list');
+        if (traits.redis)
+          await waitFor(
+            async () => (await pendingCount('acks', 'g')) === 0,
+            5_000,
+            'an empty pending list',
+          );
       });
 
       it('acknowledges nothing before the handler does: a message being handled is still pending', async () => {
@@ -189,16 +220,29 @@ export function describeStreamsContract(driverName: string, connection: () => St
         await waitFor(() => again.values.length === 1, 5_000, 'the redelivery');
         expect(again.values[0].deliveryCount).toBe(2);
         release();
-        if (traits.redis) await waitFor(async () => (await pendingCount('in-handler', 'g')) === 0, 5_000, 'an empty pending list');
+        if (traits.redis)
+          await waitFor(
+            async () => (await pendingCount('in-handler', 'g')) === 0,
+            5_000,
+            'an empty pending list',
+          );
       });
 
       it('keeps a slow handler’s messages: a live consumer renews its hold, so none is taken over', async () => {
         await store.append('slow', 'long job');
         let release = () => undefined as void;
         const handling = new Promise<void>((resolve) => (release = resolve));
-        const slow = consume<string>('slow', { group: 'g', consumer: 'slow', claimIdleMs: 500 }, (m) => void handling.then(() => m.ack()));
+        const slow = consume<string>(
+          'slow',
+          { group: 'g', consumer: 'slow', claimIdleMs: 500 },
+          (m) => void handling.then(() => m.ack()),
+        );
         await waitFor(() => slow.values.length === 1, 5_000, 'the message');
-        const other = consume<string>('slow', { group: 'g', consumer: 'other', claimIdleMs: 500 }, ackAll);
+        const other = consume<string>(
+          'slow',
+          { group: 'g', consumer: 'other', claimIdleMs: 500 },
+          ackAll,
+        );
         // Several times claimIdleMs: without the renewals, `other` would have taken it over by now.
         await sleep(1_200);
         expect(other.values).toEqual([]);
@@ -214,7 +258,12 @@ export function describeStreamsContract(driverName: string, connection: () => St
         await appendAll('orders', ['m0', 'm1', 'm2', 'm3']);
         // Consumer A runs in its own app on Redis (the memory driver's streams live in one app).
         const appA = traits.redis ? await fixtures.open({ keyPrefix: fixture.prefix }) : fixture;
-        const a = consume<string>('orders', { group: 'workers', consumer: 'a', batchSize: 4 }, undefined, appA.store);
+        const a = consume<string>(
+          'orders',
+          { group: 'workers', consumer: 'a', batchSize: 4 },
+          undefined,
+          appA.store,
+        );
         await waitFor(() => a.values.length === 4, 5_000, 'A’s batch');
         await Promise.all([handle(a.values[0]), handle(a.values[1])]);
         if (traits.redis) expect(await pendingCount('orders', 'workers')).toBe(2);
@@ -224,26 +273,54 @@ export function describeStreamsContract(driverName: string, connection: () => St
         expect(payloads(a.values)).toEqual(['m0', 'm1', 'm2', 'm3']);
         await appendAll('orders', ['m4', 'm5']);
 
-        const b = consume<string>('orders', { group: 'workers', consumer: 'b', claimIdleMs: 150 }, (m) => void handle(m));
+        const b = consume<string>(
+          'orders',
+          { group: 'workers', consumer: 'b', claimIdleMs: 150 },
+          (m) => void handle(m),
+        );
         await store.append('orders', 'm6');
         await waitFor(() => b.values.length === 5, 5_000, 'B’s messages');
         const redelivered = b.values.filter((m) => m.deliveryCount === 2).map((m) => m.message);
         expect(redelivered.sort()).toEqual(['m2', 'm3']);
-        expect(b.values.filter((m) => m.deliveryCount === 1).map((m) => m.message).sort()).toEqual(['m4', 'm5', 'm6']);
+        expect(
+          b.values
+            .filter((m) => m.deliveryCount === 1)
+            .map((m) => m.message)
+            .sort(),
+        ).toEqual(['m4', 'm5', 'm6']);
         expect([...handled.keys()].sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
         expect([...handled.values()].every((count) => count === 1)).toBe(true);
-        if (traits.redis) await waitFor(async () => (await pendingCount('orders', 'workers')) === 0, 5_000, 'an empty pending list');
+        if (traits.redis)
+          await waitFor(
+            async () => (await pendingCount('orders', 'workers')) === 0,
+            5_000,
+            'an empty pending list',
+          );
       });
 
       it('gives every message to each group, and splits a group’s messages between its consumers', async () => {
         const sent = Array.from({ length: 30 }, (_, i) => i);
         const audit = consume<number>('fanout', { group: 'audit', consumer: 'x' }, ackAll);
-        const one = consume<number>('fanout', { group: 'work', consumer: 'one', batchSize: 2 }, ackAll);
-        const two = consume<number>('fanout', { group: 'work', consumer: 'two', batchSize: 2 }, ackAll);
+        const one = consume<number>(
+          'fanout',
+          { group: 'work', consumer: 'one', batchSize: 2 },
+          ackAll,
+        );
+        const two = consume<number>(
+          'fanout',
+          { group: 'work', consumer: 'two', batchSize: 2 },
+          ackAll,
+        );
         await appendAll('fanout', sent);
-        await waitFor(() => audit.values.length === 30 && one.values.length + two.values.length === 30, 5_000, 'every message');
+        await waitFor(
+          () => audit.values.length === 30 && one.values.length + two.values.length === 30,
+          5_000,
+          'every message',
+        );
         expect(payloads(audit.values)).toEqual(sent);
-        expect([...payloads(one.values), ...payloads(two.values)].sort((x, y) => x - y)).toEqual(sent);
+        expect([...payloads(one.values), ...payloads(two.values)].sort((x, y) => x - y)).toEqual(
+          sent,
+        );
       });
 
       it('skips and acknowledges entries the serializer cannot read, and keeps delivering', async () => {
@@ -256,8 +333,18 @@ export function describeStreamsContract(driverName: string, connection: () => St
           const consumer = consume<string>('mixed', { group: 'g', consumer: 'c' }, ackAll);
           await waitFor(() => consumer.values.length === 2, 5_000, 'the readable messages');
           expect(payloads(consumer.values)).toEqual(['first', 'last']);
-          expect(warn.mock.calls.some(([line]) => String(line).includes('could not be read') && String(line).includes('"mixed"'))).toBe(true);
-          if (traits.redis) await waitFor(async () => (await pendingCount('mixed', 'g')) === 0, 5_000, 'the unreadable entries acknowledged');
+          expect(
+            warn.mock.calls.some(
+              ([line]) =>
+                String(line).includes('could not be read') && String(line).includes('"mixed"'),
+            ),
+          ).toBe(true);
+          if (traits.redis)
+            await waitFor(
+              async () => (await pendingCount('mixed', 'g')) === 0,
+              5_000,
+              'the unreadable entries acknowledged',
+            );
           // They stay in the stream; replay skips them too.
           expect(payloads(await replayAll('mixed'))).toEqual(['first', 'last']);
           consumer.subscription.unsubscribe();
@@ -272,13 +359,23 @@ export function describeStreamsContract(driverName: string, connection: () => St
 
       it('completes when the store closes; subscribing afterwards completes at once', async () => {
         const own = await fixtures.open(traits.redis ? { keyPrefix: fixture.prefix } : {});
-        const consumer = consume<string>('closing', { group: 'g', consumer: 'c' }, ackAll, own.store);
+        const consumer = consume<string>(
+          'closing',
+          { group: 'g', consumer: 'c' },
+          ackAll,
+          own.store,
+        );
         await own.store.append('closing', 'x');
         await waitFor(() => consumer.values.length === 1, 5_000, 'the message');
         await own.app.close();
         await waitFor(() => consumer.completed, 5_000, 'completion');
         expect(consumer.errors).toEqual([]);
-        const late = consume<string>('closing', { group: 'g', consumer: 'late' }, ackAll, own.store);
+        const late = consume<string>(
+          'closing',
+          { group: 'g', consumer: 'late' },
+          ackAll,
+          own.store,
+        );
         expect(late.completed).toBe(true);
       });
     });
@@ -288,30 +385,45 @@ export function describeStreamsContract(driverName: string, connection: () => St
       const stamp = (id: string) => Number(id.split('-')[0]);
 
       beforeAll(async () => {
-        appended = await appendAll('history', Array.from({ length: 250 }, (_, i) => i));
+        appended = await appendAll(
+          'history',
+          Array.from({ length: 250 }, (_, i) => i),
+        );
       });
 
       it('reads everything from an id, page after page, with timestamps from the ids', async () => {
         const all = await replayAll<number>('history');
         expect(payloads(all)).toEqual(Array.from({ length: 250 }, (_, i) => i));
         expect(ids(all)).toEqual(appended);
-        expect(all.every((entry) => entry.timestamp === stamp(entry.id) && entry.stream === 'history')).toBe(true);
-        const fromId = await firstValueFrom(store.replay<number>('history', { from: appended[120] }).pipe(toArray()));
+        expect(
+          all.every((entry) => entry.timestamp === stamp(entry.id) && entry.stream === 'history'),
+        ).toBe(true);
+        const fromId = await firstValueFrom(
+          store.replay<number>('history', { from: appended[120] }).pipe(toArray()),
+        );
         expect(ids(fromId)).toEqual(appended.slice(120));
       });
 
       it('reads from and to a time (Date or epoch ms), inclusive', async () => {
         const middle = stamp(appended[125]);
-        const fromDate = await firstValueFrom(store.replay<number>('history', { from: new Date(middle) }).pipe(toArray()));
+        const fromDate = await firstValueFrom(
+          store.replay<number>('history', { from: new Date(middle) }).pipe(toArray()),
+        );
         expect(ids(fromDate)).toEqual(appended.filter((id) => stamp(id) >= middle));
-        const upTo = await firstValueFrom(store.replay<number>('history', { from: 0, to: middle }).pipe(toArray()));
+        const upTo = await firstValueFrom(
+          store.replay<number>('history', { from: 0, to: middle }).pipe(toArray()),
+        );
         expect(ids(upTo)).toEqual(appended.filter((id) => stamp(id) <= middle));
       });
 
       it('stops after count messages, and at `to` given as an id', async () => {
-        const counted = await firstValueFrom(store.replay<number>('history', { from: appended[10], count: 105 }).pipe(toArray()));
+        const counted = await firstValueFrom(
+          store.replay<number>('history', { from: appended[10], count: 105 }).pipe(toArray()),
+        );
         expect(ids(counted)).toEqual(appended.slice(10, 115));
-        const ranged = await firstValueFrom(store.replay<number>('history', { from: appended[3], to: appended[7] }).pipe(toArray()));
+        const ranged = await firstValueFrom(
+          store.replay<number>('history', { from: appended[3], to: appended[7] }).pipe(toArray()),
+        );
         expect(ids(ranged)).toEqual(appended.slice(3, 8));
       });
 
@@ -339,18 +451,26 @@ export function describeStreamsContract(driverName: string, connection: () => St
     describe('bad input writes nothing', () => {
       it.each([[''], [42], [null]])('rejects the stream name %p', async (name) => {
         await expect(store.append(name as string, 1)).rejects.toBeInstanceOf(StoreValidationError);
-        expect(() => store.stream(name as string, { group: 'g', consumer: 'c' })).toThrow(StoreValidationError);
+        expect(() => store.stream(name as string, { group: 'g', consumer: 'c' })).toThrow(
+          StoreValidationError,
+        );
         expect(() => store.replay(name as string, { from: '-' })).toThrow(StoreValidationError);
       });
 
       it.each([[0], [-1], [1.5], ['10'], [Number.NaN]])('rejects maxLen %p', async (maxLen) => {
-        await expect(store.append('bad-append', 1, { maxLen: maxLen as number })).rejects.toBeInstanceOf(StoreValidationError);
+        await expect(
+          store.append('bad-append', 1, { maxLen: maxLen as number }),
+        ).rejects.toBeInstanceOf(StoreValidationError);
         expect(await replayAll('bad-append')).toEqual([]);
       });
 
       it('rejects messages without a stored form', async () => {
-        await expect(store.append('bad-append', undefined)).rejects.toBeInstanceOf(StoreSerializationError);
-        await expect(store.append('bad-append', 10n)).rejects.toBeInstanceOf(StoreSerializationError);
+        await expect(store.append('bad-append', undefined)).rejects.toBeInstanceOf(
+          StoreSerializationError,
+        );
+        await expect(store.append('bad-append', 10n)).rejects.toBeInstanceOf(
+          StoreSerializationError,
+        );
         expect(await replayAll('bad-append')).toEqual([]);
       });
 
@@ -364,10 +484,15 @@ export function describeStreamsContract(driverName: string, connection: () => St
         ['blockMs 0', { group: 'g', consumer: 'c', blockMs: 0 }],
         ['a negative claimIdleMs', { group: 'g', consumer: 'c', claimIdleMs: -1 }],
         ['an unknown startFrom', { group: 'g', consumer: 'c', startFrom: 'now' }],
-      ])('stream() throws StoreValidationError for %s, before subscribing', async (_label, options) => {
-        expect(() => store.stream('bad-stream', options as StoreStreamOptions)).toThrow(StoreValidationError);
-        expect(await replayAll('bad-stream')).toEqual([]);
-      });
+      ])(
+        'stream() throws StoreValidationError for %s, before subscribing',
+        async (_label, options) => {
+          expect(() => store.stream('bad-stream', options as StoreStreamOptions)).toThrow(
+            StoreValidationError,
+          );
+          expect(await replayAll('bad-stream')).toEqual([]);
+        },
+      );
 
       it.each([
         ['no options', undefined],

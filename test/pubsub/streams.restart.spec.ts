@@ -27,7 +27,12 @@ describe('durable streams on a private Redis server', () => {
   const recordings: Array<Recorded<unknown>> = [];
 
   function consume(name: string, blockMs = 5_000, autoAck = true): Recorded<StreamMessage<string>> {
-    const stream = store.stream<string>(name, { group: 'g', consumer: 'c', startFrom: '0', blockMs });
+    const stream = store.stream<string>(name, {
+      group: 'g',
+      consumer: 'c',
+      startFrom: '0',
+      blockMs,
+    });
     const recorded = record(stream, (m) => {
       if (autoAck) void m.ack();
     });
@@ -62,7 +67,11 @@ describe('durable streams on a private Redis server', () => {
     await waitFor(() => consumer.values.length === 2, 5_000, 'the second message');
 
     consumer.subscription.unsubscribe();
-    await waitFor(async () => (await connectedClients(server)) === before, 5_000, 'the reader connection to close');
+    await waitFor(
+      async () => (await connectedClients(server)) === before,
+      5_000,
+      'the reader connection to close',
+    );
     expect(await blockedReaders(server)).toEqual([]);
   });
 
@@ -79,11 +88,25 @@ describe('durable streams on a private Redis server', () => {
     await server.restart();
     await acked;
     // Without persistence the stream and its group are gone; the consumer creates them again.
-    await waitFor(() => store.append('restart', 'after').then(() => true, () => false), 10_000, 'appends to succeed again');
-    await waitFor(() => consumer.values.some((m) => m.message === 'after'), 10_000, 'a message appended after the restart');
+    await waitFor(
+      () =>
+        store.append('restart', 'after').then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+      'appends to succeed again',
+    );
+    await waitFor(
+      () => consumer.values.some((m) => m.message === 'after'),
+      10_000,
+      'a message appended after the restart',
+    );
     expect(consumer.errors).toEqual([]);
     expect(consumer.completed).toBe(false);
-    expect(warn.mock.calls.some(([line]) => /NOGROUP.*creating the group again/.test(String(line)))).toBe(true);
+    expect(
+      warn.mock.calls.some(([line]) => /NOGROUP.*creating the group again/.test(String(line))),
+    ).toBe(true);
     warn.mockRestore();
   });
 });

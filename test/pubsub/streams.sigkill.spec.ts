@@ -38,7 +38,21 @@ describe('durable streams: a consumer process killed with SIGKILL mid-batch', ()
     // Inside the project, so the child resolves @nestjs/*, ioredis and rxjs from its node_modules.
     await mkdir(join(ROOT, '.tmp'), { recursive: true });
     buildDir = await mkdtemp(join(ROOT, '.tmp', 'sigkill-'));
-    await promisify(execFile)('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', join(buildDir, 'lib'), '--declaration', 'false', '--sourceMap', 'false'], { cwd: ROOT });
+    await promisify(execFile)(
+      'npx',
+      [
+        'tsc',
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        join(buildDir, 'lib'),
+        '--declaration',
+        'false',
+        '--sourceMap',
+        'false',
+      ],
+      { cwd: ROOT },
+    );
     await writeFile(join(buildDir, 'package.json'), '{ "type": "module" }');
     await writeFile(join(buildDir, 'consumer.mjs'), CONSUMER);
     fixture = await fixtures.open();
@@ -51,19 +65,42 @@ describe('durable streams: a consumer process killed with SIGKILL mid-batch', ()
   });
 
   const pending = async (): Promise<number> => {
-    const summary = (await fixture.store.client.call('xpending', `${fixture.prefix}orders`, 'workers')) as unknown[];
+    const summary = (await fixture.store.client.call(
+      'xpending',
+      `${fixture.prefix}orders`,
+      'workers',
+    )) as unknown[];
     return Number(summary[0]);
   };
 
   it('its unacknowledged messages go to another consumer; nothing is lost, nothing was acknowledged unhandled', async () => {
     const { store } = fixture;
     // The group exists before anything is appended, so the child (starting from '$') reads m0-m3.
-    await store.client.call('xgroup', 'create', `${fixture.prefix}orders`, 'workers', '$', 'mkstream');
+    await store.client.call(
+      'xgroup',
+      'create',
+      `${fixture.prefix}orders`,
+      'workers',
+      '$',
+      'mkstream',
+    );
     for (const message of ['m0', 'm1', 'm2', 'm3']) await store.append('orders', message);
 
     const handledByA: string[] = [];
-    child = spawn(process.execPath, [join(buildDir, 'consumer.mjs'), harnessInfo().standaloneUrl, fixture.prefix], { stdio: ['ignore', 'pipe', 'inherit'] });
-    child.stdout!.on('data', (chunk: Buffer) => handledByA.push(...chunk.toString().trim().split('\n').map((line) => line.replace('handled ', ''))));
+    child = spawn(
+      process.execPath,
+      [join(buildDir, 'consumer.mjs'), harnessInfo().standaloneUrl, fixture.prefix],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    child.stdout!.on('data', (chunk: Buffer) =>
+      handledByA.push(
+        ...chunk
+          .toString()
+          .trim()
+          .split('\n')
+          .map((line) => line.replace('handled ', '')),
+      ),
+    );
     await waitFor(() => handledByA.length === 4, 15_000, 'the child to receive its batch of 4');
     // m0 and m1 were handled and acknowledged; m2 and m3 were handed over and are still pending.
     await waitFor(async () => (await pending()) === 2, 5_000, 'two acknowledgements');
@@ -73,11 +110,28 @@ describe('durable streams: a consumer process killed with SIGKILL mid-batch', ()
     expect(await pending()).toBe(2);
     for (const message of ['m4', 'm5']) await store.append('orders', message);
 
-    const b = record(store.stream<string>('orders', { group: 'workers', consumer: 'b', claimIdleMs: 200 }), (m: StreamMessage<string>) => void m.ack());
-    await waitFor(() => b.values.length === 4, 10_000, 'B to get the 2 taken over and the 2 new messages');
+    const b = record(
+      store.stream<string>('orders', { group: 'workers', consumer: 'b', claimIdleMs: 200 }),
+      (m: StreamMessage<string>) => void m.ack(),
+    );
+    await waitFor(
+      () => b.values.length === 4,
+      10_000,
+      'B to get the 2 taken over and the 2 new messages',
+    );
     expect(handledByA.sort()).toEqual(['m0', 'm1', 'm2', 'm3']);
-    expect(b.values.filter((m) => m.deliveryCount === 2).map((m) => m.message).sort()).toEqual(['m2', 'm3']);
-    expect(b.values.filter((m) => m.deliveryCount === 1).map((m) => m.message).sort()).toEqual(['m4', 'm5']);
+    expect(
+      b.values
+        .filter((m) => m.deliveryCount === 2)
+        .map((m) => m.message)
+        .sort(),
+    ).toEqual(['m2', 'm3']);
+    expect(
+      b.values
+        .filter((m) => m.deliveryCount === 1)
+        .map((m) => m.message)
+        .sort(),
+    ).toEqual(['m4', 'm5']);
     await waitFor(async () => (await pending()) === 0, 5_000, 'an empty pending list');
     b.subscription.unsubscribe();
   });

@@ -1,7 +1,13 @@
 import 'reflect-metadata';
 import { jest } from '@jest/globals';
 import { NestFactory } from '@nestjs/core';
-import { RateLimiterService, StoreConfigurationError, StoreModule, type RateLimitPolicy, type StoreModuleOptions } from '../../lib/index.js';
+import {
+  RateLimiterService,
+  StoreConfigurationError,
+  StoreModule,
+  type RateLimitPolicy,
+  type StoreModuleOptions,
+} from '../../lib/index.js';
 import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
 import { BlockedKeys } from '../../lib/engine/rate-limit/blocked-keys.js';
 import { STORE_DRIVER } from '../../lib/nest/store.constants.js';
@@ -21,7 +27,12 @@ describe('BlockedKeys (refusals remembered in process)', () => {
   it('keeps at most maxEntries per policy (oldest dropped) and at most 1,000 policies', () => {
     const blocked = new BlockedKeys(3);
     for (const key of ['a', 'b', 'c', 'd']) blocked.remember('p', key, 1_000, 0, 0);
-    expect(['a', 'b', 'c', 'd'].map((key) => blocked.lookup('p', key, 1) !== undefined)).toEqual([false, true, true, true]);
+    expect(['a', 'b', 'c', 'd'].map((key) => blocked.lookup('p', key, 1) !== undefined)).toEqual([
+      false,
+      true,
+      true,
+      true,
+    ]);
 
     for (let i = 0; i <= 1_000; i++) blocked.remember(`policy-${i}`, 'k', 1_000, 0, 0);
     expect(blocked.lookup('policy-0', 'k', 1)).toBeUndefined();
@@ -46,10 +57,16 @@ describe('BlockedKeys (refusals remembered in process)', () => {
 describe('rateLimit.maxBlockedKeys (forRoot)', () => {
   const policy: RateLimitPolicy = { limit: 1, window: '1h' };
   const boot = (rateLimit: StoreModuleOptions['rateLimit']) =>
-    NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory', rateLimit }), { logger: false, abortOnError: false });
+    NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory', rateLimit }), {
+      logger: false,
+      abortOnError: false,
+    });
 
   /** Refuses `keys` in order, then floods the first one: how many of the flood's checks reached the store. */
-  async function storeChecksOfFlood(maxBlockedKeys: number | undefined, keys: string[]): Promise<number> {
+  async function storeChecksOfFlood(
+    maxBlockedKeys: number | undefined,
+    keys: string[],
+  ): Promise<number> {
     const app = await boot(maxBlockedKeys === undefined ? undefined : { maxBlockedKeys });
     try {
       const limiter = app.get(RateLimiterService);

@@ -64,7 +64,11 @@ class LimitedResolver {
 @Controller()
 class RpcController {
   @MessagePattern('keyed')
-  @RateLimit({ limit: 1, window: 60, key: (ctx) => String(ctx.switchToRpc().getData<{ tenant: string }>().tenant) })
+  @RateLimit({
+    limit: 1,
+    window: 60,
+    key: (ctx) => String(ctx.switchToRpc().getData<{ tenant: string }>().tenant),
+  })
   keyed(@Payload() payload: { tenant: string }) {
     return { ok: payload.tenant };
   }
@@ -77,7 +81,10 @@ class RpcController {
 }
 
 /** Opens a connection, sends the messages in order and collects one reply per message. */
-async function wsConversation(url: string, messages: Array<{ event: string; data: unknown }>): Promise<unknown[]> {
+async function wsConversation(
+  url: string,
+  messages: Array<{ event: string; data: unknown }>,
+): Promise<unknown[]> {
   const socket = new WebSocket(url);
   try {
     await new Promise<void>((resolve, reject) => {
@@ -86,7 +93,9 @@ async function wsConversation(url: string, messages: Array<{ event: string; data
     });
     const replies: unknown[] = [];
     for (const message of messages) {
-      const reply = new Promise<unknown>((resolve) => socket.once('message', (raw) => resolve(JSON.parse(String(raw)))));
+      const reply = new Promise<unknown>((resolve) =>
+        socket.once('message', (raw) => resolve(JSON.parse(String(raw)))),
+      );
       socket.send(JSON.stringify(message));
       replies.push(await reply);
     }
@@ -101,7 +110,15 @@ describe('RateLimitGuard on a WebSocket gateway (ws)', () => {
   let url: string;
 
   beforeAll(async () => {
-    @Module({ imports: [StoreModule.forRoot({ ...memoryStore(), rateLimit: { defaults: { limit: 1, window: 60 } } })], providers: [LimitedGateway, ...globalRateLimitGuard()] })
+    @Module({
+      imports: [
+        StoreModule.forRoot({
+          ...memoryStore(),
+          rateLimit: { defaults: { limit: 1, window: 60 } },
+        }),
+      ],
+      providers: [LimitedGateway, ...globalRateLimitGuard()],
+    })
     class WsModule {}
     ({ app, url } = await startWsApp(WsModule));
   });
@@ -119,10 +136,18 @@ describe('RateLimitGuard on a WebSocket gateway (ws)', () => {
     ]);
     expect(replies[2]).toEqual({
       event: 'exception',
-      data: { statusCode: 429, error: 'Too Many Requests', message: expect.any(String), policy: 'default', retryAfter: expect.any(Number) },
+      data: {
+        statusCode: 429,
+        error: 'Too Many Requests',
+        message: expect.any(String),
+        policy: 'default',
+        retryAfter: expect.any(Number),
+      },
     });
     // same IP on a new connection: still refused
-    expect(await wsConversation(url, [{ event: 'ping', data: { n: 4 } }])).toEqual([{ event: 'exception', data: expect.objectContaining({ statusCode: 429 }) }]);
+    expect(await wsConversation(url, [{ event: 'ping', data: { n: 4 } }])).toEqual([
+      { event: 'exception', data: expect.objectContaining({ statusCode: 429 }) },
+    ]);
   });
 
   it('applies the module defaults through APP_GUARD, and @SkipRateLimit() exempts a handler', async () => {
@@ -155,7 +180,10 @@ describe('RateLimitGuard on GraphQL resolvers (Apollo on Express)', () => {
       limit: response.headers.get('x-ratelimit-limit'),
       remaining: response.headers.get('x-ratelimit-remaining'),
       retryAfter: response.headers.get('retry-after'),
-      body: (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> },
+      body: (await response.json()) as {
+        data?: Record<string, unknown> | null;
+        errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+      },
     };
   };
 
@@ -168,7 +196,13 @@ describe('RateLimitGuard on GraphQL resolvers (Apollo on Express)', () => {
           autoSchemaFile: true,
           playground: false,
           csrfPrevention: false,
-          context: ({ req, res }: { req: { headers: Record<string, string | undefined>; user?: unknown }; res: unknown }) => {
+          context: ({
+            req,
+            res,
+          }: {
+            req: { headers: Record<string, string | undefined>; user?: unknown };
+            res: unknown;
+          }) => {
             // stands in for an auth guard: the user comes from a header
             if (req.headers['x-user']) req.user = { id: req.headers['x-user'] };
             return { req, res };
@@ -199,13 +233,20 @@ describe('RateLimitGuard on GraphQL resolvers (Apollo on Express)', () => {
   });
 
   it('leaves resolvers without @RateLimit alone', async () => {
-    for (let i = 0; i < 4; i++) expect((await query('{ free }')).body).toEqual({ data: { free: 2 } });
+    for (let i = 0; i < 4; i++)
+      expect((await query('{ free }')).body).toEqual({ data: { free: 2 } });
   });
 
   it("keys by user with key: 'user' (req.user.id), falling back to the IP", async () => {
-    expect((await query('{ perUser(n: 1) }', { 'x-user': 'alice' })).body).toEqual({ data: { perUser: 1 } });
-    expect((await query('{ perUser(n: 1) }', { 'x-user': 'alice' })).body.errors?.[0].message).toMatch(/"perUser"/);
-    expect((await query('{ perUser(n: 2) }', { 'x-user': 'bob' })).body).toEqual({ data: { perUser: 2 } });
+    expect((await query('{ perUser(n: 1) }', { 'x-user': 'alice' })).body).toEqual({
+      data: { perUser: 1 },
+    });
+    expect(
+      (await query('{ perUser(n: 1) }', { 'x-user': 'alice' })).body.errors?.[0].message,
+    ).toMatch(/"perUser"/);
+    expect((await query('{ perUser(n: 2) }', { 'x-user': 'bob' })).body).toEqual({
+      data: { perUser: 2 },
+    });
     expect((await query('{ perUser(n: 3) }')).body).toEqual({ data: { perUser: 3 } });
     expect((await query('{ perUser(n: 3) }')).body.errors?.[0].message).toMatch(/"perUser"/);
   });
@@ -223,11 +264,15 @@ describe('RateLimitGuard on RPC (TCP microservice)', () => {
 
   it('limits by a key function and refuses with an RpcException carrying the 429 body', async () => {
     expect(await firstValueFrom(rpc.client.send('keyed', { tenant: 'a' }))).toEqual({ ok: 'a' });
-    await expect(firstValueFrom(rpc.client.send('keyed', { tenant: 'a' }))).rejects.toMatchObject({ statusCode: 429, policy: 'default' });
+    await expect(firstValueFrom(rpc.client.send('keyed', { tenant: 'a' }))).rejects.toMatchObject({
+      statusCode: 429,
+      policy: 'default',
+    });
     expect(await firstValueFrom(rpc.client.send('keyed', { tenant: 'b' }))).toEqual({ ok: 'b' });
   });
 
   it('does not limit RPC calls without a key function (no client IP)', async () => {
-    for (let i = 0; i < 3; i++) expect(await firstValueFrom(rpc.client.send('unkeyed', {}))).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++)
+      expect(await firstValueFrom(rpc.client.send('unkeyed', {}))).toEqual({ ok: true });
   });
 });

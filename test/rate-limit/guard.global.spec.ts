@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import { SkipRateLimit } from '../../lib/nest/rate-limit/skip-rate-limit.decorator.js';
-import { PLATFORMS, read, startRateLimitApp, statuses, type RateLimitApp } from './rate-limit-app.js';
+import {
+  PLATFORMS,
+  read,
+  startRateLimitApp,
+  statuses,
+  type RateLimitApp,
+} from './rate-limit-app.js';
 import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
@@ -104,7 +110,10 @@ describe.each(PLATFORMS)('RateLimitGuard as APP_GUARD with module defaults (%s)'
 
   it("@SkipRateLimit('default') skips the default only (throttler #1729)", async () => {
     expect(await statuses(app, '/g/skip-default', 1)).toEqual([200]);
-    expect((await read(await app.fetch('/g/skip-default'))).body).toMatchObject({ statusCode: 429, policy: 'strict' });
+    expect((await read(await app.fetch('/g/skip-default'))).body).toMatchObject({
+      statusCode: 429,
+      policy: 'strict',
+    });
   });
 });
 
@@ -112,7 +121,12 @@ describe.each(PLATFORMS)('module defaults with a scope (%s)', (platform) => {
   let app: RateLimitApp;
 
   beforeAll(async () => {
-    app = await startRateLimitApp({ platform, global: true, controllers: [SiteController], rateLimit: { defaults: { name: 'site', limit: 3, window: 60, scope: 'site' } } });
+    app = await startRateLimitApp({
+      platform,
+      global: true,
+      controllers: [SiteController],
+      rateLimit: { defaults: { name: 'site', limit: 3, window: 60, scope: 'site' } },
+    });
   });
   afterAll(() => app.close());
 
@@ -127,7 +141,11 @@ describe('RateLimitGuard without APP_GUARD', () => {
   let app: RateLimitApp;
 
   beforeAll(async () => {
-    app = await startRateLimitApp({ platform: 'express', controllers: [GlobalController], rateLimit: { defaults: { limit: 2, window: 60 } } });
+    app = await startRateLimitApp({
+      platform: 'express',
+      controllers: [GlobalController],
+      rateLimit: { defaults: { limit: 2, window: 60 } },
+    });
   });
   afterAll(() => app.close());
 

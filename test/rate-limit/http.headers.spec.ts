@@ -2,7 +2,13 @@ import 'reflect-metadata';
 import { Controller, Get } from '@nestjs/common';
 import { RateLimit } from '../../lib/nest/rate-limit/rate-limit.decorator.js';
 import type { RateLimitHeadersMode } from '../../lib/nest/rate-limit/rate-limit-options.interface.js';
-import { PLATFORMS, read, startRateLimitApp, type Platform, type RateLimitApp } from './rate-limit-app.js';
+import {
+  PLATFORMS,
+  read,
+  startRateLimitApp,
+  type Platform,
+  type RateLimitApp,
+} from './rate-limit-app.js';
 import { clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
@@ -27,7 +33,9 @@ class HeadersController {
 }
 
 const MODES: RateLimitHeadersMode[] = ['legacy', 'ietf', 'both', false];
-const CASES: Array<[Platform, RateLimitHeadersMode]> = PLATFORMS.flatMap((platform) => MODES.map((mode): [Platform, RateLimitHeadersMode] => [platform, mode]));
+const CASES: Array<[Platform, RateLimitHeadersMode]> = PLATFORMS.flatMap((platform) =>
+  MODES.map((mode): [Platform, RateLimitHeadersMode] => [platform, mode]),
+);
 
 describe.each(CASES)('rate-limit headers on %s, headers: %p', (platform, mode) => {
   let app: RateLimitApp;
@@ -35,7 +43,11 @@ describe.each(CASES)('rate-limit headers on %s, headers: %p', (platform, mode) =
   const ietf = mode === 'ietf' || mode === 'both';
 
   beforeAll(async () => {
-    app = await startRateLimitApp({ platform, controllers: [HeadersController], rateLimit: { headers: mode } });
+    app = await startRateLimitApp({
+      platform,
+      controllers: [HeadersController],
+      rateLimit: { headers: mode },
+    });
   });
   afterAll(() => app.close());
 

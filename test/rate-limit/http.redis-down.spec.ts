@@ -25,7 +25,11 @@ describe.each(PLATFORMS)('Redis down: the failure policy (%s)', (platform) => {
 
   beforeAll(async () => {
     server = await startStandalone();
-    app = await startRateLimitApp({ platform, controllers: [DownController], store: { redis: server.url, keyPrefix: 'rl-down:', commandTimeout: 300 } });
+    app = await startRateLimitApp({
+      platform,
+      controllers: [DownController],
+      store: { redis: server.url, keyPrefix: 'rl-down:', commandTimeout: 300 },
+    });
   });
   afterAll(async () => {
     await app.close();
@@ -40,7 +44,13 @@ describe.each(PLATFORMS)('Redis down: the failure policy (%s)', (platform) => {
     expect((await read(await app.fetch('/down/open'))).status).toBe(200);
     const closed = await read(await app.fetch('/down/closed'));
     expect(closed.status).toBe(503);
-    expect(closed.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String), policy: 'strict', retryAfter: 1 });
+    expect(closed.body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      message: expect.any(String),
+      policy: 'strict',
+      retryAfter: 1,
+    });
     expect(closed.headers['retry-after']).toBe('1');
     expect(Date.now() - started).toBeLessThan(5_000);
   });
@@ -66,6 +76,9 @@ describe('Redis down: module-level failure: closed', () => {
 
   it('applies to policies without their own failure mode', async () => {
     await server.kill();
-    expect(await read(await app.fetch('/down/open'))).toMatchObject({ status: 503, body: { statusCode: 503, policy: 'default' } });
+    expect(await read(await app.fetch('/down/open'))).toMatchObject({
+      status: 503,
+      body: { statusCode: 503, policy: 'default' },
+    });
   });
 });

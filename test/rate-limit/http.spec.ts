@@ -1,7 +1,16 @@
 import 'reflect-metadata';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { ControllerLimitedController, LimitedController } from './rate-limit-test.controllers.js';
-import { clusterStore, memoryStore, read, redisStore, startRateLimitApp, statuses, type Platform, type RateLimitApp } from './rate-limit-app.js';
+import {
+  clusterStore,
+  memoryStore,
+  read,
+  redisStore,
+  startRateLimitApp,
+  statuses,
+  type Platform,
+  type RateLimitApp,
+} from './rate-limit-app.js';
 import { timed, clearOfWindowEdge } from '../support/timing.js';
 
 // Requests are counted in epoch-aligned windows: no test may straddle a window boundary.
@@ -15,12 +24,15 @@ const SUITES: Array<[string, Platform, () => StoreModuleOptions]> = [
   ['Express, Redis Cluster', 'express', clusterStore],
 ];
 
-
 describe.each(SUITES)('@RateLimit on HTTP (%s)', (_label, platform, store) => {
   let app: RateLimitApp;
 
   beforeAll(async () => {
-    app = await startRateLimitApp({ platform, store: store(), controllers: [LimitedController, ControllerLimitedController] });
+    app = await startRateLimitApp({
+      platform,
+      store: store(),
+      controllers: [LimitedController, ControllerLimitedController],
+    });
   });
   afterAll(() => app.close());
 
@@ -71,16 +83,23 @@ describe.each(SUITES)('@RateLimit on HTTP (%s)', (_label, platform, store) => {
     expect(burst.body).toMatchObject({ policy: 'burst' });
 
     expect(await statuses(app, '/limited/multi-hourly', 1)).toEqual([200]);
-    const { value: hourly, before, after } = await timed(async () => read(await app.fetch('/limited/multi-hourly')));
+    const {
+      value: hourly,
+      before,
+      after,
+    } = await timed(async () => read(await app.fetch('/limited/multi-hourly')));
     expect(hourly.status).toBe(429);
     expect(hourly.body).toMatchObject({ policy: 'hourly' });
     // The hourly policy (a sliding window) refuses until its epoch-aligned hour ends, 1 ms after
     // which the request made in it no longer counts: the Retry-After of that policy, not of the
     // 60 s burst one. Measured from the clock: in an hour's last minute it is under 60 s too.
     const HOUR_MS = 3_600_000;
-    const untilHourEnds = (t: number) => Math.max(1, Math.ceil((t - (t % HOUR_MS) + HOUR_MS + 1 - t) / 1000));
+    const untilHourEnds = (t: number) =>
+      Math.max(1, Math.ceil((t - (t % HOUR_MS) + HOUR_MS + 1 - t) / 1000));
     const retryAfter = Number(hourly.headers['retry-after']);
-    expect(retryAfter).toBeGreaterThanOrEqual(Math.min(untilHourEnds(before), untilHourEnds(after)));
+    expect(retryAfter).toBeGreaterThanOrEqual(
+      Math.min(untilHourEnds(before), untilHourEnds(after)),
+    );
     expect(retryAfter).toBeLessThanOrEqual(Math.max(untilHourEnds(before), untilHourEnds(after)));
     expect(hourly.headers['x-ratelimit-limit']).toBe('1');
   });
@@ -98,16 +117,24 @@ describe.each(SUITES)('@RateLimit on HTTP (%s)', (_label, platform, store) => {
   });
 
   it('keys by a function of the context when the policy says so', async () => {
-    expect(await statuses(app, '/limited/by-header', 2, { headers: { 'x-api-key': 'a' } })).toEqual([200, 429]);
-    expect(await statuses(app, '/limited/by-header', 1, { headers: { 'x-api-key': 'b' } })).toEqual([200]);
+    expect(await statuses(app, '/limited/by-header', 2, { headers: { 'x-api-key': 'a' } })).toEqual(
+      [200, 429],
+    );
+    expect(await statuses(app, '/limited/by-header', 1, { headers: { 'x-api-key': 'b' } })).toEqual(
+      [200],
+    );
     // no key: the call is not attributed, so not limited
     expect(await statuses(app, '/limited/by-header', 3)).toEqual([200, 200, 200]);
   });
 
   it('counts a 3 KB key (a long API key header) like any other: 200 then 429, never a 500', async () => {
     const longKey = 'k'.repeat(3_000);
-    expect(await statuses(app, '/limited/by-header', 2, { headers: { 'x-api-key': longKey } })).toEqual([200, 429]);
-    expect(await statuses(app, '/limited/by-header', 1, { headers: { 'x-api-key': `${longKey}2` } })).toEqual([200]);
+    expect(
+      await statuses(app, '/limited/by-header', 2, { headers: { 'x-api-key': longKey } }),
+    ).toEqual([200, 429]);
+    expect(
+      await statuses(app, '/limited/by-header', 1, { headers: { 'x-api-key': `${longKey}2` } }),
+    ).toEqual([200]);
   });
 
   it('applies a controller @RateLimit to its handlers; a handler @RateLimit of the same name replaces it', async () => {

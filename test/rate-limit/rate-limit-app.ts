@@ -1,8 +1,19 @@
 /** For the rate-limit specs: real Nest apps (Express or Fastify) with StoreModule, RateLimiterService and RateLimitGuard. */
 import 'reflect-metadata';
-import { Module, type DynamicModule, type INestApplication, type Provider, type Type } from '@nestjs/common';
+import {
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { RateLimitGuard, StoreModule, type StoreModuleOptions, type StoreRateLimitOptions } from '../../lib/index.js';
+import {
+  RateLimitGuard,
+  StoreModule,
+  type StoreModuleOptions,
+  type StoreRateLimitOptions,
+} from '../../lib/index.js';
 import { listenHttp, type Platform } from '../support/http-app.js';
 import { clusterNodes, harnessInfo } from '../support/harness-info.js';
 import { testKeyPrefix } from '../support/key-prefix.js';
@@ -13,9 +24,15 @@ export { PLATFORMS, type Platform } from '../support/http-app.js';
 export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
 
 /** Redis standalone from the harness, under a key prefix of its own (under the run's prefix). */
-export const redisStore = (): StoreModuleOptions => ({ redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('rl') });
+export const redisStore = (): StoreModuleOptions => ({
+  redis: harnessInfo().standaloneUrl,
+  keyPrefix: testKeyPrefix('rl'),
+});
 /** The harness's Redis Cluster, under a fresh key prefix. */
-export const clusterStore = (): StoreModuleOptions => ({ redis: { cluster: { nodes: clusterNodes() } }, keyPrefix: testKeyPrefix('rl') });
+export const clusterStore = (): StoreModuleOptions => ({
+  redis: { cluster: { nodes: clusterNodes() } },
+  keyPrefix: testKeyPrefix('rl'),
+});
 
 /** `RateLimitGuard` as `APP_GUARD` (StoreModule provides the guard, the service and the options). */
 export function globalRateLimitGuard(): Provider[] {
@@ -45,17 +62,27 @@ export interface RateLimitApp {
 
 export async function startRateLimitApp(options: RateLimitAppOptions): Promise<RateLimitApp> {
   @Module({
-    imports: [StoreModule.forRoot({ ...(options.store ?? memoryStore()), rateLimit: options.rateLimit ?? {} }), ...(options.imports ?? [])],
+    imports: [
+      StoreModule.forRoot({
+        ...(options.store ?? memoryStore()),
+        rateLimit: options.rateLimit ?? {},
+      }),
+      ...(options.imports ?? []),
+    ],
     controllers: options.controllers ?? [],
     providers: [...(options.global ? globalRateLimitGuard() : []), ...(options.providers ?? [])],
   })
   class AppModule {}
-  const { app, url } = await listenHttp(AppModule, options.platform, { trustProxy: options.trustProxy });
+  const { app, url } = await listenHttp(AppModule, options.platform, {
+    trustProxy: options.trustProxy,
+  });
   return { app, url, fetch: (path, init) => fetch(url + path, init), close: () => app.close() };
 }
 
 /** Status, JSON body and the rate-limit headers of a response. */
-export async function read(response: Response): Promise<{ status: number; body: unknown; headers: Record<string, string | null> }> {
+export async function read(
+  response: Response,
+): Promise<{ status: number; body: unknown; headers: Record<string, string | null> }> {
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -63,12 +90,28 @@ export async function read(response: Response): Promise<{ status: number; body: 
   } catch {
     // not JSON
   }
-  const names = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset', 'retry-after', 'ratelimit-policy', 'ratelimit'];
-  return { status: response.status, body, headers: Object.fromEntries(names.map((name) => [name, response.headers.get(name)])) };
+  const names = [
+    'x-ratelimit-limit',
+    'x-ratelimit-remaining',
+    'x-ratelimit-reset',
+    'retry-after',
+    'ratelimit-policy',
+    'ratelimit',
+  ];
+  return {
+    status: response.status,
+    body,
+    headers: Object.fromEntries(names.map((name) => [name, response.headers.get(name)])),
+  };
 }
 
 /** Statuses of `count` sequential requests. */
-export async function statuses(app: RateLimitApp, path: string, count: number, init?: RequestInit): Promise<number[]> {
+export async function statuses(
+  app: RateLimitApp,
+  path: string,
+  count: number,
+  init?: RequestInit,
+): Promise<number[]> {
   const result: number[] = [];
   for (let i = 0; i < count; i++) {
     const response = await app.fetch(path, init);

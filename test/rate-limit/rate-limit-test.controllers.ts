@@ -65,7 +65,14 @@ export class LimitedController {
   }
 
   @Get('by-header')
-  @RateLimit({ limit: 1, window: 60, key: (ctx) => ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers['x-api-key'] })
+  @RateLimit({
+    limit: 1,
+    window: 60,
+    key: (ctx) =>
+      ctx.switchToHttp().getRequest<{ headers: Record<string, string | undefined> }>().headers[
+        'x-api-key'
+      ],
+  })
   byHeader() {
     return { route: 'by-header' };
   }

@@ -17,14 +17,27 @@ describe.each<[string, () => StoreModuleOptions]>([
   const fixtures = new LimiterFixtures(connection);
   afterAll(() => fixtures.closeAll());
 
-  it.each(ALGORITHMS)('%s admits exactly 100 of 1,000 concurrent requests from two instances', async (algorithm) => {
-    const prefix = testKeyPrefix('exact');
-    const [a, b] = await Promise.all([fixtures.open({ keyPrefix: prefix }), fixtures.open({ keyPrefix: prefix })]);
-    const policy: RateLimitPolicy = { limit: 100, window: '1d', algorithm };
-    const key = uniqueKey();
-    const results = await Promise.all(Array.from({ length: 1_000 }, (_, i) => (i % 2 === 0 ? a : b).limiter.consume(key, policy)));
-    expect(results.filter((r) => r.allowed)).toHaveLength(100);
-    expect(results.filter((r) => r.allowed).map((r) => r.remaining).sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(await a.limiter.peek(key, policy)).toMatchObject({ allowed: false, remaining: 0 });
-  });
+  it.each(ALGORITHMS)(
+    '%s admits exactly 100 of 1,000 concurrent requests from two instances',
+    async (algorithm) => {
+      const prefix = testKeyPrefix('exact');
+      const [a, b] = await Promise.all([
+        fixtures.open({ keyPrefix: prefix }),
+        fixtures.open({ keyPrefix: prefix }),
+      ]);
+      const policy: RateLimitPolicy = { limit: 100, window: '1d', algorithm };
+      const key = uniqueKey();
+      const results = await Promise.all(
+        Array.from({ length: 1_000 }, (_, i) => (i % 2 === 0 ? a : b).limiter.consume(key, policy)),
+      );
+      expect(results.filter((r) => r.allowed)).toHaveLength(100);
+      expect(
+        results
+          .filter((r) => r.allowed)
+          .map((r) => r.remaining)
+          .sort((x, y) => x - y),
+      ).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(await a.limiter.peek(key, policy)).toMatchObject({ allowed: false, remaining: 0 });
+    },
+  );
 });

@@ -3,7 +3,10 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreCommandError, StoreModule } from '../../lib/index.js';
 import { RateLimiterService } from '../../lib/engine/rate-limit/rate-limiter.service.js';
-import type { RateLimitPolicy, RateLimitResult } from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
+import type {
+  RateLimitPolicy,
+  RateLimitResult,
+} from '../../lib/engine/rate-limit/rate-limit.interfaces.js';
 import type { StoreContext } from '../../lib/engine/store-context.js';
 import { STORE_CONTEXT } from '../../lib/nest/store.constants.js';
 import { startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
@@ -12,7 +15,9 @@ const COMMAND_TIMEOUT_MS = 400;
 /** Failing within a bounded time is behaviour (without it a check would wait for Redis forever), not a benchmark. */
 const BOUND_MS = COMMAND_TIMEOUT_MS + 4_000;
 
-async function timed(check: () => Promise<RateLimitResult>): Promise<{ result: RateLimitResult; elapsedMs: number }> {
+async function timed(
+  check: () => Promise<RateLimitResult>,
+): Promise<{ result: RateLimitResult; elapsedMs: number }> {
   const started = Date.now();
   const result = await check();
   return { result, elapsedMs: Date.now() - started };
@@ -22,13 +27,21 @@ describe('RateLimiterService when Redis is unreachable', () => {
   let server: RedisServerHandle;
   let app: INestApplicationContext;
   let context: StoreContext;
-  const policy = (failure?: 'open' | 'closed'): RateLimitPolicy => ({ limit: 7, window: 60, algorithm: 'token-bucket', failure });
+  const policy = (failure?: 'open' | 'closed'): RateLimitPolicy => ({
+    limit: 7,
+    window: 60,
+    algorithm: 'token-bucket',
+    failure,
+  });
 
   beforeAll(async () => {
     server = await startStandalone();
-    app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: server.url, commandTimeout: COMMAND_TIMEOUT_MS }), {
-      logger: false,
-    });
+    app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ redis: server.url, commandTimeout: COMMAND_TIMEOUT_MS }),
+      {
+        logger: false,
+      },
+    );
     context = app.get<StoreContext>(STORE_CONTEXT);
   });
 
@@ -47,7 +60,7 @@ describe('RateLimiterService when Redis is unreachable', () => {
     await expect(limiter.consume('wrong-type', policy())).rejects.toBeInstanceOf(StoreCommandError);
   });
 
-  it("fails open (admits, remaining = limit) or closed (refuses, retryAfter 1) within a bounded time, never throwing", async () => {
+  it('fails open (admits, remaining = limit) or closed (refuses, retryAfter 1) within a bounded time, never throwing', async () => {
     await server.kill();
     const limiter = new RateLimiterService(context);
     const closedByDefault = new RateLimiterService(context, { failure: 'closed' });
@@ -66,6 +79,12 @@ describe('RateLimiterService when Redis is unreachable', () => {
     expect((await closedByDefault.peek('down', policy())).allowed).toBe(false);
     expect((await closedByDefault.consume('down', policy('open'))).allowed).toBe(true);
     // The unavailable mark is not part of the result's shape.
-    expect(Object.keys(closed.result).sort()).toEqual(['allowed', 'limit', 'remaining', 'resetAt', 'retryAfter']);
+    expect(Object.keys(closed.result).sort()).toEqual([
+      'allowed',
+      'limit',
+      'remaining',
+      'resetAt',
+      'retryAfter',
+    ]);
   });
 });

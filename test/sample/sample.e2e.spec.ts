@@ -18,7 +18,10 @@ beforeEach(() => clearOfWindowEdge());
  */
 const runs: Array<{ driver: string; config: () => SampleConfig }> = [
   { driver: 'memory', config: () => ({ keyPrefix: prefix('memory') }) },
-  { driver: 'Redis standalone', config: () => ({ redisUrl: harnessInfo().standaloneUrl, keyPrefix: prefix('redis') }) },
+  {
+    driver: 'Redis standalone',
+    config: () => ({ redisUrl: harnessInfo().standaloneUrl, keyPrefix: prefix('redis') }),
+  },
 ];
 
 function prefix(driver: string): string {
@@ -55,6 +58,7 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- arbitrary JSON bodies, read by property in the assertions
   ): Promise<{ status: number; body: any; xCache?: string }> {
     const response = await fetch(baseUrl + path, {
       method,
@@ -62,7 +66,11 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined, xCache: response.headers.get('x-cache') ?? undefined };
+    return {
+      status: response.status,
+      body: text ? JSON.parse(text) : undefined,
+      xCache: response.headers.get('x-cache') ?? undefined,
+    };
   }
 
   describe('users (@Cacheable / @CacheEvict with tags)', () => {
@@ -71,7 +79,11 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       const first = await http('GET', '/users/1');
       const second = await http('GET', '/users/1');
 
-      expect(first).toEqual({ status: 200, body: { id: 1, name: 'Ada Lovelace', email: 'ada@example.com' }, xCache: 'MISS' });
+      expect(first).toEqual({
+        status: 200,
+        body: { id: 1, name: 'Ada Lovelace', email: 'ada@example.com' },
+        xCache: 'MISS',
+      });
       expect(second).toEqual({ ...first, xCache: 'HIT' });
       expect(db.reads - readsBefore).toBe(1);
     });
@@ -101,7 +113,10 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       await http('GET', '/users/2');
       await http('GET', '/users');
       const put = await http('PUT', '/users/1', { name: 'Ada King' });
-      expect(put).toMatchObject({ status: 200, body: { id: 1, name: 'Ada King', email: 'ada@example.com' } });
+      expect(put).toMatchObject({
+        status: 200,
+        body: { id: 1, name: 'Ada King', email: 'ada@example.com' },
+      });
 
       const readsBefore = db.reads;
       const user = await http('GET', '/users/1');
@@ -126,7 +141,9 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     it('never serves or stores a shared entry for a request with Authorization: X-Cache BYPASS, the handler runs', async () => {
       await http('GET', '/users/1'); // cached for everyone
       const readsBefore = db.reads;
-      const response = await http('GET', '/users/1', undefined, { authorization: 'Bearer someone' });
+      const response = await http('GET', '/users/1', undefined, {
+        authorization: 'Bearer someone',
+      });
 
       expect(response).toMatchObject({ status: 200, body: { id: 1 }, xCache: 'BYPASS' });
       expect(db.reads - readsBefore).toBe(1);
@@ -146,7 +163,10 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       const first = await http('GET', '/users/stats');
       const second = await http('GET', '/users/stats');
 
-      expect(first).toMatchObject({ status: 200, body: { total: 3, computedAt: expect.any(String) } });
+      expect(first).toMatchObject({
+        status: 200,
+        body: { total: 3, computedAt: expect.any(String) },
+      });
       expect(second.body).toEqual(first.body);
       expect(db.reads - readsBefore).toBe(1);
       // the wrapper is on the provider itself: a direct call (no HTTP) is served from the same entry
@@ -157,20 +177,32 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
 
   describe('counters', () => {
     it('increments atomically and reads back', async () => {
-      expect(await http('GET', '/counters/visits')).toEqual({ status: 200, body: { name: 'visits', value: 0 } });
+      expect(await http('GET', '/counters/visits')).toEqual({
+        status: 200,
+        body: { name: 'visits', value: 0 },
+      });
       expect((await http('POST', '/counters/visits')).body).toEqual({ name: 'visits', value: 1 });
       expect((await http('POST', '/counters/visits')).body).toEqual({ name: 'visits', value: 2 });
-      expect((await http('POST', '/counters/visits?by=5')).body).toEqual({ name: 'visits', value: 7 });
+      expect((await http('POST', '/counters/visits?by=5')).body).toEqual({
+        name: 'visits',
+        value: 7,
+      });
 
       await Promise.all(Array.from({ length: 10 }, () => http('POST', '/counters/visits')));
-      expect(await http('GET', '/counters/visits')).toEqual({ status: 200, body: { name: 'visits', value: 17 } });
+      expect(await http('GET', '/counters/visits')).toEqual({
+        status: 200,
+        body: { name: 'visits', value: 17 },
+      });
     });
 
     it('maps a StoreValidationError to 400', async () => {
       const response = await http('POST', '/counters/visits?by=1.5');
 
       expect(response.status).toBe(400);
-      expect(response.body).toMatchObject({ statusCode: 400, code: expect.stringMatching(/^STORE_/) });
+      expect(response.body).toMatchObject({
+        statusCode: 400,
+        code: expect.stringMatching(/^STORE_/),
+      });
       expect(response.body.message).toContain('1.5');
       expect((await http('GET', '/counters/visits')).body.value).toBe(17);
     });
@@ -216,9 +248,12 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       expect(((await good.json()) as { policy: string }).policy).toBe('login');
     });
 
-    it('accepts the right password with a token (in a fresh app: this one\'s client is blocked above)', async () => {
+    it("accepts the right password with a token (in a fresh app: this one's client is blocked above)", async () => {
       // A fresh app with its own prefix: nothing counted, nothing blocked.
-      const fresh = await createSampleApp({ ...config(), keyPrefix: prefix('login') }, { logger: false });
+      const fresh = await createSampleApp(
+        { ...config(), keyPrefix: prefix('login') },
+        { logger: false },
+      );
       try {
         await fresh.listen(0, '127.0.0.1');
         const response = await fetch((await fresh.getUrl()) + '/auth/login', {
@@ -262,13 +297,18 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
 
       const received = await eventually(async () => {
         const { body } = await http('GET', '/events');
-        return body.received.find((m: { message: unknown }) => (m.message as { text?: string })?.text === 'hello');
+        return body.received.find(
+          (m: { message: unknown }) => (m.message as { text?: string })?.text === 'hello',
+        );
       });
       expect(received).toMatchObject({ channel: 'greetings', message: { text: 'hello' } });
     });
 
     it('returns 0 receivers on a channel nobody listens to', async () => {
-      expect(await http('POST', '/events/nobody-listens', { n: 1 })).toEqual({ status: 200, body: { receivers: 0 } });
+      expect(await http('POST', '/events/nobody-listens', { n: 1 })).toEqual({
+        status: 200,
+        body: { receivers: 0 },
+      });
     });
 
     it('streams a channel as Server-Sent Events, and refuses channels that are not watchable', async () => {
@@ -280,7 +320,10 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
       try {
         const seen = await eventually(async () => {
           await http('POST', '/events/greetings', { text: 'to the browser' });
-          const { value } = await Promise.race([reader.read(), new Promise<{ value?: undefined }>((resolve) => setTimeout(() => resolve({}), 100))]);
+          const { value } = await Promise.race([
+            reader.read(),
+            new Promise<{ value?: undefined }>((resolve) => setTimeout(() => resolve({}), 100)),
+          ]);
           if (value) text += new TextDecoder().decode(value);
           return text.includes('to the browser') ? text : undefined;
         });

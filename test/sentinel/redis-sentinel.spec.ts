@@ -10,7 +10,9 @@ import type { StoreModuleOptions } from '../../lib/index.js';
 
 describe('Redis Sentinel', () => {
   let group: SentinelHandle;
-  const connection = (): StoreModuleOptions => ({ redis: { sentinel: { sentinels: group.sentinels, name: group.name } } });
+  const connection = (): StoreModuleOptions => ({
+    redis: { sentinel: { sentinels: group.sentinels, name: group.name } },
+  });
 
   beforeAll(async () => {
     group = await startSentinelGroup();
@@ -20,7 +22,10 @@ describe('Redis Sentinel', () => {
   describeStoreContract('Redis via Sentinel', connection);
   describeChannelContract('Redis via Sentinel', connection);
   describeRedisNamesContract('Redis via Sentinel', connection, () =>
-    redisForeignClient(new Redis({ sentinels: group.sentinels, name: group.name }), group.master.port),
+    redisForeignClient(
+      new Redis({ sentinels: group.sentinels, name: group.name }),
+      group.master.port,
+    ),
   );
 
   describe('failover', () => {
@@ -34,7 +39,11 @@ describe('Redis Sentinel', () => {
       const promoted = new Redis({ host: group.replica.host, port: group.replica.port });
       try {
         await sentinel.call('SENTINEL', 'FAILOVER', group.name);
-        await waitFor(async () => String(await promoted.call('ROLE')).startsWith('master'), 20_000, 'the replica to be promoted');
+        await waitFor(
+          async () => String(await promoted.call('ROLE')).startsWith('master'),
+          20_000,
+          'the replica to be promoted',
+        );
         // Until Sentinel demotes the old master, a write can still land there (and be lost when it resyncs):
         // keep writing fresh values until one lands on the promoted server.
         let attempt = 0;
@@ -42,13 +51,20 @@ describe('Redis Sentinel', () => {
         await waitFor(
           async () => {
             const value = `v${++attempt}`;
-            const written = await store.set('after-failover', value).then(() => true, () => false);
-            return written && (await promoted.get(`${prefix}after-failover`)) === JSON.stringify(value);
+            const written = await store.set('after-failover', value).then(
+              () => true,
+              () => false,
+            );
+            return (
+              written && (await promoted.get(`${prefix}after-failover`)) === JSON.stringify(value)
+            );
           },
           20_000,
           'a write to land on the new master',
         );
-        process.stdout.write(`failover: writes reached the new master ${Date.now() - started} ms after promotion\n`);
+        process.stdout.write(
+          `failover: writes reached the new master ${Date.now() - started} ms after promotion\n`,
+        );
         expect(await store.get('before-failover')).toBe(1);
         expect(await store.get('after-failover')).toBe(`v${attempt}`);
       } finally {

@@ -28,7 +28,10 @@ type Harness = typeof import('./redis-servers.js');
 type HarnessState = typeof import('./harness-state.js');
 const requireTs = createRequire(import.meta.url);
 
-export default async function globalSetup(_globalConfig?: unknown, projectConfig?: { rootDir?: string }): Promise<void> {
+export default async function globalSetup(
+  _globalConfig?: unknown,
+  projectConfig?: { rootDir?: string },
+): Promise<void> {
   const harness = requireTs('./redis-servers.ts') as Harness;
   const { HARNESS_ENV, RUN_KEY_PREFIX_ENV } = requireTs('./harness-state.ts') as HarnessState;
   const rootDir = projectConfig?.rootDir ?? process.cwd();
@@ -43,7 +46,10 @@ export default async function globalSetup(_globalConfig?: unknown, projectConfig
       if (harness.isRedisServerAvailable()) cluster = await harness.startCluster(3);
     } else {
       harness.ensureRedisServerAvailable();
-      [standalone, cluster] = await Promise.all([harness.startStandalone(), harness.startCluster(3)]);
+      [standalone, cluster] = await Promise.all([
+        harness.startStandalone(),
+        harness.startCluster(3),
+      ]);
     }
   } catch (err) {
     // globalTeardown does not run when globalSetup fails: clean up here.
@@ -54,7 +60,10 @@ export default async function globalSetup(_globalConfig?: unknown, projectConfig
   const info: HarnessFile = {
     standaloneUrl: standalone?.url ?? envUrl ?? '',
     clusterNodes: cluster ? cluster.nodes : null,
-    pids: [...(standalone ? [standalone.pid] : []), ...(cluster ? cluster.servers.map((s) => s.pid) : [])],
+    pids: [
+      ...(standalone ? [standalone.pid] : []),
+      ...(cluster ? cluster.servers.map((s) => s.pid) : []),
+    ],
     runKeyPrefix,
   };
   const json = JSON.stringify(info, null, 2);

@@ -40,9 +40,17 @@ export default async function globalTeardown(): Promise<void> {
 /** Deletes every key under `prefix` (SCAN + UNLINK, never KEYS) from the server at `url`. */
 async function deleteRunKeys(url: string, prefix: string): Promise<void> {
   const { RUN_KEY_PREFIX_PATTERN } = requireTs('./harness-state.ts') as HarnessState;
-  if (!RUN_KEY_PREFIX_PATTERN.test(prefix)) throw new Error(`Refusing to delete keys under unexpected run prefix ${JSON.stringify(prefix)}`);
+  if (!RUN_KEY_PREFIX_PATTERN.test(prefix))
+    throw new Error(
+      `Refusing to delete keys under unexpected run prefix ${JSON.stringify(prefix)}`,
+    );
   const { Redis } = requireTs('ioredis') as IoRedis;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 5_000, retryStrategy: () => null });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5_000,
+    retryStrategy: () => null,
+  });
   try {
     await client.connect();
     // The prefix is `test:<hex>:`: no glob characters to escape.
@@ -54,7 +62,9 @@ async function deleteRunKeys(url: string, prefix: string): Promise<void> {
       cursor = next;
     } while (cursor !== '0');
   } catch (error) {
-    throw new Error(`Could not delete this run's keys (${prefix}*) from REDIS_URL: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(
+      `Could not delete this run's keys (${prefix}*) from REDIS_URL: ${error instanceof Error ? error.message : String(error)}`,
+    );
   } finally {
     client.disconnect();
   }

@@ -34,6 +34,7 @@ export function harnessInfo(): HarnessInfo {
 /** Cluster seed nodes; throws the install message when the harness could not start a Cluster. */
 export function clusterNodes(): HostPort[] {
   const nodes = harnessInfo().clusterNodes;
-  if (!nodes) throw new Error(`No Redis Cluster is available for this run. ${REDIS_SERVER_MISSING_MESSAGE}`);
+  if (!nodes)
+    throw new Error(`No Redis Cluster is available for this run. ${REDIS_SERVER_MISSING_MESSAGE}`);
   return nodes;
 }

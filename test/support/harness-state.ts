@@ -41,6 +41,5 @@ export const RUN_KEY_PREFIX_ENV = 'STORE_TEST_RUN_KEY_PREFIX';
 export const RUN_KEY_PREFIX_PATTERN = /^test:[0-9a-f]{12}:$/;
 
 declare global {
-  // eslint-disable-next-line no-var
   var __STORE_HARNESS__: HarnessGlobal | undefined;
 }

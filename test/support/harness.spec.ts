@@ -50,7 +50,12 @@ describe('test harness', () => {
   it('starts a Sentinel group an ioredis sentinel client can use', async () => {
     const group = await startSentinelGroup();
     try {
-      const client = new Redis({ sentinels: group.sentinels, name: group.name, failoverDetector: true, lazyConnect: true });
+      const client = new Redis({
+        sentinels: group.sentinels,
+        name: group.name,
+        failoverDetector: true,
+        lazyConnect: true,
+      });
       try {
         await client.connect();
         await client.set('harness:sentinel', 'ok');

@@ -15,11 +15,19 @@ export interface ListenOptions {
 }
 
 /** Boots `root` on `platform` and listens; bootstrap errors reject (the process is not exited). */
-export async function listenHttp(root: Type<unknown>, platform: Platform = 'express', options: ListenOptions = {}): Promise<{ app: INestApplication; url: string }> {
+export async function listenHttp(
+  root: Type<unknown>,
+  platform: Platform = 'express',
+  options: ListenOptions = {},
+): Promise<{ app: INestApplication; url: string }> {
   const nest = { logger: false as const, abortOnError: false };
   let app: INestApplication;
   if (platform === 'fastify') {
-    app = await NestFactory.create(root, new FastifyAdapter({ trustProxy: options.trustProxy ?? false }), nest);
+    app = await NestFactory.create(
+      root,
+      new FastifyAdapter({ trustProxy: options.trustProxy ?? false }),
+      nest,
+    );
   } else {
     const express = await NestFactory.create<NestExpressApplication>(root, nest);
     if (options.trustProxy) express.set('trust proxy', true);

@@ -10,7 +10,16 @@
  * per command), so the harness itself never leaves a client connection open.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, closeSync, constants as fsConstants, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  closeSync,
+  constants as fsConstants,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -109,7 +118,9 @@ function freePortOnce(): Promise<number> {
     server.listen(0, HOST, () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => (port > 0 ? resolve(port) : reject(new Error('could not obtain a free port'))));
+      server.close(() =>
+        port > 0 ? resolve(port) : reject(new Error('could not obtain a free port')),
+      );
     });
   });
 }
@@ -174,7 +185,10 @@ function parseResp(buf: Buffer, offset: number): Parsed | undefined {
       return { value: items, next: pos };
     }
     default:
-      return { value: new RespError(`unexpected RESP type byte ${JSON.stringify(type)}`), next: buf.length };
+      return {
+        value: new RespError(`unexpected RESP type byte ${JSON.stringify(type)}`),
+        next: buf.length,
+      };
   }
 }
 
@@ -185,7 +199,12 @@ function encodeCommand(args: readonly string[]): string {
 }
 
 /** Send one command, read one reply, close the socket. Rejects on error replies and timeouts. */
-export function redisCommand(port: number, args: readonly string[], timeoutMs = 1_000, host = HOST): Promise<RespValue> {
+export function redisCommand(
+  port: number,
+  args: readonly string[],
+  timeoutMs = 1_000,
+  host = HOST,
+): Promise<RespValue> {
   return new Promise((resolve, reject) => {
     let buf = Buffer.alloc(0);
     let settled = false;
@@ -197,9 +216,13 @@ export function redisCommand(port: number, args: readonly string[], timeoutMs = 
       if (err) reject(err);
       else resolve(value ?? null);
     };
-    socket.setTimeout(timeoutMs, () => finish(new Error(`timeout after ${timeoutMs} ms waiting for ${args[0]} on ${host}:${port}`)));
+    socket.setTimeout(timeoutMs, () =>
+      finish(new Error(`timeout after ${timeoutMs} ms waiting for ${args[0]} on ${host}:${port}`)),
+    );
     socket.once('error', (err) => finish(err));
-    socket.once('close', () => finish(new Error(`connection to ${host}:${port} closed before a reply`)));
+    socket.once('close', () =>
+      finish(new Error(`connection to ${host}:${port} closed before a reply`)),
+    );
     socket.on('data', (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const parsed = parseResp(buf, 0);
@@ -234,7 +257,12 @@ function pairsToMap(reply: RespValue): Map<string, string> {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Poll `check` every 50 ms until it returns true; on timeout throw with the last reason. */
-async function pollUntil(what: string, timeoutMs: number, check: () => Promise<true | string>, detail?: () => string): Promise<void> {
+async function pollUntil(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<true | string>,
+  detail?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = 'not checked yet';
   for (;;) {
@@ -247,7 +275,9 @@ async function pollUntil(what: string, timeoutMs: number, check: () => Promise<t
     }
     if (Date.now() >= deadline) {
       const extra = detail ? `\n${detail()}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last state: ${last}${extra}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}; last state: ${last}${extra}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -270,7 +300,12 @@ const dirOf = new WeakMap<RedisServerHandle, string>();
 
 /** Running: spawned (a failed spawn has no pid and never emits 'exit') and not yet exited. */
 function isAlive(child: ChildProcess | null): boolean {
-  return child !== null && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  return (
+    child !== null &&
+    child.pid !== undefined &&
+    child.exitCode === null &&
+    child.signalCode === null
+  );
 }
 
 /*
@@ -311,7 +346,11 @@ function tellWatchdog(message: string): void {
   if (watchdog === null) {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
-    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE], { detached: true, stdio: ['pipe', 'ignore', 'ignore'], env });
+    watchdog = spawn(process.execPath, ['-e', WATCHDOG_SOURCE], {
+      detached: true,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      env,
+    });
     watchdog.on('error', () => undefined);
     watchdog.stdin?.on('error', () => undefined);
     // Neither the watchdog nor its pipe may keep this process alive.
@@ -381,7 +420,11 @@ class AddressInUse extends Error {}
 function spawnServer(dir: string, args: string[]): ChildProcess {
   const logFd = openSync(join(dir, 'redis.log'), 'a');
   try {
-    const child = spawn('redis-server', args, { cwd: dir, detached: false, stdio: ['ignore', logFd, logFd] });
+    const child = spawn('redis-server', args, {
+      cwd: dir,
+      detached: false,
+      stdio: ['ignore', logFd, logFd],
+    });
     // Without a listener, a spawn failure (ENOENT) would be an uncaught 'error' event.
     child.on('error', () => undefined);
     const pid = child.pid;
@@ -395,7 +438,12 @@ function spawnServer(dir: string, args: string[]): ChildProcess {
   }
 }
 
-async function waitUntilReady(label: string, port: number, dir: string, child: ChildProcess): Promise<void> {
+async function waitUntilReady(
+  label: string,
+  port: number,
+  dir: string,
+  child: ChildProcess,
+): Promise<void> {
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   let spawnFailure: Error | undefined;
   void spawnError.then((err) => (spawnFailure = err));
@@ -403,7 +451,11 @@ async function waitUntilReady(label: string, port: number, dir: string, child: C
   for (;;) {
     if (spawnFailure) {
       const code = (spawnFailure as NodeJS.ErrnoException).code;
-      throw new Error(code === 'ENOENT' ? REDIS_SERVER_MISSING_MESSAGE : `${label}: could not spawn redis-server: ${spawnFailure.message}`);
+      throw new Error(
+        code === 'ENOENT'
+          ? REDIS_SERVER_MISSING_MESSAGE
+          : `${label}: could not spawn redis-server: ${spawnFailure.message}`,
+      );
     }
     if (child.pid !== undefined && !isAlive(child)) {
       const tail = logTail(dir);
@@ -420,7 +472,9 @@ async function waitUntilReady(label: string, port: number, dir: string, child: C
       // not up yet
     }
     if (Date.now() >= deadline) {
-      throw new Error(`${label} on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms\n${logTail(dir)}`);
+      throw new Error(
+        `${label} on port ${port} did not answer PING within ${READY_TIMEOUT_MS} ms\n${logTail(dir)}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -434,7 +488,9 @@ async function terminate(child: ChildProcess | null, signal: NodeJS.Signals): Pr
   child.kill(signal);
   if (signal === 'SIGKILL') return exited;
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS)));
+  const timedOut = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_GRACE_MS)),
+  );
   const result = await Promise.race([exited.then(() => 'exited' as const), timedOut]);
   clearTimeout(timer);
   if (result === 'timeout' && isAlive(child)) {
@@ -480,8 +536,12 @@ async function launch(spec: LaunchSpec): Promise<RedisServerHandle> {
       await terminate(inst.child, 'SIGKILL');
     },
     async restart() {
-      if (stopped) throw new Error(`${spec.label} on port ${port} was stopped; it cannot be restarted`);
-      if (isAlive(inst.child)) throw new Error(`${spec.label} on port ${port} is still running; kill() or stop() it first`);
+      if (stopped)
+        throw new Error(`${spec.label} on port ${port} was stopped; it cannot be restarted`);
+      if (isAlive(inst.child))
+        throw new Error(
+          `${spec.label} on port ${port} is still running; kill() or stop() it first`,
+        );
       inst.child = spawnServer(dir, args);
       await waitUntilReady(spec.label, port, dir, inst.child);
     },
@@ -512,7 +572,20 @@ async function launch(spec: LaunchSpec): Promise<RedisServerHandle> {
 }
 
 function baseArgs(port: number, dir: string): string[] {
-  return ['--port', String(port), '--bind', HOST, '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+  return [
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--dir',
+    dir,
+    '--daemonize',
+    'no',
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -527,7 +600,10 @@ export interface StandaloneOptions {
 /** Start one standalone `redis-server` on a free loopback port. Resolves when PING answers. */
 export function startStandalone(options: StandaloneOptions = {}): Promise<RedisServerHandle> {
   const extra = options.extraArgs ?? [];
-  return launch({ label: 'standalone', argsFor: (port, dir) => [...baseArgs(port, dir), ...extra] });
+  return launch({
+    label: 'standalone',
+    argsFor: (port, dir) => [...baseArgs(port, dir), ...extra],
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -544,12 +620,23 @@ function runRedisCli(args: string[], timeoutMs: number): Promise<string> {
     child.once('error', (err) => {
       clearTimeout(timer);
       const code = (err as NodeJS.ErrnoException).code;
-      reject(new Error(code === 'ENOENT' ? `redis-cli not found on PATH. ${REDIS_SERVER_MISSING_MESSAGE}` : err.message));
+      reject(
+        new Error(
+          code === 'ENOENT'
+            ? `redis-cli not found on PATH. ${REDIS_SERVER_MISSING_MESSAGE}`
+            : err.message,
+        ),
+      );
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(output);
-      else reject(new Error(`redis-cli ${args.join(' ')} failed (code ${code}, signal ${signal}):\n${output}`));
+      else
+        reject(
+          new Error(
+            `redis-cli ${args.join(' ')} failed (code ${code}, signal ${signal}):\n${output}`,
+          ),
+        );
     });
   });
 }
@@ -587,11 +674,15 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
           label: 'cluster',
           argsFor: async (port, dir) => [
             ...baseArgs(port, dir),
-            '--cluster-enabled', 'yes',
-            '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-            '--cluster-node-timeout', '2000',
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            join(dir, `nodes-${port}.conf`),
+            '--cluster-node-timeout',
+            '2000',
             // An explicit bus port: the default (port + 10000) may be taken or exceed 65535.
-            '--cluster-port', String(await findFreePort()),
+            '--cluster-port',
+            String(await findFreePort()),
           ],
         }),
       ),
@@ -601,23 +692,41 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
     if (failed) throw failed.reason;
 
     await runRedisCli(
-      ['--cluster', 'create', ...servers.map((s) => `${HOST}:${s.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      [
+        '--cluster',
+        'create',
+        ...servers.map((s) => `${HOST}:${s.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
       CLUSTER_TIMEOUT_MS,
     );
 
-    await pollUntil(`the cluster on ports ${servers.map((s) => s.port).join(', ')} to be ready`, CLUSTER_TIMEOUT_MS, async () => {
-      const signatures = new Set<string>();
-      for (const s of servers) {
-        const info = parseInfo(await redisCommand(s.port, ['CLUSTER', 'INFO']));
-        if (info.get('cluster_state') !== 'ok') return `node ${s.port}: cluster_state:${info.get('cluster_state')}`;
-        if (info.get('cluster_slots_assigned') !== '16384') return `node ${s.port}: cluster_slots_assigned:${info.get('cluster_slots_assigned')}`;
-        if (info.get('cluster_known_nodes') !== String(masters)) return `node ${s.port}: cluster_known_nodes:${info.get('cluster_known_nodes')}`;
-        const { signature, covered } = slotsSignature(await redisCommand(s.port, ['CLUSTER', 'SLOTS']));
-        if (covered !== 16384) return `node ${s.port}: CLUSTER SLOTS covers ${covered} slots`;
-        signatures.add(signature);
-      }
-      return signatures.size === 1 ? true : `nodes disagree on slot ownership: ${[...signatures].join(' | ')}`;
-    });
+    await pollUntil(
+      `the cluster on ports ${servers.map((s) => s.port).join(', ')} to be ready`,
+      CLUSTER_TIMEOUT_MS,
+      async () => {
+        const signatures = new Set<string>();
+        for (const s of servers) {
+          const info = parseInfo(await redisCommand(s.port, ['CLUSTER', 'INFO']));
+          if (info.get('cluster_state') !== 'ok')
+            return `node ${s.port}: cluster_state:${info.get('cluster_state')}`;
+          if (info.get('cluster_slots_assigned') !== '16384')
+            return `node ${s.port}: cluster_slots_assigned:${info.get('cluster_slots_assigned')}`;
+          if (info.get('cluster_known_nodes') !== String(masters))
+            return `node ${s.port}: cluster_known_nodes:${info.get('cluster_known_nodes')}`;
+          const { signature, covered } = slotsSignature(
+            await redisCommand(s.port, ['CLUSTER', 'SLOTS']),
+          );
+          if (covered !== 16384) return `node ${s.port}: CLUSTER SLOTS covers ${covered} slots`;
+          signatures.add(signature);
+        }
+        return signatures.size === 1
+          ? true
+          : `nodes disagree on slot ownership: ${[...signatures].join(' | ')}`;
+      },
+    );
   } catch (err) {
     await stop();
     throw err;
@@ -659,10 +768,17 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHan
     started.push(replica);
 
     // Sentinels learn about replicas from the master's INFO, so the replica must be attached first.
-    await pollUntil(`replica ${replica.port} to sync with master ${master.port}`, remaining(), async () => {
-      const info = parseInfo(await redisCommand(replica.port, ['INFO', 'replication']));
-      return info.get('master_link_status') === 'up' ? true : `master_link_status:${info.get('master_link_status')}`;
-    }, () => logTail(dirOf.get(replica) ?? ''));
+    await pollUntil(
+      `replica ${replica.port} to sync with master ${master.port}`,
+      remaining(),
+      async () => {
+        const info = parseInfo(await redisCommand(replica.port, ['INFO', 'replication']));
+        return info.get('master_link_status') === 'up'
+          ? true
+          : `master_link_status:${info.get('master_link_status')}`;
+      },
+      () => logTail(dirOf.get(replica) ?? ''),
+    );
 
     const results = await Promise.allSettled(
       [0, 1, 2].map(() =>
@@ -692,18 +808,24 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHan
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
-    await pollUntil(`sentinels ${sentinelServers.map((s) => s.port).join(', ')} to agree on ${name}`, remaining(), async () => {
-      for (const s of sentinelServers) {
-        const addr = await redisCommand(s.port, ['SENTINEL', 'get-master-addr-by-name', name]);
-        if (!Array.isArray(addr) || addr[0] !== HOST || addr[1] !== String(master.port)) {
-          return `sentinel ${s.port}: master address ${JSON.stringify(addr)}`;
+    await pollUntil(
+      `sentinels ${sentinelServers.map((s) => s.port).join(', ')} to agree on ${name}`,
+      remaining(),
+      async () => {
+        for (const s of sentinelServers) {
+          const addr = await redisCommand(s.port, ['SENTINEL', 'get-master-addr-by-name', name]);
+          if (!Array.isArray(addr) || addr[0] !== HOST || addr[1] !== String(master.port)) {
+            return `sentinel ${s.port}: master address ${JSON.stringify(addr)}`;
+          }
+          const state = pairsToMap(await redisCommand(s.port, ['SENTINEL', 'master', name]));
+          if (state.get('num-slaves') !== '1')
+            return `sentinel ${s.port}: num-slaves=${state.get('num-slaves')}`;
+          if (state.get('num-other-sentinels') !== '2')
+            return `sentinel ${s.port}: num-other-sentinels=${state.get('num-other-sentinels')}`;
         }
-        const state = pairsToMap(await redisCommand(s.port, ['SENTINEL', 'master', name]));
-        if (state.get('num-slaves') !== '1') return `sentinel ${s.port}: num-slaves=${state.get('num-slaves')}`;
-        if (state.get('num-other-sentinels') !== '2') return `sentinel ${s.port}: num-other-sentinels=${state.get('num-other-sentinels')}`;
-      }
-      return true;
-    });
+        return true;
+      },
+    );
 
     return {
       name,

@@ -14,7 +14,11 @@ export interface TcpMicroservice {
 /** Starts `module` as a TCP microservice on 127.0.0.1 and connects a client to it. */
 export async function startTcpMicroservice(module: unknown): Promise<TcpMicroservice> {
   const options = { host: '127.0.0.1', port: await findFreePort() };
-  const service = await NestFactory.createMicroservice(module as never, { transport: Transport.TCP, options, logger: false });
+  const service = await NestFactory.createMicroservice(module as never, {
+    transport: Transport.TCP,
+    options,
+    logger: false,
+  });
   await service.listen();
   const client = ClientProxyFactory.create({ transport: Transport.TCP, options });
   await client.connect();

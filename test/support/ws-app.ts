@@ -14,5 +14,8 @@ export async function startWsApp(module: unknown, path = '/ws'): Promise<WsApp> 
   const app = await NestFactory.create(module as never, { logger: false });
   app.useWebSocketAdapter(new WsAdapter(app));
   await app.listen(0, '127.0.0.1');
-  return { app, url: `ws://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}${path}` };
+  return {
+    app,
+    url: `ws://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}${path}`,
+  };
 }

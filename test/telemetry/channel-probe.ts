@@ -1,5 +1,10 @@
 /** For the telemetry specs: collects what nestjs-store publishes on diagnostics channels. */
-import { subscribe, tracingChannel, unsubscribe, type TracingChannelSubscribers } from 'node:diagnostics_channel';
+import {
+  subscribe,
+  tracingChannel,
+  unsubscribe,
+  type TracingChannelSubscribers,
+} from 'node:diagnostics_channel';
 import type { StoreModuleOptions } from '../../lib/index.js';
 import { StoreFixtures, waitFor } from '../contract/store-fixture.js';
 import { harnessInfo } from '../support/harness-info.js';
@@ -34,7 +39,8 @@ export class ChannelProbe {
   /** Every event of the TracingChannel `name` from now on (the context is copied at each event). */
   trace<C extends object>(name: string): TraceLog<C> {
     const log: TraceLog<C> = { events: [] };
-    const record = (event: keyof TracingChannelSubscribers<object>) => (context: object) => log.events.push({ event, context: { ...context } as C });
+    const record = (event: keyof TracingChannelSubscribers<object>) => (context: object) =>
+      log.events.push({ event, context: { ...context } as C });
     const handlers: TracingChannelSubscribers<object> = {
       start: record('start'),
       end: record('end'),
@@ -54,7 +60,11 @@ export class ChannelProbe {
 }
 
 /** Waits (up to 10 s) until `received` holds a message `matches` accepts, and returns it. */
-export async function eventually<T>(received: T[], matches: (message: T) => boolean, what: string): Promise<T> {
+export async function eventually<T>(
+  received: T[],
+  matches: (message: T) => boolean,
+  what: string,
+): Promise<T> {
   await waitFor(() => received.some(matches), 10_000, what);
   return received.find(matches)!;
 }
@@ -63,7 +73,10 @@ export async function eventually<T>(received: T[], matches: (message: T) => bool
  * For a describe block: stores on `connection` and a probe; the probe's subscriptions end after
  * each test, the stores after the block.
  */
-export function telemetrySuite(connection: () => StoreModuleOptions): { fixtures: StoreFixtures; probe: ChannelProbe } {
+export function telemetrySuite(connection: () => StoreModuleOptions): {
+  fixtures: StoreFixtures;
+  probe: ChannelProbe;
+} {
   const fixtures = new StoreFixtures(connection);
   const probe = new ChannelProbe();
   afterEach(() => probe.close());

@@ -25,7 +25,11 @@ describe('HTTP cache telemetry', () => {
   let events: CacheHttpEvent[];
 
   beforeAll(async () => {
-    app = await startCacheApp({ platform: 'express', controllers: [TelemetryController], store: redisStore() });
+    app = await startCacheApp({
+      platform: 'express',
+      controllers: [TelemetryController],
+      store: redisStore(),
+    });
   });
   beforeEach(() => {
     events = probe.listen<CacheHttpEvent>(CACHE_HTTP_CHANNEL);
@@ -45,13 +49,31 @@ describe('HTTP cache telemetry', () => {
   });
 
   it('publishes a bypass with its reason when the request identifies its caller', async () => {
-    expect(await read(await app.fetch('/telemetry/items/2', { headers: { authorization: 'Bearer t' } }))).toMatchObject({ cache: 'BYPASS' });
-    expect(events).toEqual([{ store: 'default', status: 'bypass', handler, reason: expect.stringContaining('authorization header') }]);
+    expect(
+      await read(await app.fetch('/telemetry/items/2', { headers: { authorization: 'Bearer t' } })),
+    ).toMatchObject({ cache: 'BYPASS' });
+    expect(events).toEqual([
+      {
+        store: 'default',
+        status: 'bypass',
+        handler,
+        reason: expect.stringContaining('authorization header'),
+      },
+    ]);
   });
 
   it('publishes a stale answer', async () => {
     expect(await read(await app.fetch('/telemetry/fading/1'))).toMatchObject({ cache: 'MISS' });
-    await waitFor(async () => (await read(await app.fetch('/telemetry/fading/1'))).cache === 'STALE', 10_000, 'a STALE answer');
-    expect(events).toContainEqual({ store: 'default', status: 'stale', handler: 'TelemetryController.fading', key: 'cache:fading:1' });
+    await waitFor(
+      async () => (await read(await app.fetch('/telemetry/fading/1'))).cache === 'STALE',
+      10_000,
+      'a STALE answer',
+    );
+    expect(events).toContainEqual({
+      store: 'default',
+      status: 'stale',
+      handler: 'TelemetryController.fading',
+      key: 'cache:fading:1',
+    });
   });
 });

@@ -1,11 +1,26 @@
 import { hasSubscribers, subscribe, unsubscribe } from 'node:diagnostics_channel';
 import * as names from '../../lib/telemetry/channel-names.js';
-import { observeCacheLookup, publishCacheFallback, publishCacheL1Hit, traceCacheLoad } from '../../lib/telemetry/cache.telemetry.js';
-import { publishConnectionStates, type ConnectionStateSource } from '../../lib/telemetry/connection.telemetry.js';
+import {
+  observeCacheLookup,
+  publishCacheFallback,
+  publishCacheL1Hit,
+  traceCacheLoad,
+} from '../../lib/telemetry/cache.telemetry.js';
+import {
+  publishConnectionStates,
+  type ConnectionStateSource,
+} from '../../lib/telemetry/connection.telemetry.js';
 import { publishCacheHttp } from '../../lib/telemetry/http-cache.telemetry.js';
-import { publishPubSubDelivered, publishPubSubSkipped } from '../../lib/telemetry/pubsub.telemetry.js';
+import {
+  publishPubSubDelivered,
+  publishPubSubSkipped,
+} from '../../lib/telemetry/pubsub.telemetry.js';
 import { rateLimitObserved } from '../../lib/telemetry/rate-limit.telemetry.js';
-import { publishStreamAcked, publishStreamClaimed, publishStreamDelivered } from '../../lib/telemetry/stream.telemetry.js';
+import {
+  publishStreamAcked,
+  publishStreamClaimed,
+  publishStreamDelivered,
+} from '../../lib/telemetry/stream.telemetry.js';
 import { StoreConnectionError } from '../../lib/index.js';
 
 /**
@@ -21,7 +36,10 @@ function untouchable<T>(): T {
 }
 
 const channelNames: string[] = Object.values(names);
-const tracingNames = [names.CACHE_LOAD_TRACING_CHANNEL, names.RATE_LIMIT_CHECK_TRACING_CHANNEL].flatMap((name) =>
+const tracingNames = [
+  names.CACHE_LOAD_TRACING_CHANNEL,
+  names.RATE_LIMIT_CHECK_TRACING_CHANNEL,
+].flatMap((name) =>
   ['start', 'end', 'asyncStart', 'asyncEnd', 'error'].map((event) => `tracing:${name}:${event}`),
 );
 
@@ -80,14 +98,24 @@ describe('telemetry while nobody listens', () => {
     } finally {
       unsubscribe(names.CONNECTION_STATE_CHANNEL, onMessage);
     }
-    expect(received).toEqual([{ keyPrefix: 'p:', driver: 'redis', state: 'reconnecting', previous: 'connected' }]);
+    expect(received).toEqual([
+      { keyPrefix: 'p:', driver: 'redis', state: 'reconnecting', previous: 'connected' },
+    ]);
   });
 
   it('reads its arguments once somebody listens (the check above would see a payload being built)', () => {
     const onMessage = () => undefined;
     subscribe(names.CACHE_FALLBACK_CHANNEL, onMessage);
     try {
-      expect(() => publishCacheFallback('getOrSet', 'p:', untouchable(), new StoreConnectionError('get', new Error('down')), 1)).toThrow(/^read /);
+      expect(() =>
+        publishCacheFallback(
+          'getOrSet',
+          'p:',
+          untouchable(),
+          new StoreConnectionError('get', new Error('down')),
+          1,
+        ),
+      ).toThrow(/^read /);
     } finally {
       unsubscribe(names.CACHE_FALLBACK_CHANNEL, onMessage);
     }

@@ -31,7 +31,10 @@ describe('telemetry while Redis goes away', () => {
     server = await startStandalone();
     // Subscribed before the store exists: its first connect is reported too.
     states = probe.listen<ConnectionStateEvent>(CONNECTION_STATE_CHANNEL);
-    app = await NestFactory.createApplicationContext(StoreModule.forRoot({ redis: server.url, keyPrefix: KEY_PREFIX, commandTimeout: 300 }), { logger: false });
+    app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ redis: server.url, keyPrefix: KEY_PREFIX, commandTimeout: 300 }),
+      { logger: false },
+    );
   });
 
   afterAll(async () => {
@@ -42,7 +45,12 @@ describe('telemetry while Redis goes away', () => {
 
   it('reports the connection as connected, then reconnecting once Redis is killed', async () => {
     await eventually(states, (e) => e.state === 'connected', 'connected');
-    expect(states[0]).toEqual({ keyPrefix: KEY_PREFIX, driver: 'redis', state: 'connected', previous: 'reconnecting' });
+    expect(states[0]).toEqual({
+      keyPrefix: KEY_PREFIX,
+      driver: 'redis',
+      state: 'connected',
+      previous: 'reconnecting',
+    });
     await app!.get(StoreService).set('before', 1);
     await server.kill();
     expect(await eventually(states, (e) => e.state === 'reconnecting', 'reconnecting')).toEqual({
@@ -56,29 +64,64 @@ describe('telemetry while Redis goes away', () => {
   it('publishes a cache fallback (and the miss it turned into) when getOrSet cannot reach Redis', async () => {
     const fallbacks = probe.listen<CacheFallbackEvent>(CACHE_FALLBACK_CHANNEL);
     const misses = probe.listen<CacheLookupEvent>(CACHE_MISS_CHANNEL);
-    expect(await app!.get(StoreService).namespace('t1').getOrSet('report', () => 'from the loader')).toBe('from the loader');
+    expect(
+      await app!
+        .get(StoreService)
+        .namespace('t1')
+        .getOrSet('report', () => 'from the loader'),
+    ).toBe('from the loader');
     expect(fallbacks).toEqual([
-      { keyPrefix: KEY_PREFIX, namespace: 't1', key: 'report', redisKey: `${KEY_PREFIX}t1:report`, operation: 'getOrSet', error: expect.any(StoreConnectionError), fallbacks: 1 },
+      {
+        keyPrefix: KEY_PREFIX,
+        namespace: 't1',
+        key: 'report',
+        redisKey: `${KEY_PREFIX}t1:report`,
+        operation: 'getOrSet',
+        error: expect.any(StoreConnectionError),
+        fallbacks: 1,
+      },
     ]);
-    expect(misses).toEqual([expect.objectContaining({ key: 'report', namespace: 't1', status: 'miss' })]);
+    expect(misses).toEqual([
+      expect.objectContaining({ key: 'report', namespace: 't1', status: 'miss' }),
+    ]);
   });
 
   it('publishes rate-limit checks answered by the failure policy as unavailable', async () => {
     const unavailable = probe.listen<RateLimitUnavailableEvent>(RATE_LIMIT_UNAVAILABLE_CHANNEL);
     const limiter = app!.get(RateLimiterService);
     const policy: RateLimitPolicy = { name: 'api', limit: 5, window: 60, failure: 'closed' };
-    const context = { keyPrefix: KEY_PREFIX, policy: 'api', algorithm: 'sliding-window', key: 'client-1', cost: 1 };
+    const context = {
+      keyPrefix: KEY_PREFIX,
+      policy: 'api',
+      algorithm: 'sliding-window',
+      key: 'client-1',
+      cost: 1,
+    };
     const result = await limiter.consume('client-1', policy);
     expect(RateLimiterService.isUnavailable(result)).toBe(true);
     expect(unavailable).toEqual([
-      { ...context, allowed: false, limit: 5, remaining: 0, resetAt: result.resetAt, retryAfter: 1, durationMs: expect.any(Number), failure: 'closed' },
+      {
+        ...context,
+        allowed: false,
+        limit: 5,
+        remaining: 0,
+        resetAt: result.resetAt,
+        retryAfter: 1,
+        durationMs: expect.any(Number),
+        failure: 'closed',
+      },
     ]);
   });
 
   it('reports closed when the store closes', async () => {
     await app!.close();
     app = undefined;
-    expect(states[states.length - 1]).toEqual({ keyPrefix: KEY_PREFIX, driver: 'redis', state: 'closed', previous: 'reconnecting' });
+    expect(states[states.length - 1]).toEqual({
+      keyPrefix: KEY_PREFIX,
+      driver: 'redis',
+      state: 'closed',
+      previous: 'reconnecting',
+    });
   });
 });
 
@@ -88,9 +131,14 @@ describe('connection telemetry on the memory driver', () => {
 
   it('reports closed, from connected, when the store closes', async () => {
     const states = probe.listen<ConnectionStateEvent>(CONNECTION_STATE_CHANNEL);
-    const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory', keyPrefix: 'mem:' }), { logger: false });
+    const app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ driver: 'memory', keyPrefix: 'mem:' }),
+      { logger: false },
+    );
     expect(states).toEqual([]);
     await app.close();
-    expect(states).toEqual([{ keyPrefix: 'mem:', driver: 'memory', state: 'closed', previous: 'connected' }]);
+    expect(states).toEqual([
+      { keyPrefix: 'mem:', driver: 'memory', state: 'closed', previous: 'connected' },
+    ]);
   });
 });

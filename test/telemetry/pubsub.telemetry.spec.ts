@@ -24,7 +24,12 @@ describe.each(DRIVERS)('pub/sub telemetry (%s)', (_driver, connection) => {
 
     await driver.publish(store.redisChannel('news'), '{not json');
     await store.publish('news', { title: 'hello' });
-    const named = { keyPrefix: prefix, namespace: '', channel: 'news', redisChannel: `${prefix}news` };
+    const named = {
+      keyPrefix: prefix,
+      namespace: '',
+      channel: 'news',
+      redisChannel: `${prefix}news`,
+    };
     expect(await eventually(delivered, (e) => e.channel === 'news', 'a delivery')).toEqual(named);
     expect(skipped).toEqual([{ ...named, error: expect.any(StoreSerializationError) }]);
     expect(received).toEqual([{ title: 'hello' }]);
@@ -40,7 +45,12 @@ describe.each(DRIVERS)('pub/sub telemetry (%s)', (_driver, connection) => {
     // The Observable subscribes lazily: publish until its first message arrives.
     const publishing = setInterval(() => void tenant.publish('orders.eu', 1), 20);
     await next.finally(() => clearInterval(publishing));
-    const named = { keyPrefix: prefix, namespace: 'tenant1', channel: 'orders.eu', redisChannel: `${prefix}tenant1:orders.eu` };
+    const named = {
+      keyPrefix: prefix,
+      namespace: 'tenant1',
+      channel: 'orders.eu',
+      redisChannel: `${prefix}tenant1:orders.eu`,
+    };
     // One message through the pattern subscription, one through the Observable, at least.
     await waitFor(() => delivered.length >= 2, 10_000, 'two deliveries');
     expect(delivered).toContainEqual(named);

@@ -20,11 +20,25 @@ describe('rate-limit telemetry', () => {
   const probe = new ChannelProbe();
   let app: INestApplicationContext;
   let limiter: RateLimiterService;
-  const policy: RateLimitPolicy = { name: 'login', limit: 2, window: 60, algorithm: 'fixed-window' };
-  const contextFor = (key: string, cost = 1): RateLimitCheckTraceContext => ({ keyPrefix: 'rl:', policy: 'login', algorithm: 'fixed-window', key, cost });
+  const policy: RateLimitPolicy = {
+    name: 'login',
+    limit: 2,
+    window: 60,
+    algorithm: 'fixed-window',
+  };
+  const contextFor = (key: string, cost = 1): RateLimitCheckTraceContext => ({
+    keyPrefix: 'rl:',
+    policy: 'login',
+    algorithm: 'fixed-window',
+    key,
+    cost,
+  });
 
   beforeAll(async () => {
-    app = await NestFactory.createApplicationContext(StoreModule.forRoot({ driver: 'memory', keyPrefix: 'rl:' }), { logger: false });
+    app = await NestFactory.createApplicationContext(
+      StoreModule.forRoot({ driver: 'memory', keyPrefix: 'rl:' }),
+      { logger: false },
+    );
     limiter = app.get(RateLimiterService);
   });
   afterEach(() => probe.close());
@@ -43,7 +57,15 @@ describe('rate-limit telemetry', () => {
       { ...outcome, allowed: true, remaining: 1, resetAt: results[0].resetAt, retryAfter: 0 },
       { ...outcome, allowed: true, remaining: 0, resetAt: results[1].resetAt, retryAfter: 0 },
     ]);
-    expect(refused).toEqual([{ ...outcome, allowed: false, remaining: 0, resetAt: results[2].resetAt, retryAfter: results[2].retryAfter }]);
+    expect(refused).toEqual([
+      {
+        ...outcome,
+        allowed: false,
+        remaining: 0,
+        resetAt: results[2].resetAt,
+        retryAfter: results[2].retryAfter,
+      },
+    ]);
     expect(results[2].retryAfter).toBeGreaterThan(0);
   });
 
@@ -56,8 +78,13 @@ describe('rate-limit telemetry', () => {
 
     trace.events.length = 0;
     // A check that fails (not a refusal: consume answers those) ends on the error event.
-    const check = observeRateLimit(() => Promise.reject(new StoreValidationError('a failing check')), contextFor('198.51.100.1'));
+    const check = observeRateLimit(
+      () => Promise.reject(new StoreValidationError('a failing check')),
+      contextFor('198.51.100.1'),
+    );
     await expect(check).rejects.toBeInstanceOf(StoreValidationError);
-    expect(trace.events.find((e) => e.event === 'error')?.context.error).toBeInstanceOf(StoreValidationError);
+    expect(trace.events.find((e) => e.event === 'error')?.context.error).toBeInstanceOf(
+      StoreValidationError,
+    );
   });
 });

@@ -24,7 +24,13 @@ interface Consumer {
 function consume(store: StoreService, consumer: string): Consumer {
   const received: Array<StreamMessage<unknown>> = [];
   const subscription = store
-    .stream('orders', { group: 'billing', consumer, startFrom: '0', blockMs: 50, claimIdleMs: CLAIM_IDLE_MS })
+    .stream('orders', {
+      group: 'billing',
+      consumer,
+      startFrom: '0',
+      blockMs: 50,
+      claimIdleMs: CLAIM_IDLE_MS,
+    })
     .subscribe((message) => received.push(message));
   return { received, subscription };
 }
@@ -46,7 +52,16 @@ describe.each(DRIVERS)('stream telemetry (%s)', (_driver, connection) => {
     running.push(a.subscription);
 
     await waitFor(() => a.received.length === 1, 10_000, 'the delivery');
-    const named = { keyPrefix: prefix, namespace: 't1', stream: 'orders', redisKey: `${prefix}t1:orders`, group: 'billing', consumer: 'a', id, deliveryCount: 1 };
+    const named = {
+      keyPrefix: prefix,
+      namespace: 't1',
+      stream: 'orders',
+      redisKey: `${prefix}t1:orders`,
+      group: 'billing',
+      consumer: 'a',
+      id,
+      deliveryCount: 1,
+    };
     expect(delivered).toEqual([named]);
     expect(acked).toEqual([]);
     await a.received[0].ack();
@@ -67,7 +82,19 @@ describe.each(DRIVERS)('stream telemetry (%s)', (_driver, connection) => {
     const b = consume(store, 'b');
     running.push(b.subscription);
     const claim = await eventually(claimed, (e) => e.consumer === 'b', 'the claim');
-    expect(claim).toEqual({ keyPrefix: prefix, namespace: '', stream: 'orders', redisKey: `${prefix}orders`, group: 'billing', consumer: 'b', ids: [id], minIdleMs: CLAIM_IDLE_MS });
-    expect(await eventually(delivered, (e) => e.consumer === 'b', "b's delivery")).toMatchObject({ id, deliveryCount: 2 });
+    expect(claim).toEqual({
+      keyPrefix: prefix,
+      namespace: '',
+      stream: 'orders',
+      redisKey: `${prefix}orders`,
+      group: 'billing',
+      consumer: 'b',
+      ids: [id],
+      minIdleMs: CLAIM_IDLE_MS,
+    });
+    expect(await eventually(delivered, (e) => e.consumer === 'b', "b's delivery")).toMatchObject({
+      id,
+      deliveryCount: 2,
+    });
   });
 });

@@ -16,7 +16,8 @@ import type {
 import { StoreCommandError, StoreError } from '../../lib/index.js';
 
 /** `true` only when `A` and `B` are the same type (not merely assignable either way). */
-type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equal<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 function expectType<T extends true>(): T | undefined {
   return undefined;
 }
@@ -36,12 +37,17 @@ function signatures(store: StoreService): void {
   expectType<Equal<typeof loaded, Promise<{ id: number; name: string }>>>();
   const counted = store.getOrSet('n', () => 42);
   expectType<Equal<typeof counted, Promise<number>>>();
-  const withStatus = store.getOrSetWithStatus('user:1', async (): Promise<User> => ({ id: 1, name: 'Ada' }));
+  const withStatus = store.getOrSetWithStatus('user:1', async (): Promise<User> => ({
+    id: 1,
+    name: 'Ada',
+  }));
   expectType<Equal<typeof withStatus, Promise<CacheLookup<User>>>>();
 
   // Pub/sub and streams carry the message type through.
   expectType<Equal<ReturnType<typeof store.channel<User>>, Observable<User>>>();
-  expectType<Equal<ReturnType<typeof store.pattern<User>>, Observable<StorePatternMessage<User>>>>();
+  expectType<
+    Equal<ReturnType<typeof store.pattern<User>>, Observable<StorePatternMessage<User>>>
+  >();
   expectType<Equal<ReturnType<typeof store.stream<User>>, Observable<StreamMessage<User>>>>();
   expectType<Equal<ReturnType<typeof store.replay<User>>, Observable<StreamEntry<User>>>>();
   // @ts-expect-error: publish<User> takes a User
@@ -53,7 +59,12 @@ function signatures(store: StoreService): void {
 
 /** Closed unions: a typo is a compile error, not a silent mismatch. */
 function unions(error: StoreError): void {
-  expectType<Equal<RateLimitAlgorithm, 'fixed-window' | 'sliding-window' | 'sliding-log' | 'token-bucket' | 'gcra'>>();
+  expectType<
+    Equal<
+      RateLimitAlgorithm,
+      'fixed-window' | 'sliding-window' | 'sliding-log' | 'token-bucket' | 'gcra'
+    >
+  >();
   const code: StoreErrorCode = error.code;
   // @ts-expect-error: not a StoreErrorCode
   void (code === 'STORE_NOT_A_CODE');

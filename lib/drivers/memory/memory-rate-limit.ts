@@ -1,4 +1,10 @@
-import type { RateLimitArgs, RateLimitCheckContext, RateLimitKeys, RateLimitScript, RawRateLimitReply } from '../store-driver.interface.js';
+import type {
+  RateLimitArgs,
+  RateLimitCheckContext,
+  RateLimitKeys,
+  RateLimitScript,
+  RawRateLimitReply,
+} from '../store-driver.interface.js';
 import type { MemoryKeyspace } from './memory-keyspace.js';
 
 /*
@@ -73,6 +79,12 @@ class Check implements RateLimitCheckContext {
   }
 }
 
-function reply(allowed: boolean, remaining: number, resetAfterMs: number, retryAfterMs: number, serverNowMs: number): RawRateLimitReply {
+function reply(
+  allowed: boolean,
+  remaining: number,
+  resetAfterMs: number,
+  retryAfterMs: number,
+  serverNowMs: number,
+): RawRateLimitReply {
   return { allowed, remaining, resetAfterMs, retryAfterMs, serverNowMs };
 }

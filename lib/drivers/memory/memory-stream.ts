@@ -40,29 +40,47 @@ export class MemoryStream {
     this.lastId = key;
     const id = `${key[0]}-${key[1]}`;
     this.entries.push({ id, key, fields });
-    if (maxLen !== undefined && this.entries.length > maxLen) this.entries.splice(0, this.entries.length - maxLen);
+    if (maxLen !== undefined && this.entries.length > maxLen)
+      this.entries.splice(0, this.entries.length - maxLen);
     return id;
   }
 
   /** XGROUP CREATE; `false` when the group exists already (BUSYGROUP). */
   createGroup(group: string, start: '$' | '0'): boolean {
     if (this.groups.has(group)) return false;
-    this.groups.set(group, { lastDelivered: start === '$' ? this.lastId : [0, 0], pending: new Map() });
+    this.groups.set(group, {
+      lastDelivered: start === '$' ? this.lastId : [0, 0],
+      pending: new Map(),
+    });
     return true;
   }
 
   /** XREADGROUP `>`: entries after the group's last-delivered id, now pending for `consumer`. */
-  readNew(key: string, group: string, consumer: string, count: number, now = Date.now()): RawDelivery[] {
+  readNew(
+    key: string,
+    group: string,
+    consumer: string,
+    count: number,
+    now = Date.now(),
+  ): RawDelivery[] {
     const state = this.group(key, group, 'stream read');
     const first = this.indexOf(state.lastDelivered, true);
     const fresh = this.entries.slice(first, first + count);
-    for (const entry of fresh) state.pending.set(entry.id, { key: entry.key, consumer, deliveredAt: now, deliveryCount: 1 });
+    for (const entry of fresh)
+      state.pending.set(entry.id, { key: entry.key, consumer, deliveredAt: now, deliveryCount: 1 });
     if (fresh.length > 0) state.lastDelivered = fresh[fresh.length - 1].key;
     return fresh.map((entry) => ({ id: entry.id, fields: entry.fields, deliveryCount: 1 }));
   }
 
   /** XREADGROUP with an id: `consumer`'s pending entries after `afterId`, each counted as delivered again. */
-  readPending(key: string, group: string, consumer: string, afterId: string, count: number, now = Date.now()): RawDelivery[] {
+  readPending(
+    key: string,
+    group: string,
+    consumer: string,
+    afterId: string,
+    count: number,
+    now = Date.now(),
+  ): RawDelivery[] {
     const after = parseId(afterId);
     const own = sortedPending(this.group(key, group, 'stream read'))
       .filter(([, pending]) => pending.consumer === consumer && compare(pending.key, after) > 0)
@@ -79,14 +97,28 @@ export class MemoryStream {
   }
 
   /** XAUTOCLAIM: scans at most `count * 10` pending entries from `cursor`; entries gone from the stream are dropped. */
-  claimIdle(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, count: number, now = Date.now()): RawClaim {
+  claimIdle(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+    now = Date.now(),
+  ): RawClaim {
     const state = this.group(key, group, 'stream claim');
     const start = parseId(cursor);
-    const candidates = sortedPending(state).filter(([, pending]) => compare(pending.key, start) >= 0);
+    const candidates = sortedPending(state).filter(
+      ([, pending]) => compare(pending.key, start) >= 0,
+    );
     const claimed: RawDelivery[] = [];
     const deleted: string[] = [];
     let scanned = 0;
-    for (; scanned < candidates.length && scanned < count * 10 && claimed.length < count; scanned++) {
+    for (
+      ;
+      scanned < candidates.length && scanned < count * 10 && claimed.length < count;
+      scanned++
+    ) {
       const [id, pending] = candidates[scanned];
       const fields = this.fieldsOf(pending.key);
       if (!fields) {
@@ -122,7 +154,11 @@ export class MemoryStream {
     const from = parseBound(start, 'start');
     const to = parseBound(end, 'end');
     const found: RawStreamEntry[] = [];
-    for (let i = this.indexOf(from.id, from.exclusive); i < this.entries.length && found.length < count; i++) {
+    for (
+      let i = this.indexOf(from.id, from.exclusive);
+      i < this.entries.length && found.length < count;
+      i++
+    ) {
       const entry = this.entries[i];
       const order = compare(entry.key, to.id);
       if (order > 0 || (order === 0 && to.exclusive)) break;
@@ -159,7 +195,11 @@ export class MemoryStream {
 
 /** The NOGROUP refusal, worded as Redis words it. */
 export function noGroup(operation: string, key: string, group: string): StoreCommandError {
-  return new StoreCommandError(operation, new Error(`NOGROUP No such key '${key}' or consumer group '${group}'`), 'NOGROUP');
+  return new StoreCommandError(
+    operation,
+    new Error(`NOGROUP No such key '${key}' or consumer group '${group}'`),
+    'NOGROUP',
+  );
 }
 
 function sortedPending(group: Group): Array<[string, PendingEntry]> {
@@ -175,14 +215,23 @@ const ID = /^(\d+)(?:-(\d+))?$/;
 /** `ms-seq`, or `ms` meaning `ms-0` (for an end bound: `ms-<max>`). */
 function parseId(text: string, missingSeq = 0): StreamId {
   const match = ID.exec(text);
-  if (!match) throw new StoreCommandError('stream', new Error('ERR Invalid stream ID specified as stream command argument'), 'ERR');
+  if (!match)
+    throw new StoreCommandError(
+      'stream',
+      new Error('ERR Invalid stream ID specified as stream command argument'),
+      'ERR',
+    );
   return [Number(match[1]), match[2] === undefined ? missingSeq : Number(match[2])];
 }
 
 /** A range bound as XRANGE reads it; a bare `ms` end bound means the last id of that millisecond. */
 function parseBound(text: string, side: 'start' | 'end'): { id: StreamId; exclusive: boolean } {
   if (text === '-') return { id: [0, 0], exclusive: false };
-  if (text === '+') return { id: [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], exclusive: false };
+  if (text === '+')
+    return { id: [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER], exclusive: false };
   const exclusive = text.startsWith('(');
-  return { id: parseId(exclusive ? text.slice(1) : text, side === 'end' ? Number.MAX_SAFE_INTEGER : 0), exclusive };
+  return {
+    id: parseId(exclusive ? text.slice(1) : text, side === 'end' ? Number.MAX_SAFE_INTEGER : 0),
+    exclusive,
+  };
 }

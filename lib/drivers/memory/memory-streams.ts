@@ -1,5 +1,12 @@
 import { StoreConnectionError } from '../../errors/store.errors.js';
-import type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../stream-driver.interface.js';
+import type {
+  RawClaim,
+  RawDelivery,
+  RawStreamEntry,
+  StreamDriver,
+  StreamGroupStart,
+  StreamReader,
+} from '../stream-driver.interface.js';
 import { MemoryStream, noGroup } from './memory-stream.js';
 
 /**
@@ -25,12 +32,38 @@ export class MemoryStreams implements StreamDriver {
     this.stream(key).createGroup(group, start);
   }
 
-  async readPending(key: string, group: string, consumer: string, afterId: string, count: number): Promise<RawDelivery[]> {
-    return this.existing(key, group, 'stream read').readPending(key, group, consumer, afterId, count);
+  async readPending(
+    key: string,
+    group: string,
+    consumer: string,
+    afterId: string,
+    count: number,
+  ): Promise<RawDelivery[]> {
+    return this.existing(key, group, 'stream read').readPending(
+      key,
+      group,
+      consumer,
+      afterId,
+      count,
+    );
   }
 
-  async claimIdle(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, count: number): Promise<RawClaim> {
-    return this.existing(key, group, 'stream claim').claimIdle(key, group, consumer, minIdleMs, cursor, count);
+  async claimIdle(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<RawClaim> {
+    return this.existing(key, group, 'stream claim').claimIdle(
+      key,
+      group,
+      consumer,
+      minIdleMs,
+      cursor,
+      count,
+    );
   }
 
   async renew(key: string, group: string, consumer: string, ids: string[]): Promise<void> {
@@ -110,10 +143,17 @@ class MemoryStreamReader implements StreamReader {
     this.closed = new Promise((resolve) => (this.markClosed = resolve));
   }
 
-  async readNew(key: string, group: string, consumer: string, count: number, blockMs: number): Promise<RawDelivery[]> {
+  async readNew(
+    key: string,
+    group: string,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<RawDelivery[]> {
     const deadline = Date.now() + blockMs;
     for (;;) {
-      if (this.isClosed) throw new StoreConnectionError('stream read', new Error('Connection is closed.'));
+      if (this.isClosed)
+        throw new StoreConnectionError('stream read', new Error('Connection is closed.'));
       const found = this.streams.readNew(key, group, consumer, count);
       const left = deadline - Date.now();
       if (found.length > 0 || left <= 0) return found;

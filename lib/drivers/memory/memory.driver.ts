@@ -80,9 +80,14 @@ export class MemoryDriver implements StoreDriver {
     const current = entry ? Number(entry.value) : 0;
     const next = current + by;
     if (entry && !REDIS_INTEGER.test(entry.value)) {
-      throw new StoreCommandError('increment', new Error('ERR value is not an integer or out of range'), 'ERR');
+      throw new StoreCommandError(
+        'increment',
+        new Error('ERR value is not an integer or out of range'),
+        'ERR',
+      );
     }
-    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next)) throw new StoreCommandError('increment', new Error(UNSAFE_INTEGER_REPLY), 'ERR');
+    if (!Number.isSafeInteger(current) || !Number.isSafeInteger(next))
+      throw new StoreCommandError('increment', new Error(UNSAFE_INTEGER_REPLY), 'ERR');
     // Updating in place keeps the entry's TTL, as INCRBY does.
     if (entry) entry.value = String(next);
     else this.keyspace.write(key, String(next));
@@ -104,13 +109,16 @@ export class MemoryDriver implements StoreDriver {
 
   async deleteByPattern(pattern: string, keep: string): Promise<number> {
     const matches = compileScanGlob(pattern);
-    return this.keyspace.keys().filter((key) => !key.startsWith(keep) && matches(key) && this.keyspace.remove(key)).length;
+    return this.keyspace
+      .keys()
+      .filter((key) => !key.startsWith(keep) && matches(key) && this.keyspace.remove(key)).length;
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
     const now = Date.now();
     return tagKeys.map((tagKey) => {
-      const entry = this.keyspace.read(tagKey, now) ?? this.keyspace.write(tagKey, newToken(), ttlMs);
+      const entry =
+        this.keyspace.read(tagKey, now) ?? this.keyspace.write(tagKey, newToken(), ttlMs);
       if (ttlMs === undefined) entry.expiresAt = 0;
       else if (entry.expiresAt !== 0) entry.expiresAt = Math.max(entry.expiresAt, now + ttlMs);
       return entry.value;
@@ -145,7 +153,11 @@ export class MemoryDriver implements StoreDriver {
     return this.keyspace.read(key)?.value === value && this.keyspace.remove(key);
   }
 
-  async rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+  async rateLimit(
+    script: RateLimitScript,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
+  ): Promise<RawRateLimitReply> {
     return memoryRateLimit(this.keyspace, script, keys, args);
   }
 

@@ -9,7 +9,11 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
  * at most once per interval while the error repeats, so an outage does not flood the log.
  * Returns a function that removes the listeners (for clients the module does not own).
  */
-export function logConnectionState(client: Redis | Cluster, role: string, logger: Logger): () => void {
+export function logConnectionState(
+  client: Redis | Cluster,
+  role: string,
+  logger: Logger,
+): () => void {
   let lastError = '';
   let lastErrorAt = 0;
   const listeners: Record<string, (...args: unknown[]) => void> = {

@@ -17,7 +17,9 @@ export class LuaScript {
   /** Runs the script on `client` with `keys` and `args` (auto-pipelined when the client does). */
   run(client: Redis | Cluster, keys: string[], args: Array<string | number>): Promise<unknown> {
     return this.evaluate((name, script) =>
-      name === 'evalsha' ? client.evalsha(script, keys.length, ...keys, ...args) : client.eval(script, keys.length, ...keys, ...args),
+      name === 'evalsha'
+        ? client.evalsha(script, keys.length, ...keys, ...args)
+        : client.eval(script, keys.length, ...keys, ...args),
     );
   }
 
@@ -31,7 +33,9 @@ export class LuaScript {
   }
 
   /** By SHA first; with the body when the server does not have it (NOSCRIPT). */
-  private async evaluate(call: (name: 'evalsha' | 'eval', script: string) => Promise<unknown>): Promise<unknown> {
+  private async evaluate(
+    call: (name: 'evalsha' | 'eval', script: string) => Promise<unknown>,
+  ): Promise<unknown> {
     try {
       return await call('evalsha', this.sha);
     } catch (error) {
@@ -41,8 +45,16 @@ export class LuaScript {
   }
 }
 
-function send(client: Redis | Cluster, name: string, script: string, keys: string[], args: Array<string | number>): Promise<unknown> {
-  const command = new Command(name, [script, keys.length, ...keys, ...args], { replyEncoding: 'utf8' });
+function send(
+  client: Redis | Cluster,
+  name: string,
+  script: string,
+  keys: string[],
+  args: Array<string | number>,
+): Promise<unknown> {
+  const command = new Command(name, [script, keys.length, ...keys, ...args], {
+    replyEncoding: 'utf8',
+  });
   // sendCommand is typed as internal on Cluster; it routes by the command's first key like any call.
   return (client as Redis).sendCommand(command) as Promise<unknown>;
 }

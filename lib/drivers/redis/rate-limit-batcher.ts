@@ -1,5 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RateLimitArgs, RateLimitKeys, RateLimitScript, RawRateLimitReply } from '../store-driver.interface.js';
+import type {
+  RateLimitArgs,
+  RateLimitKeys,
+  RateLimitScript,
+  RawRateLimitReply,
+} from '../store-driver.interface.js';
 import type { LuaScript } from './lua-script.js';
 import { rateLimitLua } from './rate-limit-scripts.js';
 
@@ -40,7 +45,11 @@ export class RateLimitBatcher {
   ) {}
 
   /** Queues one check; resolves with its own reply. */
-  check(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+  check(
+    script: RateLimitScript,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
+  ): Promise<RawRateLimitReply> {
     return new Promise((resolve, reject) => {
       const group = this.cluster ? keys.state : script.id;
       const batch = this.batchFor(group, rateLimitLua(script));
@@ -81,7 +90,10 @@ export class RateLimitBatcher {
     const { script } = batch;
     // A batch goes out at once, so Redis works on it while the next one is being filled; a lone
     // check joins ioredis's auto-pipeline with the other commands of this turn.
-    const reply = batch.waiters.length > 1 ? script.runNow(this.client, batch.keys, batch.args) : script.run(this.client, batch.keys, batch.args);
+    const reply =
+      batch.waiters.length > 1
+        ? script.runNow(this.client, batch.keys, batch.args)
+        : script.run(this.client, batch.keys, batch.args);
     reply.then(
       (reply) => this.settle(batch, reply as Array<number | string>),
       (error: unknown) => {

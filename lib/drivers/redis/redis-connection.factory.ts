@@ -30,19 +30,34 @@ function clientDefaults(commandTimeout: number): RedisOptions {
 }
 
 /** Creates (or adopts) the command client described by `connection`. */
-export function createRedisConnection(connection: StoreRedisConnection, commandTimeout: number): RedisConnection {
+export function createRedisConnection(
+  connection: StoreRedisConnection,
+  commandTimeout: number,
+): RedisConnection {
   const defaults = clientDefaults(commandTimeout);
-  if (typeof connection === 'string') return { client: new Redis(connection, defaults), owned: true };
+  if (typeof connection === 'string')
+    return { client: new Redis(connection, defaults), owned: true };
   if ('client' in connection) return { client: adoptClient(connection.client), owned: false };
-  if ('cluster' in connection) return { client: createCluster(connection.cluster.nodes, connection.cluster.options, defaults), owned: true };
+  if ('cluster' in connection)
+    return {
+      client: createCluster(connection.cluster.nodes, connection.cluster.options, defaults),
+      owned: true,
+    };
   if ('sentinel' in connection) {
-    return { client: new Redis({ ...defaults, ...connection.sentinel, failoverDetector: true }), owned: true };
+    return {
+      client: new Redis({ ...defaults, ...connection.sentinel, failoverDetector: true }),
+      owned: true,
+    };
   }
   rejectClientKeyPrefix(connection.keyPrefix);
   return { client: new Redis({ ...defaults, ...connection }), owned: true };
 }
 
-function createCluster(nodes: ClusterNode[], options: ClusterOptions | undefined, defaults: RedisOptions): Cluster {
+function createCluster(
+  nodes: ClusterNode[],
+  options: ClusterOptions | undefined,
+  defaults: RedisOptions,
+): Cluster {
   if (!Array.isArray(nodes) || nodes.length === 0) {
     throw new StoreConfigurationError('options.redis.cluster.nodes must list at least one node');
   }
@@ -58,7 +73,9 @@ function createCluster(nodes: ClusterNode[], options: ClusterOptions | undefined
 /** Duck-typed, so a client from another copy of ioredis (a second install) is accepted too. */
 function adoptClient(client: Redis | Cluster): Redis | Cluster {
   if (typeof client?.duplicate !== 'function' || typeof client.evalsha !== 'function') {
-    throw new StoreConfigurationError('options.redis.client must be an ioredis Redis or Cluster instance');
+    throw new StoreConfigurationError(
+      'options.redis.client must be an ioredis Redis or Cluster instance',
+    );
   }
   rejectClientKeyPrefix(client.options.keyPrefix);
   return client;

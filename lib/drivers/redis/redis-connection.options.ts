@@ -1,4 +1,11 @@
-import type { Cluster, ClusterNode, ClusterOptions, Redis, RedisOptions, SentinelAddress } from 'ioredis';
+import type {
+  Cluster,
+  ClusterNode,
+  ClusterOptions,
+  Redis,
+  RedisOptions,
+  SentinelAddress,
+} from 'ioredis';
 
 /** Connect to a Redis Cluster. */
 export interface StoreClusterConnection {
@@ -26,4 +33,5 @@ export interface StoreExistingClient {
 }
 
 /** Every way to point the module at Redis: a URL, ioredis options, Cluster, Sentinel, or an existing client. */
-export type StoreRedisConnection = string | RedisOptions | StoreClusterConnection | StoreSentinelConnection | StoreExistingClient;
+export type StoreRedisConnection =
+  string | RedisOptions | StoreClusterConnection | StoreSentinelConnection | StoreExistingClient;

@@ -18,16 +18,25 @@ export function parseEntries(reply: unknown): RawStreamEntry[] {
 /** XREADGROUP on one stream: `null` on timeout, else that stream's entries. */
 export function parseReadGroup(reply: unknown): RawStreamEntry[] {
   if (reply === null || reply === undefined) return [];
-  if (!Array.isArray(reply)) return parseEntries(Object.values(reply as Record<string, unknown>)[0]);
+  if (!Array.isArray(reply))
+    return parseEntries(Object.values(reply as Record<string, unknown>)[0]);
   if (reply.length === 0) return [];
   // `[[key, entries]]`, or a flattened map `[key, entries]`.
   return parseEntries(Array.isArray(reply[0]) ? (reply[0] as unknown[])[1] : reply[1]);
 }
 
 /** XAUTOCLAIM: `[cursor, entries, deletedIds]`. */
-export function parseAutoClaim(reply: unknown): { cursor: string; entries: RawStreamEntry[]; deleted: string[] } {
+export function parseAutoClaim(reply: unknown): {
+  cursor: string;
+  entries: RawStreamEntry[];
+  deleted: string[];
+} {
   const [cursor, entries, deleted] = reply as [unknown, unknown, unknown];
-  return { cursor: String(cursor), entries: parseEntries(entries), deleted: Array.isArray(deleted) ? deleted.map(String) : [] };
+  return {
+    cursor: String(cursor),
+    entries: parseEntries(entries),
+    deleted: Array.isArray(deleted) ? deleted.map(String) : [],
+  };
 }
 
 /** XPENDING extended form for one id: `[[id, consumer, idleMs, deliveries]]`; `undefined` when it is not pending. */

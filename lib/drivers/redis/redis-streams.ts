@@ -1,6 +1,18 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { RawClaim, RawDelivery, RawStreamEntry, StreamDriver, StreamGroupStart, StreamReader } from '../stream-driver.interface.js';
-import { parseAutoClaim, parseDeliveryCount, parseEntries, parseReadGroup } from './redis-stream-replies.js';
+import type {
+  RawClaim,
+  RawDelivery,
+  RawStreamEntry,
+  StreamDriver,
+  StreamGroupStart,
+  StreamReader,
+} from '../stream-driver.interface.js';
+import {
+  parseAutoClaim,
+  parseDeliveryCount,
+  parseEntries,
+  parseReadGroup,
+} from './redis-stream-replies.js';
 import { replyCodeOf } from '../../errors/reply-code.js';
 import { fail, toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
@@ -22,7 +34,9 @@ export class RedisStreams implements StreamDriver {
 
   async add(key: string, fields: string[], maxLen: number | undefined): Promise<string> {
     const trim = maxLen === undefined ? [] : ['MAXLEN', '~', maxLen];
-    return String(await this.client.call('xadd', key, ...trim, '*', ...fields).catch(fail('append')));
+    return String(
+      await this.client.call('xadd', key, ...trim, '*', ...fields).catch(fail('append')),
+    );
   }
 
   async createGroup(key: string, group: string, start: StreamGroupStart): Promise<void> {
@@ -34,19 +48,39 @@ export class RedisStreams implements StreamDriver {
     }
   }
 
-  async readPending(key: string, group: string, consumer: string, afterId: string, count: number): Promise<RawDelivery[]> {
-    const reply = await this.client.call('xreadgroup', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, afterId).catch(fail('stream read'));
+  async readPending(
+    key: string,
+    group: string,
+    consumer: string,
+    afterId: string,
+    count: number,
+  ): Promise<RawDelivery[]> {
+    const reply = await this.client
+      .call('xreadgroup', 'GROUP', group, consumer, 'COUNT', count, 'STREAMS', key, afterId)
+      .catch(fail('stream read'));
     return this.withDeliveryCounts(key, group, parseReadGroup(reply));
   }
 
-  async claimIdle(key: string, group: string, consumer: string, minIdleMs: number, cursor: string, count: number): Promise<RawClaim> {
-    const reply = await this.client.call('xautoclaim', key, group, consumer, minIdleMs, cursor, 'COUNT', count).catch(fail('stream claim'));
+  async claimIdle(
+    key: string,
+    group: string,
+    consumer: string,
+    minIdleMs: number,
+    cursor: string,
+    count: number,
+  ): Promise<RawClaim> {
+    const reply = await this.client
+      .call('xautoclaim', key, group, consumer, minIdleMs, cursor, 'COUNT', count)
+      .catch(fail('stream claim'));
     const { cursor: next, entries, deleted } = parseAutoClaim(reply);
     return { cursor: next, claimed: await this.withDeliveryCounts(key, group, entries), deleted };
   }
 
   async renew(key: string, group: string, consumer: string, ids: string[]): Promise<void> {
-    if (ids.length > 0) await RENEW_PENDING.run(this.client, [key], [group, consumer, ...ids]).catch(fail('stream renew'));
+    if (ids.length > 0)
+      await RENEW_PENDING.run(this.client, [key], [group, consumer, ...ids]).catch(
+        fail('stream renew'),
+      );
   }
 
   async ack(key: string, group: string, ids: string[]): Promise<number> {
@@ -54,12 +88,17 @@ export class RedisStreams implements StreamDriver {
   }
 
   async range(key: string, start: string, end: string, count: number): Promise<RawStreamEntry[]> {
-    return parseEntries(await this.client.call('xrange', key, start, end, 'COUNT', count).catch(fail('replay')));
+    return parseEntries(
+      await this.client.call('xrange', key, start, end, 'COUNT', count).catch(fail('replay')),
+    );
   }
 
   openReader(maxBlockMs: number): StreamReader | null {
     if (this.closed) return null;
-    const reader = new RedisStreamReader(duplicate(this.client, maxBlockMs + this.replyTimeoutMs), () => this.readers.delete(reader));
+    const reader = new RedisStreamReader(
+      duplicate(this.client, maxBlockMs + this.replyTimeoutMs),
+      () => this.readers.delete(reader),
+    );
     this.readers.add(reader);
     return reader;
   }
@@ -74,9 +113,18 @@ export class RedisStreams implements StreamDriver {
    * auto-pipelined round trip. An entry taken by another consumer in between is reported as at least
    * a second delivery, which any redelivery is.
    */
-  private async withDeliveryCounts(key: string, group: string, entries: RawStreamEntry[]): Promise<RawDelivery[]> {
-    const counts = await Promise.all(entries.map((entry) => this.client.call('xpending', key, group, entry.id, entry.id, 1))).catch(fail('stream read'));
-    return entries.map((entry, i) => ({ ...entry, deliveryCount: parseDeliveryCount(counts[i]) ?? 2 }));
+  private async withDeliveryCounts(
+    key: string,
+    group: string,
+    entries: RawStreamEntry[],
+  ): Promise<RawDelivery[]> {
+    const counts = await Promise.all(
+      entries.map((entry) => this.client.call('xpending', key, group, entry.id, entry.id, 1)),
+    ).catch(fail('stream read'));
+    return entries.map((entry, i) => ({
+      ...entry,
+      deliveryCount: parseDeliveryCount(counts[i]) ?? 2,
+    }));
   }
 }
 
@@ -104,8 +152,26 @@ class RedisStreamReader implements StreamReader {
     connection.on('error', () => undefined);
   }
 
-  async readNew(key: string, group: string, consumer: string, count: number, blockMs: number): Promise<RawDelivery[]> {
-    const read = this.connection.call('xreadgroup', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', blockMs, 'STREAMS', key, '>');
+  async readNew(
+    key: string,
+    group: string,
+    consumer: string,
+    count: number,
+    blockMs: number,
+  ): Promise<RawDelivery[]> {
+    const read = this.connection.call(
+      'xreadgroup',
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      count,
+      'BLOCK',
+      blockMs,
+      'STREAMS',
+      key,
+      '>',
+    );
     const reply = await Promise.race([read, this.closing]).catch(fail('stream read'));
     return parseReadGroup(reply).map((entry) => ({ ...entry, deliveryCount: 1 }));
   }
@@ -127,6 +193,9 @@ class RedisStreamReader implements StreamReader {
  */
 function duplicate(client: Redis | Cluster, socketTimeout: number): Redis | Cluster {
   // Cluster: redisOptions is replaced as a whole, so carry the original's (auth, TLS, ...) over.
-  if (isCluster(client)) return client.duplicate([], { redisOptions: { ...client.options.redisOptions, socketTimeout, commandTimeout: undefined } });
+  if (isCluster(client))
+    return client.duplicate([], {
+      redisOptions: { ...client.options.redisOptions, socketTimeout, commandTimeout: undefined },
+    });
   return client.duplicate({ socketTimeout, commandTimeout: undefined });
 }

@@ -39,11 +39,17 @@ export class RedisSubscriber {
   ) {
     const onListenerError = logListenerError(logger);
     this.channels = new SubscriptionRegistry(
-      { add: (name) => this.command('subscribe', (c) => this.subscribeChannel(c, name)), remove: (name) => this.command('unsubscribe', (c) => this.unsubscribeChannel(c, name)) },
+      {
+        add: (name) => this.command('subscribe', (c) => this.subscribeChannel(c, name)),
+        remove: (name) => this.command('unsubscribe', (c) => this.unsubscribeChannel(c, name)),
+      },
       onListenerError,
     );
     this.patterns = new SubscriptionRegistry(
-      { add: (name) => this.command('psubscribe', (c) => c.psubscribe(name)), remove: (name) => this.command('punsubscribe', (c) => c.punsubscribe(name)) },
+      {
+        add: (name) => this.command('psubscribe', (c) => c.psubscribe(name)),
+        remove: (name) => this.command('punsubscribe', (c) => c.punsubscribe(name)),
+      },
       onListenerError,
     );
   }
@@ -86,7 +92,10 @@ export class RedisSubscriber {
     return this.sharded ? connection.sunsubscribe(channel) : connection.unsubscribe(channel);
   }
 
-  private async command(operation: string, run: (connection: Redis | Cluster) => Promise<unknown>): Promise<void> {
+  private async command(
+    operation: string,
+    run: (connection: Redis | Cluster) => Promise<unknown>,
+  ): Promise<void> {
     try {
       await run(this.open());
     } catch (error) {
@@ -98,8 +107,12 @@ export class RedisSubscriber {
     if (this.connection) return this.connection;
     const connection = this.duplicate();
     logConnectionState(connection, 'subscriber', this.logger);
-    connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) => this.channels.dispatch(channel, message, channel));
-    connection.on('pmessage', (pattern: string, channel: string, message: string) => this.patterns.dispatch(pattern, message, channel));
+    connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
+      this.channels.dispatch(channel, message, channel),
+    );
+    connection.on('pmessage', (pattern: string, channel: string, message: string) =>
+      this.patterns.dispatch(pattern, message, channel),
+    );
     let readyBefore = false;
     connection.on('ready', () => {
       if (readyBefore) this.afterReconnect(connection);
@@ -134,7 +147,9 @@ export class RedisSubscriber {
     const failures = results.filter((result) => result.status === 'rejected');
     if (failures.length > 0) {
       const reason = (failures[0] as PromiseRejectedResult).reason as unknown;
-      this.logger.warn(`Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ${reason instanceof Error ? reason.message : String(reason)}`);
+      this.logger.warn(
+        `Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ${reason instanceof Error ? reason.message : String(reason)}`,
+      );
       return;
     }
     this.verify(results, channels.length + patterns.length);
@@ -147,7 +162,12 @@ export class RedisSubscriber {
    */
   private verify(results: Array<PromiseSettledResult<unknown>>, expected: number): void {
     if (this.sharded || expected === 0) return;
-    const held = Math.max(...results.map((result) => (result.status === 'fulfilled' ? Number(result.value) : 0)));
-    if (held < expected) this.logger.warn(`After a reconnect the subscriber holds ${held} of ${expected} subscriptions`);
+    const held = Math.max(
+      ...results.map((result) => (result.status === 'fulfilled' ? Number(result.value) : 0)),
+    );
+    if (held < expected)
+      this.logger.warn(
+        `After a reconnect the subscriber holds ${held} of ${expected} subscriptions`,
+      );
   }
 }

@@ -53,8 +53,13 @@ export class RedisDriver implements StoreDriver {
     this.cluster = isCluster(client);
     this.sharded = sharded && this.cluster;
     this.state.track(client);
-    this.subscriber = new RedisSubscriber(client, logger, { sharded: this.sharded, onOpen: (connection) => this.state.track(connection) });
-    this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) => toStoreError(error, 'rateLimit'));
+    this.subscriber = new RedisSubscriber(client, logger, {
+      sharded: this.sharded,
+      onOpen: (connection) => this.state.track(connection),
+    });
+    this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) =>
+      toStoreError(error, 'rateLimit'),
+    );
     this.stopLogging = logConnectionState(client, 'command', logger);
     this.streams = new RedisStreams(client, closeTimeoutMs);
   }
@@ -63,28 +68,40 @@ export class RedisDriver implements StoreDriver {
     return this.client.get(key).then(decode, failGet);
   }
 
-  read<R>(key: string, decode: (raw: RawValue) => R | PromiseLike<R>, expect: 'string' | 'hash'): Promise<R> {
+  read<R>(
+    key: string,
+    decode: (raw: RawValue) => R | PromiseLike<R>,
+    expect: 'string' | 'hash',
+  ): Promise<R> {
     if (expect === 'hash') {
       return this.client.hgetall(key).then(
         (fields) => decode(hashOrNull(fields)),
-        (error: unknown) => (isWrongType(error) ? this.client.get(key).then(decode, failGet) : failGet(error)),
+        (error: unknown) =>
+          isWrongType(error) ? this.client.get(key).then(decode, failGet) : failGet(error),
       );
     }
-    return this.client.get(key).then(decode, (error: unknown) => (isWrongType(error) ? this.hash(key).then(decode) : failGet(error)));
+    return this.client
+      .get(key)
+      .then(decode, (error: unknown) =>
+        isWrongType(error) ? this.hash(key).then(decode) : failGet(error),
+      );
   }
 
   async mget(keys: string[]): Promise<RawValue[]> {
     if (this.cluster) return Promise.all(keys.map((key) => this.read(key, rawValue, 'string')));
     const values: RawValue[] = await this.client.mget(keys).catch(fail('mget'));
     // MGET answers nil for a hash as for a missing key: ask those again as hashes (one more round trip, misses only).
-    await Promise.all(values.map(async (value, i) => {
-      if (value === null) values[i] = await this.hash(keys[i]);
-    }));
+    await Promise.all(
+      values.map(async (value, i) => {
+        if (value === null) values[i] = await this.hash(keys[i]);
+      }),
+    );
     return values;
   }
 
   set(key: string, value: string, ttlMs?: number): Promise<void> {
-    const reply = ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
+    const reply =
+      ttlMs === undefined ? this.client.set(key, value) : this.client.set(key, value, 'PX', ttlMs);
     return reply.then(ignoreReply, failSet);
   }
 
@@ -97,13 +114,19 @@ export class RedisDriver implements StoreDriver {
   async mset(entries: RawEntry[]): Promise<void> {
     // Concurrent writes share one auto-pipelined write (per node on a Cluster) and may span slots.
     await Promise.all(
-      entries.map((entry) => (typeof entry.value === 'string' ? this.set(entry.key, entry.value, entry.ttlMs) : this.setHash(entry.key, entry.value, entry.ttlMs))),
+      entries.map((entry) =>
+        typeof entry.value === 'string'
+          ? this.set(entry.key, entry.value, entry.ttlMs)
+          : this.setHash(entry.key, entry.value, entry.ttlMs),
+      ),
     );
   }
 
   async delete(keys: string[]): Promise<number> {
     if (!this.cluster) return this.client.unlink(...keys).catch(fail('delete'));
-    const counts = await Promise.all(keys.map((key) => this.client.unlink(key))).catch(fail('delete'));
+    const counts = await Promise.all(keys.map((key) => this.client.unlink(key))).catch(
+      fail('delete'),
+    );
     return counts.reduce((sum, count) => sum + count, 0);
   }
 
@@ -124,17 +147,23 @@ export class RedisDriver implements StoreDriver {
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
-    const tokens = tagKeys.map((tagKey) => ENSURE_TAG.run(this.client, [tagKey], [newToken(), ttlMs ?? 0]));
+    const tokens = tagKeys.map((tagKey) =>
+      ENSURE_TAG.run(this.client, [tagKey], [newToken(), ttlMs ?? 0]),
+    );
     return (await Promise.all(tokens).catch(fail('tag'))) as string[];
   }
 
   readTags(tagKeys: string[]): Promise<Array<string | null>> {
-    const reply = this.cluster ? Promise.all(tagKeys.map((tagKey) => this.client.get(tagKey))) : this.client.mget(tagKeys);
+    const reply = this.cluster
+      ? Promise.all(tagKeys.map((tagKey) => this.client.get(tagKey)))
+      : this.client.mget(tagKeys);
     return reply.catch(fail('tag'));
   }
 
   async bumpTags(tagKeys: string[]): Promise<void> {
-    await Promise.all(tagKeys.map((tagKey) => BUMP_TAG.run(this.client, [tagKey], [newToken()]))).catch(fail('invalidateTags'));
+    await Promise.all(
+      tagKeys.map((tagKey) => BUMP_TAG.run(this.client, [tagKey], [newToken()])),
+    ).catch(fail('invalidateTags'));
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -149,7 +178,11 @@ export class RedisDriver implements StoreDriver {
     return (await DELETE_IF_OWNER.run(this.client, [key], [value]).catch(fail('lock'))) === 1;
   }
 
-  rateLimit(script: RateLimitScript, keys: RateLimitKeys, args: RateLimitArgs): Promise<RawRateLimitReply> {
+  rateLimit(
+    script: RateLimitScript,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
+  ): Promise<RawRateLimitReply> {
     return this.rateLimits.check(script, keys, args);
   }
 
@@ -166,7 +199,9 @@ export class RedisDriver implements StoreDriver {
   }
 
   publish(channel: string, message: string): Promise<number> {
-    const sent = this.sharded ? (this.client.spublish(channel, message) as Promise<number>) : publishConnection(this.client, channel).publish(channel, message);
+    const sent = this.sharded
+      ? (this.client.spublish(channel, message) as Promise<number>)
+      : publishConnection(this.client, channel).publish(channel, message);
     return sent.catch(fail('publish'));
   }
 
@@ -176,7 +211,12 @@ export class RedisDriver implements StoreDriver {
 
   psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
     // Sharded messages (SPUBLISH) never reach PSUBSCRIBE, and Redis has no sharded patterns.
-    if (this.sharded) return Promise.reject(new StoreUnsupportedError('Patterns are not available with sharded pub/sub (pubsub.sharded: true on a Cluster): Redis has no sharded patterns, and sharded messages never reach PSUBSCRIBE'));
+    if (this.sharded)
+      return Promise.reject(
+        new StoreUnsupportedError(
+          'Patterns are not available with sharded pub/sub (pubsub.sharded: true on a Cluster): Redis has no sharded patterns, and sharded messages never reach PSUBSCRIBE',
+        ),
+      );
     return this.subscriber.psubscribe(pattern, listener);
   }
 

@@ -9,19 +9,31 @@ const BATCH = 500;
  * every master, UNLINK in batches.
  * On a Cluster, one node's keys span many slots, so each key is unlinked on its own (pipelined).
  */
-export async function deleteByPattern(client: Redis | Cluster, pattern: string, keep: string): Promise<number> {
-  const counts = await Promise.all(masters(client).map((node) => deleteOnNode(node, pattern, keep, isCluster(client))));
+export async function deleteByPattern(
+  client: Redis | Cluster,
+  pattern: string,
+  keep: string,
+): Promise<number> {
+  const counts = await Promise.all(
+    masters(client).map((node) => deleteOnNode(node, pattern, keep, isCluster(client))),
+  );
   return counts.reduce((sum, count) => sum + count, 0);
 }
 
-async function deleteOnNode(node: Redis, pattern: string, keep: string, perKey: boolean): Promise<number> {
+async function deleteOnNode(
+  node: Redis,
+  pattern: string,
+  keep: string,
+  perKey: boolean,
+): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {
     const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', BATCH);
     cursor = next;
     const keys = found.filter((key) => !key.startsWith(keep));
-    if (keys.length > 0) deleted += perKey ? await unlinkEach(node, keys) : await node.unlink(...keys);
+    if (keys.length > 0)
+      deleted += perKey ? await unlinkEach(node, keys) : await node.unlink(...keys);
   } while (cursor !== '0');
   return deleted;
 }

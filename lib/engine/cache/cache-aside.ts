@@ -1,4 +1,8 @@
-import { messageOf, StoreLoaderTimeoutError, StoreSerializationError } from '../../errors/store.errors.js';
+import {
+  messageOf,
+  StoreLoaderTimeoutError,
+  StoreSerializationError,
+} from '../../errors/store.errors.js';
 import { rawValue, type RawHash } from '../../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
 import type { CacheLookup } from './cache-options.interface.js';
@@ -7,7 +11,11 @@ import type { EntryStore, StoredValue } from './entry-store.js';
 import { keyForLog } from './key-for-log.js';
 import { shouldRefreshEarly, type EarlyRefreshPolicy } from './freshness.js';
 import { LeaseLock } from './lease-lock.js';
-import { observeCacheLookup, publishCacheL1Hit, traceCacheLoad } from '../../telemetry/cache.telemetry.js';
+import {
+  observeCacheLookup,
+  publishCacheL1Hit,
+  traceCacheLoad,
+} from '../../telemetry/cache.telemetry.js';
 
 /** Lease of the cross-instance load lock; renewed while the loader runs. */
 const LOCK_LEASE_MS = 10_000;
@@ -61,7 +69,10 @@ export class CacheAside {
       flights.set(call.fullKey, flight);
     }
     const hardMs = call.options.hardMs;
-    const answer = hardMs === undefined ? flight : withDeadline(flight, hardMs, () => new StoreLoaderTimeoutError(call.key, hardMs));
+    const answer =
+      hardMs === undefined
+        ? flight
+        : withDeadline(flight, hardMs, () => new StoreLoaderTimeoutError(call.key, hardMs));
     return observeCacheLookup(answer, this.context.options.keyPrefix, call);
   }
 
@@ -76,9 +87,15 @@ export class CacheAside {
 
   private async resolve<T>(call: CacheCall<T>): Promise<CacheLookup<T>> {
     const generation = this.context.l1?.generation ?? 0;
-    const raw = await this.entries.cachePath('getOrSet', call, () => this.context.driver.read(call.fullKey, rawValue, 'hash'));
+    const raw = await this.entries.cachePath('getOrSet', call, () =>
+      this.context.driver.read(call.fullKey, rawValue, 'hash'),
+    );
     // Redis is away: answer from the loader, and do not try to lock or write.
-    if (raw === undefined) return { value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call), status: 'miss' };
+    if (raw === undefined)
+      return {
+        value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call),
+        status: 'miss',
+      };
     const stored = raw === null ? null : await this.readStored<T>(call, raw);
     if (!stored) return this.loadShared(call);
     if (!isStale(stored.meta, Date.now())) {
@@ -107,13 +124,24 @@ export class CacheAside {
     if (!running) {
       running = this.refreshUnderLock(call).finally(() => refreshes.delete(call.fullKey));
       refreshes.set(call.fullKey, running);
-      running.catch((error: unknown) => this.context.logger.warn(`Refresh of "${keyForLog(call.key)}" failed, stale value kept: ${messageOf(error)}`));
+      running.catch((error: unknown) =>
+        this.context.logger.warn(
+          `Refresh of "${keyForLog(call.key)}" failed, stale value kept: ${messageOf(error)}`,
+        ),
+      );
     }
     return running;
   }
 
   private async refreshUnderLock<T>(call: CacheCall<T>): Promise<{ value: T } | undefined> {
-    const lock = this.usesLock(call) ? await LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases) : null;
+    const lock = this.usesLock(call)
+      ? await LeaseLock.acquire(
+          this.context.driver,
+          call.lockKey,
+          LOCK_LEASE_MS,
+          this.context.leases,
+        )
+      : null;
     if (this.usesLock(call) && !lock) return undefined;
     try {
       return { value: await this.compute(call) };
@@ -122,8 +150,13 @@ export class CacheAside {
     }
   }
 
-  private refreshEarlyIfDue<T>(call: CacheCall<T>, freshUntil: number | undefined, delta: number | undefined): void {
-    if (shouldRefreshEarly(call.options.early, Date.now(), freshUntil, delta, call.options.ttlMs)) void this.refresh(call).catch(() => undefined);
+  private refreshEarlyIfDue<T>(
+    call: CacheCall<T>,
+    freshUntil: number | undefined,
+    delta: number | undefined,
+  ): void {
+    if (shouldRefreshEarly(call.options.early, Date.now(), freshUntil, delta, call.options.ttlMs))
+      void this.refresh(call).catch(() => undefined);
   }
 
   /** A miss: load under the cross-instance lock, or wait for the instance that holds it. */
@@ -131,8 +164,14 @@ export class CacheAside {
     if (!this.usesLock(call)) return { value: await this.compute(call), status: 'miss' };
     const deadline = Date.now() + LOCK_WAIT_MS;
     while (Date.now() < deadline) {
-      const lock = await this.entries.cachePath('getOrSet', call, () => LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases));
-      if (lock === undefined) return { value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call), status: 'miss' };
+      const lock = await this.entries.cachePath('getOrSet', call, () =>
+        LeaseLock.acquire(this.context.driver, call.lockKey, LOCK_LEASE_MS, this.context.leases),
+      );
+      if (lock === undefined)
+        return {
+          value: await traceCacheLoad(call.loader, this.context.options.keyPrefix, call),
+          status: 'miss',
+        };
       if (lock) {
         try {
           return { value: await this.compute(call), status: 'miss' };
@@ -147,13 +186,24 @@ export class CacheAside {
   }
 
   /** Polls until another instance's value appears (a hit) or its lock is gone (`null`: try to take it). */
-  private async waitForValue<T>(call: CacheCall<T>, deadline: number): Promise<CacheLookup<T> | null> {
+  private async waitForValue<T>(
+    call: CacheCall<T>,
+    deadline: number,
+  ): Promise<CacheLookup<T> | null> {
     const driver = this.context.driver;
-    for (let delay = POLL_START_MS; Date.now() < deadline; delay = Math.min(delay * 2, POLL_MAX_MS)) {
+    for (
+      let delay = POLL_START_MS;
+      Date.now() < deadline;
+      delay = Math.min(delay * 2, POLL_MAX_MS)
+    ) {
       await sleep(delay);
-      const [lock, raw] = await Promise.all([driver.get(call.lockKey, rawValue), driver.read(call.fullKey, rawValue, 'hash')]).catch(() => [null, null]);
+      const [lock, raw] = await Promise.all([
+        driver.get(call.lockKey, rawValue),
+        driver.read(call.fullKey, rawValue, 'hash'),
+      ]).catch(() => [null, null]);
       const stored = raw ? await this.readStored<T>(call, raw) : null;
-      if (stored && !isStale(stored.meta, Date.now())) return { value: stored.value, status: 'hit' };
+      if (stored && !isStale(stored.meta, Date.now()))
+        return { value: stored.value, status: 'hit' };
       if (lock === null) return null;
     }
     return null;
@@ -165,7 +215,9 @@ export class CacheAside {
     const generation = this.context.l1?.generation ?? 0;
     const storedTtlMs = ttlMs === undefined ? undefined : ttlMs + (graceMs ?? 0);
     // Tag versions are read before loading: an invalidation during the load makes the write stale at once.
-    const stamps = await this.entries.cachePath('getOrSet', call, () => this.entries.stamps(tagKeys, storedTtlMs));
+    const stamps = await this.entries.cachePath('getOrSet', call, () =>
+      this.entries.stamps(tagKeys, storedTtlMs),
+    );
     const started = Date.now();
     const value = await traceCacheLoad(call.loader, this.context.options.keyPrefix, call);
     if (value === undefined || stamps === undefined) return value;
@@ -173,7 +225,9 @@ export class CacheAside {
     const meta: EntryMeta = { d: now - started };
     if (ttlMs !== undefined) meta.f = now + ttlMs;
     const stored = this.entries.encode(this.entries.payload(call.key, value), stamps, meta);
-    const written = await this.entries.cachePath('getOrSet', call, () => this.context.driver.setHash(call.fullKey, stored, storedTtlMs).then(() => true));
+    const written = await this.entries.cachePath('getOrSet', call, () =>
+      this.context.driver.setHash(call.fullKey, stored, storedTtlMs).then(() => true),
+    );
     if (written) this.announceWrite(call, { value, meta: { ...meta, s: stamps } }, generation);
     return value;
   }
@@ -189,13 +243,24 @@ export class CacheAside {
     const l1 = this.context.l1;
     if (!l1 || !call.options.l1 || stored.meta === null) return;
     const tagKeys = (stored.meta.s ?? []).map(([tagKey]) => tagKey);
-    l1.set(call.fullKey, { value: stored.value, tagKeys, freshUntil: stored.meta.f, delta: stored.meta.d }, generation);
+    l1.set(
+      call.fullKey,
+      { value: stored.value, tagKeys, freshUntil: stored.meta.f, delta: stored.meta.d },
+      generation,
+    );
   }
 
   /** Reads a stored entry; an unreadable one is logged and recomputed; Redis failures count as a miss. */
-  private async readStored<T>(call: CacheCall<T>, raw: string | RawHash): Promise<StoredValue<T> | null> {
+  private async readStored<T>(
+    call: CacheCall<T>,
+    raw: string | RawHash,
+  ): Promise<StoredValue<T> | null> {
     try {
-      return (await this.entries.cachePath('getOrSet', call, () => this.entries.read<T>(call.key, raw))) ?? null;
+      return (
+        (await this.entries.cachePath('getOrSet', call, () =>
+          this.entries.read<T>(call.key, raw),
+        )) ?? null
+      );
     } catch (error) {
       if (!(error instanceof StoreSerializationError)) throw error;
       this.context.logger.warn(`getOrSet: ${error.message}; recomputing it`);
@@ -214,7 +279,11 @@ export function isStale(meta: EntryMeta | null, now: number): boolean {
 }
 
 /** Resolves like `promise`, or with `onTimeout()`'s result (or rejection, for an Error) after `ms`. */
-function withDeadline<T, R>(promise: Promise<T>, ms: number, onTimeout: () => R): Promise<T | Exclude<R, Error>> {
+function withDeadline<T, R>(
+  promise: Promise<T>,
+  ms: number,
+  onTimeout: () => R,
+): Promise<T | Exclude<R, Error>> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<Exclude<R, Error>>((resolve, reject) => {
     timer = setTimeout(() => {

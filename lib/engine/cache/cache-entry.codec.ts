@@ -57,7 +57,8 @@ export function decodeEntry(fields: RawHash): DecodedEntry | null | undefined {
   const meta: EntryMeta = {};
   for (const field in fields) {
     if (field === VALUE_FIELD) continue;
-    if (field.startsWith(TAG_FIELD)) (meta.s ??= []).push([field.slice(TAG_FIELD.length), fields[field]]);
+    if (field.startsWith(TAG_FIELD))
+      (meta.s ??= []).push([field.slice(TAG_FIELD.length), fields[field]]);
     else if (field === FRESH_FIELD || field === DURATION_FIELD) {
       const number = Number(fields[field]);
       if (!Number.isFinite(number)) return null;

@@ -37,14 +37,18 @@ function checkEarlyRefresh(option: unknown): void {
     typeof option === 'object' &&
     ('threshold' in option
       ? typeof option.threshold === 'number' && option.threshold > 0 && option.threshold < 1
-      : !('beta' in option) || (typeof option.beta === 'number' && Number.isFinite(option.beta) && option.beta > 0));
+      : !('beta' in option) ||
+        (typeof option.beta === 'number' && Number.isFinite(option.beta) && option.beta > 0));
   if (!valid) {
-    throw new StoreValidationError(`Invalid earlyRefresh ${describe(option)}: expected true, { beta > 0 } or { threshold between 0 and 1 }`);
+    throw new StoreValidationError(
+      `Invalid earlyRefresh ${describe(option)}: expected true, { beta > 0 } or { threshold between 0 and 1 }`,
+    );
   }
 }
 
 function flag(value: unknown, name: string): boolean {
   if (value === undefined) return true;
-  if (typeof value !== 'boolean') throw new StoreValidationError(`Invalid ${name} ${describe(value)}: must be a boolean`);
+  if (typeof value !== 'boolean')
+    throw new StoreValidationError(`Invalid ${name} ${describe(value)}: must be a boolean`);
   return value;
 }

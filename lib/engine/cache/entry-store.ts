@@ -8,7 +8,13 @@ import {
 } from '../../errors/store.errors.js';
 import type { RawHash } from '../../drivers/store-driver.interface.js';
 import type { StoreContext } from '../store-context.js';
-import { VALUE_FIELD, decodeEntry, encodeEntry, type EntryMeta, type TagStamps } from './cache-entry.codec.js';
+import {
+  VALUE_FIELD,
+  decodeEntry,
+  encodeEntry,
+  type EntryMeta,
+  type TagStamps,
+} from './cache-entry.codec.js';
 import { publishCacheFallback, type KeyedCall } from '../../telemetry/cache.telemetry.js';
 
 /** A value read back from the store, with its metadata (null for plain values). */
@@ -45,7 +51,11 @@ export class EntryStore {
       throw new StoreSerializationError(key, 'serialize', messageOf(error), error);
     }
     if (typeof payload !== 'string') {
-      throw new StoreSerializationError(key, 'serialize', `${describe(value)} has no stored form (undefined, functions and symbols cannot be stored)`);
+      throw new StoreSerializationError(
+        key,
+        'serialize',
+        `${describe(value)} has no stored form (undefined, functions and symbols cannot be stored)`,
+      );
     }
     return payload;
   }
@@ -55,7 +65,12 @@ export class EntryStore {
     try {
       return this.context.options.serializer.deserialize(raw) as T;
     } catch (error) {
-      throw new StoreSerializationError(key, 'deserialize', `not valid for the configured serializer (${messageOf(error)})`, error);
+      throw new StoreSerializationError(
+        key,
+        'deserialize',
+        `not valid for the configured serializer (${messageOf(error)})`,
+        error,
+      );
     }
   }
 
@@ -68,7 +83,11 @@ export class EntryStore {
     if (typeof raw === 'string') return { value: this.deserialize<T>(key, raw), meta: null };
     const entry = decodeEntry(raw);
     if (entry === undefined) {
-      throw new StoreSerializationError(key, 'deserialize', `it holds a Redis hash without the field "${VALUE_FIELD}", not a nestjs-store entry`);
+      throw new StoreSerializationError(
+        key,
+        'deserialize',
+        `it holds a Redis hash without the field "${VALUE_FIELD}", not a nestjs-store entry`,
+      );
     }
     if (entry === null || !(await this.tagsCurrent(entry.meta.s))) return null;
     return { value: this.deserialize<T>(key, entry.payload), meta: entry.meta };
@@ -98,14 +117,26 @@ export class EntryStore {
    * (`cache.fallback`) and yields `undefined` instead of throwing, so a cache never makes its caller
    * less available than no cache.
    */
-  async cachePath<R>(operation: string, call: KeyedCall, command: () => Promise<R>): Promise<R | undefined> {
+  async cachePath<R>(
+    operation: string,
+    call: KeyedCall,
+    command: () => Promise<R>,
+  ): Promise<R | undefined> {
     try {
       return await command();
     } catch (error) {
       if (!(error instanceof StoreError) || error instanceof StoreValidationError) throw error;
       this.context.fallbacks += 1;
-      publishCacheFallback(operation, this.context.options.keyPrefix, call, error, this.context.fallbacks);
-      this.context.logger.warn(`${operation}: ${error.message}; serving without the cache (${this.context.fallbacks} fallbacks so far)`);
+      publishCacheFallback(
+        operation,
+        this.context.options.keyPrefix,
+        call,
+        error,
+        this.context.fallbacks,
+      );
+      this.context.logger.warn(
+        `${operation}: ${error.message}; serving without the cache (${this.context.fallbacks} fallbacks so far)`,
+      );
       return undefined;
     }
   }

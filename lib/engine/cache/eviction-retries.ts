@@ -40,7 +40,9 @@ export class EvictionRetries {
     if (this.closed) return;
     if (this.pending.length >= MAX_PENDING) {
       this.pending.shift();
-      this.logger.warn(`More than ${MAX_PENDING} @CacheEvict operations wait for the store: the oldest was dropped`);
+      this.logger.warn(
+        `More than ${MAX_PENDING} @CacheEvict operations wait for the store: the oldest was dropped`,
+      );
     }
     this.pending.push(work);
     this.schedule();
@@ -51,7 +53,10 @@ export class EvictionRetries {
     this.closed = true;
     this.stopWatching();
     if (this.timer) clearTimeout(this.timer);
-    if (this.pending.length > 0) this.logger.warn(`${this.pending.length} @CacheEvict operations could not reach the store before shutdown`);
+    if (this.pending.length > 0)
+      this.logger.warn(
+        `${this.pending.length} @CacheEvict operations could not reach the store before shutdown`,
+      );
     this.pending = [];
   }
 
@@ -80,9 +85,13 @@ export class EvictionRetries {
       if (outcome.reason instanceof StoreConnectionError && !this.closed) {
         stillAway += 1;
         this.pending.push(batch[i]);
-      } else this.logger.error(`@CacheEvict retry failed: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`);
+      } else
+        this.logger.error(
+          `@CacheEvict retry failed: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
+        );
     });
-    if (stillAway === 0 && batch.length > 0) this.logger.log(`${batch.length} @CacheEvict operation(s) applied once the store was back`);
+    if (stillAway === 0 && batch.length > 0)
+      this.logger.log(`${batch.length} @CacheEvict operation(s) applied once the store was back`);
     this.delayMs = stillAway > 0 ? Math.min(this.delayMs * 2, MAX_DELAY_MS) : FIRST_DELAY_MS;
     this.schedule();
   }

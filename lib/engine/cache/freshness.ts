@@ -25,6 +25,7 @@ export function shouldRefreshEarly(
   ttlMs: number | undefined,
 ): boolean {
   if (policy === null || freshUntil === undefined) return false;
-  if ('threshold' in policy) return ttlMs !== undefined && freshUntil - now <= policy.threshold * ttlMs;
+  if ('threshold' in policy)
+    return ttlMs !== undefined && freshUntil - now <= policy.threshold * ttlMs;
   return now - (delta ?? 0) * policy.beta * Math.log(Math.random()) >= freshUntil;
 }

@@ -66,7 +66,9 @@ export class InvalidationBus {
   private announce(message: BusMessage): void {
     this.driver.publish(this.channel, JSON.stringify(message)).catch((error: unknown) => {
       // Other instances keep their copies until their L1 TTL: say so rather than fail the write.
-      this.logger.warn(`L1 invalidation not announced: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `L1 invalidation not announced: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 

@@ -26,7 +26,11 @@ export class L1Tier {
     maxEntries: number,
     private readonly maxTtlMs: number,
   ) {
-    this.entries = new LRUCache<string, L1Entry>({ max: maxEntries, ttl: maxTtlMs, ttlAutopurge: false });
+    this.entries = new LRUCache<string, L1Entry>({
+      max: maxEntries,
+      ttl: maxTtlMs,
+      ttlAutopurge: false,
+    });
   }
 
   /** Changes with every invalidation; pass the value read before a Redis read to `set`. */
@@ -42,7 +46,10 @@ export class L1Tier {
   /** Keeps `entry` unless an invalidation happened since `readGeneration`; never past its freshness. */
   set(fullKey: string, entry: L1Entry, readGeneration: number): void {
     if (readGeneration !== this.currentGeneration) return;
-    const ttl = entry.freshUntil === undefined ? this.maxTtlMs : Math.min(this.maxTtlMs, entry.freshUntil - Date.now());
+    const ttl =
+      entry.freshUntil === undefined
+        ? this.maxTtlMs
+        : Math.min(this.maxTtlMs, entry.freshUntil - Date.now());
     if (ttl >= 1) this.entries.set(fullKey, entry, { ttl });
   }
 
@@ -65,7 +72,8 @@ export class L1Tier {
   deletePattern(pattern: string): void {
     this.currentGeneration += 1;
     const matches = compileScanGlob(pattern);
-    for (const fullKey of [...this.entries.keys()]) if (matches(fullKey)) this.entries.delete(fullKey);
+    for (const fullKey of [...this.entries.keys()])
+      if (matches(fullKey)) this.entries.delete(fullKey);
   }
 
   /** Drops everything (e.g. after the bus was disconnected and may have missed invalidations). */

@@ -17,16 +17,26 @@ export class LeaseLock {
     private readonly held: Set<LeaseLock>,
   ) {
     held.add(this);
-    this.renewal = setInterval(() => {
-      driver.renewIfOwner(key, token, leaseMs).catch(() => undefined);
-    }, Math.max(1, Math.floor(leaseMs / 3)));
+    this.renewal = setInterval(
+      () => {
+        driver.renewIfOwner(key, token, leaseMs).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(leaseMs / 3)),
+    );
     this.renewal.unref();
   }
 
   /** The lock, or `null` when another holder has it; while held, it is in `held` (for release at shutdown). */
-  static async acquire(driver: StoreDriver, key: string, leaseMs: number, held: Set<LeaseLock> = new Set()): Promise<LeaseLock | null> {
+  static async acquire(
+    driver: StoreDriver,
+    key: string,
+    leaseMs: number,
+    held: Set<LeaseLock> = new Set(),
+  ): Promise<LeaseLock | null> {
     const token = newToken();
-    return (await driver.setIfAbsent(key, token, leaseMs)) ? new LeaseLock(driver, key, token, leaseMs, held) : null;
+    return (await driver.setIfAbsent(key, token, leaseMs))
+      ? new LeaseLock(driver, key, token, leaseMs, held)
+      : null;
   }
 
   /** Releases the lock if this holder still owns it (at most once). */

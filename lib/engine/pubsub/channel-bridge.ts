@@ -44,7 +44,11 @@ export class ChannelBridge {
    * A hot Observable of the messages behind `id` (one id per Redis channel or pattern): the first
    * observer makes the subscription with `subscribe`, every message is decoded once with `decode`.
    */
-  observe<T>(id: string, subscribe: RawSubscribe, decode: (raw: string, channel: string) => T | typeof SKIP): Observable<T> {
+  observe<T>(
+    id: string,
+    subscribe: RawSubscribe,
+    decode: (raw: string, channel: string) => T | typeof SKIP,
+  ): Observable<T> {
     return new Observable<T>((observer) => {
       if (this.closed) {
         observer.complete();
@@ -53,7 +57,8 @@ export class ChannelBridge {
       const entry = this.entry(id, subscribe, decode);
       entry.add(observer);
       return () => {
-        if (entry.remove(observer) && this.shared.get(id) === entry) entry.linger(this.lingerMs, () => this.shared.delete(id));
+        if (entry.remove(observer) && this.shared.get(id) === entry)
+          entry.linger(this.lingerMs, () => this.shared.delete(id));
       };
     });
   }
@@ -68,7 +73,11 @@ export class ChannelBridge {
     await Promise.all(entries.map((entry) => entry.close()));
   }
 
-  private entry<T>(id: string, subscribe: RawSubscribe, decode: (raw: string, channel: string) => T | typeof SKIP): SharedSubscription<T> {
+  private entry<T>(
+    id: string,
+    subscribe: RawSubscribe,
+    decode: (raw: string, channel: string) => T | typeof SKIP,
+  ): SharedSubscription<T> {
     const known = this.shared.get(id) as SharedSubscription<T> | undefined;
     if (known) return known;
     const entry: SharedSubscription<T> = new SharedSubscription<T>(subscribe, decode, () => {

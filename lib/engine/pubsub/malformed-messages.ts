@@ -25,9 +25,12 @@ export class MalformedMessages {
       last.skippedSince++;
       return;
     }
-    const more = last && last.skippedSince > 0 ? ` (${last.skippedSince} more since the last warning)` : '';
+    const more =
+      last && last.skippedSince > 0 ? ` (${last.skippedSince} more since the last warning)` : '';
     this.logged.set(channel, { at: now, skippedSince: 0 });
-    this.logger.warn(`Skipped a message on channel "${channel}" that could not be deserialized: ${reason}${more}`);
+    this.logger.warn(
+      `Skipped a message on channel "${channel}" that could not be deserialized: ${reason}${more}`,
+    );
   }
 
   private forgetOldest(): void {

@@ -2,7 +2,9 @@ import type { Subscriber } from 'rxjs';
 import type { Unsubscribe } from '../../drivers/store-driver.interface.js';
 
 /** Subscribes one raw listener to a channel or pattern on the driver. */
-export type RawSubscribe = (listener: (raw: string, channel: string) => void) => Promise<Unsubscribe>;
+export type RawSubscribe = (
+  listener: (raw: string, channel: string) => void,
+) => Promise<Unsubscribe>;
 
 /**
  * One server subscription shared by every observer of a channel (or pattern): each message is

@@ -41,12 +41,19 @@ export class StorePubSub {
     return this.context.driver.publish(this.keys.channel(channel), payload);
   }
 
-  async subscribe<T>(target: StoreSubscriptionTarget, handler: StoreMessageHandler<T>): Promise<Unsubscribe> {
+  async subscribe<T>(
+    target: StoreSubscriptionTarget,
+    handler: StoreMessageHandler<T>,
+  ): Promise<Unsubscribe> {
     assertFunction(handler, 'handler');
     const onMessage = (message: T, channel: string) => {
       const result = handler(message, channel);
       if (result instanceof Promise) {
-        result.catch((error: unknown) => this.context.logger.error(`A subscriber of channel "${channel}" failed: ${messageOf(error)}`));
+        result.catch((error: unknown) =>
+          this.context.logger.error(
+            `A subscriber of channel "${channel}" failed: ${messageOf(error)}`,
+          ),
+        );
       }
     };
     if (typeof target === 'object' && target !== null) {

@@ -27,7 +27,8 @@ export class BlockedKeys {
   remember(scope: string, key: string, ms: number, resetAt: number, now = performance.now()): void {
     let entries = this.scopes.get(scope);
     if (entries === undefined) {
-      if (this.scopes.size >= BlockedKeys.MAX_SCOPES) this.scopes.delete(this.scopes.keys().next().value!);
+      if (this.scopes.size >= BlockedKeys.MAX_SCOPES)
+        this.scopes.delete(this.scopes.keys().next().value!);
       entries = new Map();
       this.scopes.set(scope, entries);
     }
@@ -37,7 +38,11 @@ export class BlockedKeys {
   }
 
   /** The refusal still in force for `key` under `scope`: ms left and `resetAt`; undefined when none. */
-  lookup(scope: string, key: string, now = performance.now()): { leftMs: number; resetAt: number } | undefined {
+  lookup(
+    scope: string,
+    key: string,
+    now = performance.now(),
+  ): { leftMs: number; resetAt: number } | undefined {
     const entries = this.scopes.get(scope);
     const entry = entries?.get(key);
     if (entry === undefined) return undefined;

@@ -12,5 +12,7 @@ export const MAX_PLAIN_CALLER_KEY = 200;
  */
 export function callerKeyOf(key: string): string {
   assertKey(key, Number.MAX_SAFE_INTEGER);
-  return key.length <= MAX_PLAIN_CALLER_KEY ? key : `#${createHash('sha256').update(key).digest('base64url')}`;
+  return key.length <= MAX_PLAIN_CALLER_KEY
+    ? key
+    : `#${createHash('sha256').update(key).digest('base64url')}`;
 }

@@ -6,9 +6,18 @@ import type { StoreContext } from '../store-context.js';
 import { BlockedKeys } from './blocked-keys.js';
 import { callerKeyOf } from './caller-key.js';
 import { observeRateLimit, rateLimitObserved } from '../../telemetry/rate-limit.telemetry.js';
-import { assertRateLimitCost, assertRateLimitCostFits, resolveRateLimitPolicy, type ResolvedRateLimitPolicy } from './rate-limit-policy.js';
+import {
+  assertRateLimitCost,
+  assertRateLimitCostFits,
+  resolveRateLimitPolicy,
+  type ResolvedRateLimitPolicy,
+} from './rate-limit-policy.js';
 import { RateLimitStateKeys } from './rate-limit-state-keys.js';
-import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from './rate-limit.interfaces.js';
+import type {
+  RateLimitFailurePolicy,
+  RateLimitPolicy,
+  RateLimitResult,
+} from './rate-limit.interfaces.js';
 
 /** Module-level defaults a `RateLimiterService` applies to policies that do not set their own. */
 export interface RateLimiterDefaults {
@@ -45,7 +54,9 @@ export class RateLimiterService {
     private readonly context: StoreContext,
     defaults: RateLimiterDefaults = {},
   ) {
-    this.keys = new RateLimitStateKeys(new KeySpace(context.options.keyPrefix, context.options.internalSegment).rateLimitBase);
+    this.keys = new RateLimitStateKeys(
+      new KeySpace(context.options.keyPrefix, context.options.internalSegment).rateLimitBase,
+    );
     this.blocked = new BlockedKeys(defaults.maxBlockedKeys ?? 10_000);
     this.defaultFailure = defaults.failure ?? 'open';
   }
@@ -61,7 +72,13 @@ export class RateLimiterService {
       const resolved = this.resolve(policy);
       assertRateLimitCostFits(cost, resolved);
       if (!rateLimitObserved()) return this.check(key, resolved, cost);
-      const trace = { keyPrefix: this.context.options.keyPrefix, policy: resolved.name, algorithm: resolved.algorithm.id, key, cost };
+      const trace = {
+        keyPrefix: this.context.options.keyPrefix,
+        policy: resolved.name,
+        algorithm: resolved.algorithm.id,
+        key,
+        cost,
+      };
       return observeRateLimit(() => this.check(key, resolved, cost), trace);
     } catch (error) {
       return Promise.reject(error);
@@ -100,14 +117,22 @@ export class RateLimiterService {
    * per call is validated on every call.
    */
   private resolve(policy: RateLimitPolicy): ResolvedRateLimitPolicy {
-    const known = typeof policy === 'object' && policy !== null ? this.resolved.get(policy) : undefined;
+    const known =
+      typeof policy === 'object' && policy !== null ? this.resolved.get(policy) : undefined;
     if (known) return known;
-    const resolved = resolveRateLimitPolicy(policy, { defaultFailure: this.defaultFailure, maxNameLength: this.context.options.maxKeyLength });
+    const resolved = resolveRateLimitPolicy(policy, {
+      defaultFailure: this.defaultFailure,
+      maxNameLength: this.context.options.maxKeyLength,
+    });
     this.resolved.set(policy, resolved);
     return resolved;
   }
 
-  private check(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
+  private check(
+    key: string,
+    policy: ResolvedRateLimitPolicy,
+    cost: number,
+  ): Promise<RateLimitResult> {
     key = callerKeyOf(key);
     const known = this.blocked.lookup(policy.scope, key);
     // A remembered refusal answers in this tick, without a round trip.
@@ -115,7 +140,11 @@ export class RateLimiterService {
     return this.checkInStore(key, policy, cost);
   }
 
-  private async checkInStore(key: string, policy: ResolvedRateLimitPolicy, cost: number): Promise<RateLimitResult> {
+  private async checkInStore(
+    key: string,
+    policy: ResolvedRateLimitPolicy,
+    cost: number,
+  ): Promise<RateLimitResult> {
     const keys = this.keys.of(policy.name, key, policy.algorithm);
     let reply: RawRateLimitReply;
     try {
@@ -131,21 +160,44 @@ export class RateLimiterService {
     }
 
     const resetAt = reply.serverNowMs + reply.resetAfterMs;
-    if (reply.allowed) return { allowed: true, limit: policy.limit, remaining: reply.remaining, resetAt, retryAfter: 0 };
+    if (reply.allowed)
+      return {
+        allowed: true,
+        limit: policy.limit,
+        remaining: reply.remaining,
+        resetAt,
+        retryAfter: 0,
+      };
     // A refusal for one unit (or a block) holds for every check until retryAfter; one for a
     // larger cost does not (a smaller request may still fit), so only the former is remembered.
-    if ((cost <= 1 || policy.blockMs > 0) && reply.retryAfterMs > 0) this.blocked.remember(policy.scope, key, reply.retryAfterMs, resetAt);
+    if ((cost <= 1 || policy.blockMs > 0) && reply.retryAfterMs > 0)
+      this.blocked.remember(policy.scope, key, reply.retryAfterMs, resetAt);
     return refusal(policy.limit, resetAt, reply.retryAfterMs);
   }
 
   /** The failure policy's answer when the store is unreachable. */
-  private unavailable(policy: ResolvedRateLimitPolicy, error: StoreConnectionError): RateLimitResult {
+  private unavailable(
+    policy: ResolvedRateLimitPolicy,
+    error: StoreConnectionError,
+  ): RateLimitResult {
     this.warn(policy, error);
     const now = Date.now();
     const result: RateLimitResult =
       policy.failure === 'open'
-        ? { allowed: true, limit: policy.limit, remaining: policy.limit, resetAt: now + policy.windowMs, retryAfter: 0 }
-        : { allowed: false, limit: policy.limit, remaining: 0, resetAt: now + 1_000, retryAfter: 1 };
+        ? {
+            allowed: true,
+            limit: policy.limit,
+            remaining: policy.limit,
+            resetAt: now + policy.windowMs,
+            retryAfter: 0,
+          }
+        : {
+            allowed: false,
+            limit: policy.limit,
+            remaining: 0,
+            resetAt: now + 1_000,
+            retryAfter: 1,
+          };
     Object.defineProperty(result, 'unavailable', { value: true, enumerable: false });
     return result;
   }
@@ -156,14 +208,28 @@ export class RateLimiterService {
       this.suppressedWarnings++;
       return;
     }
-    const suppressed = this.suppressedWarnings > 0 ? ` (${this.suppressedWarnings} more since the last warning)` : '';
+    const suppressed =
+      this.suppressedWarnings > 0
+        ? ` (${this.suppressedWarnings} more since the last warning)`
+        : '';
     this.lastWarningAt = now;
     this.suppressedWarnings = 0;
-    const outcome = policy.failure === 'open' ? 'admitting requests (failure: open)' : 'refusing requests (failure: closed)';
-    this.logger.warn(`Rate limit "${policy.name}" cannot be checked, ${outcome}: ${error.message}${suppressed}`);
+    const outcome =
+      policy.failure === 'open'
+        ? 'admitting requests (failure: open)'
+        : 'refusing requests (failure: closed)';
+    this.logger.warn(
+      `Rate limit "${policy.name}" cannot be checked, ${outcome}: ${error.message}${suppressed}`,
+    );
   }
 }
 
 function refusal(limit: number, resetAt: number, retryAfterMs: number): RateLimitResult {
-  return { allowed: false, limit, remaining: 0, resetAt, retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)) };
+  return {
+    allowed: false,
+    limit,
+    remaining: 0,
+    resetAt,
+    retryAfter: Math.max(1, Math.ceil(retryAfterMs / 1000)),
+  };
 }

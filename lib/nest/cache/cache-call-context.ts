@@ -16,7 +16,11 @@ export interface HttpRequestLike {
 const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /** Key context of an HTTP call: `{name}` reads route params, then query. */
-export function httpCallContext(context: ExecutionContext, request: HttpRequestLike, httpMethod: string): CacheKeyContext {
+export function httpCallContext(
+  context: ExecutionContext,
+  request: HttpRequestLike,
+  httpMethod: string,
+): CacheKeyContext {
   return {
     type: 'http',
     className: context.getClass().name,
@@ -37,16 +41,29 @@ export function handlerCallContext(context: ExecutionContext): CacheKeyContext {
   const type = context.getType<'rpc' | 'ws' | 'graphql'>();
   const args = context.getArgs();
   const payload = type === 'rpc' ? args[0] : args[1];
-  return { type, className: context.getClass().name, methodName: context.getHandler().name, args, named: [asRecord(payload)] };
+  return {
+    type,
+    className: context.getClass().name,
+    methodName: context.getHandler().name,
+    args,
+    named: [asRecord(payload)],
+  };
 }
 
 /** Key context of a provider method call: `{name}` reads the argument of that parameter name. */
-export function methodCallContext(className: string, methodName: string, names: ReadonlyArray<string | undefined>, args: readonly unknown[]): CacheKeyContext {
+export function methodCallContext(
+  className: string,
+  methodName: string,
+  names: ReadonlyArray<string | undefined>,
+  args: readonly unknown[],
+): CacheKeyContext {
   return { type: 'method', className, methodName, args, named: [argumentsByName(names, args)] };
 }
 
 /** Parameter names of a method, read once from its source (see `parameterNames`). */
-export function methodParameterNames(method: (...args: never[]) => unknown): Array<string | undefined> {
+export function methodParameterNames(
+  method: (...args: never[]) => unknown,
+): Array<string | undefined> {
   return parameterNames(method);
 }
 

@@ -19,5 +19,8 @@ import { CacheEvictInterceptor } from './cache-evict.interceptor.js';
  */
 export function CacheEvict(options: CacheEvictOptions): MethodDecorator & ClassDecorator {
   validateCacheEvictOptions(options);
-  return applyDecorators(SetMetadata(CACHE_EVICT_METADATA, options), UseInterceptors(CacheEvictInterceptor.forStore(options.store)));
+  return applyDecorators(
+    SetMetadata(CACHE_EVICT_METADATA, options),
+    UseInterceptors(CacheEvictInterceptor.forStore(options.store)),
+  );
 }

@@ -15,22 +15,42 @@ export interface EvictionPlan {
 }
 
 /** Fills the templates of a `@CacheEvict` for one call; entries that cannot be built are skipped (logged). */
-export function planEviction(options: CacheEvictOptions, ctx: CacheKeyContext, identity: CacheIdentity, logger: Logger): EvictionPlan {
-  const skipped = (what: string) => logger.debug(`@CacheEvict on ${ctx.className}.${ctx.methodName}: ${what} could not be built from this call; skipped`);
-  const keys = built(options.keys ?? [], (source) => {
-    const key = resolveKey(source, ctx);
-    return key === undefined ? undefined : scopedKey(key, identity);
-  }, skipped);
+export function planEviction(
+  options: CacheEvictOptions,
+  ctx: CacheKeyContext,
+  identity: CacheIdentity,
+  logger: Logger,
+): EvictionPlan {
+  const skipped = (what: string) =>
+    logger.debug(
+      `@CacheEvict on ${ctx.className}.${ctx.methodName}: ${what} could not be built from this call; skipped`,
+    );
+  const keys = built(
+    options.keys ?? [],
+    (source) => {
+      const key = resolveKey(source, ctx);
+      return key === undefined ? undefined : scopedKey(key, identity);
+    },
+    skipped,
+  );
   const tags = built(options.tags ?? [], (template) => fillTemplate(template, ctx), skipped);
-  const patterns = built(options.patterns ?? [], (template) => {
-    const pattern = fillPattern(template, ctx);
-    return pattern === undefined ? undefined : CACHE_KEY_PREFIX + pattern;
-  }, skipped);
+  const patterns = built(
+    options.patterns ?? [],
+    (template) => {
+      const pattern = fillPattern(template, ctx);
+      return pattern === undefined ? undefined : CACHE_KEY_PREFIX + pattern;
+    },
+    skipped,
+  );
   if (options.all) patterns.push(`${CACHE_KEY_PREFIX}*`, `${USER_CACHE_KEY_PREFIX}*`);
   return { keys, tags, patterns };
 }
 
-function built<S>(sources: readonly S[], build: (source: S) => string | undefined, skipped: (what: string) => void): string[] {
+function built<S>(
+  sources: readonly S[],
+  build: (source: S) => string | undefined,
+  skipped: (what: string) => void,
+): string[] {
   const out: string[] = [];
   for (const source of sources) {
     const value = build(source);
@@ -45,7 +65,12 @@ function built<S>(sources: readonly S[], build: (source: S) => string | undefine
  * Work that failed because the store was unreachable is kept in `retries` and run again once it
  * answers (the local L1 copies are dropped at once by the store either way).
  */
-export async function runEviction(store: StoreService, plan: EvictionPlan, logger: Logger, retries: EvictionRetries): Promise<void> {
+export async function runEviction(
+  store: StoreService,
+  plan: EvictionPlan,
+  logger: Logger,
+  retries: EvictionRetries,
+): Promise<void> {
   const work: Array<() => Promise<unknown>> = [];
   if (plan.keys.length > 0) work.push(() => store.delete(plan.keys));
   if (plan.tags.length > 0) work.push(() => store.invalidateTags(plan.tags));
@@ -54,7 +79,9 @@ export async function runEviction(store: StoreService, plan: EvictionPlan, logge
   results.forEach((result, i) => {
     if (result.status === 'fulfilled') return;
     if (result.reason instanceof StoreConnectionError) {
-      logger.warn(`@CacheEvict failed, retried once the store is back: ${describeError(result.reason)}`);
+      logger.warn(
+        `@CacheEvict failed, retried once the store is back: ${describeError(result.reason)}`,
+      );
       retries.add(work[i]);
     } else logger.error(`@CacheEvict failed: ${describeError(result.reason)}`);
   });

@@ -5,7 +5,11 @@ const PLACEHOLDER = /\{([^{}]+)\}/g;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
 /** Fills `{name}`, `{0}` and `{a.b}` placeholders from a call; `undefined` when one has no usable value. */
-export function fillTemplate(template: string, ctx: CacheKeyContext, escape: (part: string) => string = String): string | undefined {
+export function fillTemplate(
+  template: string,
+  ctx: CacheKeyContext,
+  escape: (part: string) => string = String,
+): string | undefined {
   let missing = false;
   const filled = template.replace(PLACEHOLDER, (_match, path: string) => {
     const value = placeholderValue(path.trim(), ctx);
@@ -21,14 +25,20 @@ export function fillPattern(template: string, ctx: CacheKeyContext): string | un
 }
 
 /** A key from a template or a key function; `undefined` (do not cache) when it cannot be built. */
-export function resolveKey(source: string | CacheKeyFunction, ctx: CacheKeyContext): string | undefined {
+export function resolveKey(
+  source: string | CacheKeyFunction,
+  ctx: CacheKeyContext,
+): string | undefined {
   if (typeof source === 'string') return fillTemplate(source, ctx);
   const key = source(ctx);
   return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
 
 /** Fills every template of a list; `undefined` when any of them cannot be filled. */
-export function fillAll(templates: readonly string[] | undefined, ctx: CacheKeyContext): string[] | undefined {
+export function fillAll(
+  templates: readonly string[] | undefined,
+  ctx: CacheKeyContext,
+): string[] | undefined {
   const filled: string[] = [];
   for (const template of templates ?? []) {
     const value = fillTemplate(template, ctx);
@@ -45,13 +55,17 @@ export function fillAll(templates: readonly string[] | undefined, ctx: CacheKeyC
 function placeholderValue(path: string, ctx: CacheKeyContext): string | undefined {
   const [head, ...rest] = path.split('.');
   const root = /^\d+$/.test(head) ? ctx.args[Number(head)] : namedValue(head, ctx);
-  const value = rest.reduce<unknown>((current, part) => (isRecord(current) ? current[part] : undefined), root);
+  const value = rest.reduce<unknown>(
+    (current, part) => (isRecord(current) ? current[part] : undefined),
+    root,
+  );
   return isKeyPrimitive(value) ? String(value) : undefined;
 }
 
 function namedValue(name: string, ctx: CacheKeyContext): unknown {
   for (const source of ctx.named) {
-    if (Object.prototype.hasOwnProperty.call(source, name) && source[name] !== undefined) return source[name];
+    if (Object.prototype.hasOwnProperty.call(source, name) && source[name] !== undefined)
+      return source[name];
   }
   return undefined;
 }
@@ -102,7 +116,10 @@ function splitTopLevel(source: string, start: number): string[] {
 }
 
 /** Maps arguments to their parameter names (unnamed positions are skipped). */
-export function argumentsByName(names: ReadonlyArray<string | undefined>, args: readonly unknown[]): Record<string, unknown> {
+export function argumentsByName(
+  names: ReadonlyArray<string | undefined>,
+  args: readonly unknown[],
+): Record<string, unknown> {
   const named: Record<string, unknown> = {};
   names.forEach((name, i) => {
     if (name !== undefined) named[name] = args[i];
@@ -112,6 +129,10 @@ export function argumentsByName(names: ReadonlyArray<string | undefined>, args: 
 
 /** Default provider-method key: `method:Class.method:[args as JSON]`; `undefined` unless every argument is a primitive. */
 export function defaultMethodKey(ctx: CacheKeyContext): string | undefined {
-  const primitive = ctx.args.every((arg) => arg === null || ['string', 'number', 'boolean'].includes(typeof arg));
-  return primitive ? `method:${ctx.className}.${ctx.methodName}:${JSON.stringify(ctx.args)}` : undefined;
+  const primitive = ctx.args.every(
+    (arg) => arg === null || ['string', 'number', 'boolean'].includes(typeof arg),
+  );
+  return primitive
+    ? `method:${ctx.className}.${ctx.methodName}:${JSON.stringify(ctx.args)}`
+    : undefined;
 }

@@ -46,22 +46,48 @@ export class CacheMethodExplorer implements OnModuleInit {
     }
   }
 
-  private wrapMethod(instance: Record<string, unknown>, methodName: string, wrapper: InstanceWrapper): void {
+  private wrapMethod(
+    instance: Record<string, unknown>,
+    methodName: string,
+    wrapper: InstanceWrapper,
+  ): void {
     const method = instance[methodName];
-    if (typeof method !== 'function' || (method as unknown as Record<symbol, unknown>)[WRAPPED_METHOD]) return;
+    if (
+      typeof method !== 'function' ||
+      (method as unknown as Record<symbol, unknown>)[WRAPPED_METHOD]
+    )
+      return;
     const cacheable = this.reflector.get<CacheableMetadata | undefined>(CACHEABLE_METADATA, method);
     const evict = this.reflector.get<CacheEvictOptions | undefined>(CACHE_EVICT_METADATA, method);
     if (!cacheable && !evict) return;
     const className = instance.constructor.name;
-    const stores = new Set([cacheable ? storeNameOf(cacheable) : undefined, evict ? storeNameOf(evict) : undefined].filter((name) => name !== undefined));
-    if (stores.size > 1) throw new StoreConfigurationError(`${className}.${methodName}: @Cacheable and @CacheEvict name different stores (${[...stores].join(', ')}); a method uses one store`);
+    const stores = new Set(
+      [
+        cacheable ? storeNameOf(cacheable) : undefined,
+        evict ? storeNameOf(evict) : undefined,
+      ].filter((name) => name !== undefined),
+    );
+    if (stores.size > 1)
+      throw new StoreConfigurationError(
+        `${className}.${methodName}: @Cacheable and @CacheEvict name different stores (${[...stores].join(', ')}); a method uses one store`,
+      );
     if (!stores.has(this.tokens.name)) return;
     if (!wrapper.isDependencyTreeStatic()) {
-      this.logger.warn(`${className}.${methodName}: request-scoped or transient providers are not wrapped; @Cacheable/@CacheEvict ignored`);
+      this.logger.warn(
+        `${className}.${methodName}: request-scoped or transient providers are not wrapped; @Cacheable/@CacheEvict ignored`,
+      );
       return;
     }
     const store = storeVisibleTo(wrapper, this.tokens.store) ?? this.root;
-    const spec = { className, methodName, cacheable: cacheable || undefined, evict, store, logger: this.logger, retries: this.context.evictions };
+    const spec = {
+      className,
+      methodName,
+      cacheable: cacheable || undefined,
+      evict,
+      store,
+      logger: this.logger,
+      retries: this.context.evictions,
+    };
     instance[methodName] = wrapProviderMethod(method as ProviderMethod, spec);
   }
 }

@@ -1,7 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import type { StoreService } from '../../store/store.service.js';
 import { methodCallContext, methodParameterNames } from './cache-call-context.js';
-import type { CacheableOptions, CacheEvictOptions, CacheKeyContext } from './cache-decorator-options.interface.js';
+import type {
+  CacheableOptions,
+  CacheEvictOptions,
+  CacheKeyContext,
+} from './cache-decorator-options.interface.js';
 import { planEviction, runEviction } from './cache-evict.run.js';
 import type { EvictionRetries } from '../../engine/cache/eviction-retries.js';
 import { defaultMethodKey } from './cache-key.resolver.js';
@@ -33,9 +37,17 @@ export interface MethodCacheSpec {
  * returns a promise is wrapped from then on (the first call is only evicted after), one that does
  * not is left alone and a warning is logged once.
  */
-export function wrapProviderMethod(original: ProviderMethod, spec: MethodCacheSpec): ProviderMethod {
+export function wrapProviderMethod(
+  original: ProviderMethod,
+  spec: MethodCacheSpec,
+): ProviderMethod {
   const names = methodParameterNames(original);
-  const cached = (self: unknown, args: unknown[]) => callThrough(() => original.apply(self, args) as Promise<unknown>, spec, methodCallContext(spec.className, spec.methodName, names, args));
+  const cached = (self: unknown, args: unknown[]) =>
+    callThrough(
+      () => original.apply(self, args) as Promise<unknown>,
+      spec,
+      methodCallContext(spec.className, spec.methodName, names, args),
+    );
   const wrapped = isAsyncFunction(original)
     ? function (this: unknown, ...args: unknown[]) {
         return cached(this, args);
@@ -46,26 +58,53 @@ export function wrapProviderMethod(original: ProviderMethod, spec: MethodCacheSp
   return wrapped;
 }
 
-async function callThrough(invoke: () => Promise<unknown>, spec: MethodCacheSpec, ctx: CacheKeyContext): Promise<unknown> {
+async function callThrough(
+  invoke: () => Promise<unknown>,
+  spec: MethodCacheSpec,
+  ctx: CacheKeyContext,
+): Promise<unknown> {
   if (spec.evict?.beforeInvocation) await evict(spec, ctx);
-  const value = spec.cacheable ? await cachedCall(invoke, spec, spec.cacheable, ctx) : await invoke();
+  const value = spec.cacheable
+    ? await cachedCall(invoke, spec, spec.cacheable, ctx)
+    : await invoke();
   if (spec.evict && !spec.evict.beforeInvocation) await evict(spec, ctx);
   return value;
 }
 
-async function cachedCall(invoke: () => Promise<unknown>, spec: MethodCacheSpec, options: CacheableOptions, ctx: CacheKeyContext): Promise<unknown> {
-  const plan = planCacheable(options, ctx, () => templateKey(options, ctx, () => defaultMethodKey(ctx)), identityFor(options.scope, () => undefined));
+async function cachedCall(
+  invoke: () => Promise<unknown>,
+  spec: MethodCacheSpec,
+  options: CacheableOptions,
+  ctx: CacheKeyContext,
+): Promise<unknown> {
+  const plan = planCacheable(
+    options,
+    ctx,
+    () => templateKey(options, ctx, () => defaultMethodKey(ctx)),
+    identityFor(options.scope, () => undefined),
+  );
   if (plan.kind === 'bypass') {
     spec.logger.debug(`${spec.className}.${spec.methodName} not cached: ${plan.reason}`);
     return invoke();
   }
   const storable = (value: unknown) => !isPassthroughValue(value) && !options.unless?.(value);
-  return (await runCached({ store: spec.store, plan, load: invoke, storable, logger: spec.logger })).value;
+  return (await runCached({ store: spec.store, plan, load: invoke, storable, logger: spec.logger }))
+    .value;
 }
 
 function evict(spec: MethodCacheSpec, ctx: CacheKeyContext): Promise<void> {
   const options = spec.evict as CacheEvictOptions;
-  return runEviction(spec.store, planEviction(options, ctx, identityFor(options.scope, () => undefined), spec.logger), spec.logger, spec.retries);
+  return runEviction(
+    spec.store,
+    planEviction(
+      options,
+      ctx,
+      identityFor(options.scope, () => undefined),
+      spec.logger,
+    ),
+    spec.logger,
+    spec.retries,
+  );
 }
 
 function probingWrapper(
@@ -81,7 +120,9 @@ function probingWrapper(
     if (mode === 'sync') return result;
     if (!isThenable(result)) {
       mode = 'sync';
-      spec.logger.warn(`${spec.className}.${spec.methodName} does not return a promise: @Cacheable/@CacheEvict ignore it (only async methods are supported)`);
+      spec.logger.warn(
+        `${spec.className}.${spec.methodName} does not return a promise: @Cacheable/@CacheEvict ignore it (only async methods are supported)`,
+      );
       return result;
     }
     mode = 'async';
@@ -99,5 +140,9 @@ function isAsyncFunction(fn: ProviderMethod): boolean {
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -1,7 +1,11 @@
 import { ttlToMs } from '../../common/ttl.js';
 import { assertStoreOption } from '../../common/validation.js';
 import { StoreValidationError, describe } from '../../errors/store.errors.js';
-import type { CacheableOptions, CacheEvictOptions, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
+import type {
+  CacheableOptions,
+  CacheEvictOptions,
+  StoreCacheDecoratorOptions,
+} from './cache-decorator-options.interface.js';
 
 const TTL_OPTIONS = ['ttl', 'grace', 'softTimeout', 'hardTimeout'] as const;
 const FUNCTION_OPTIONS = ['condition', 'unless', 'user'] as const;
@@ -25,14 +29,16 @@ export function validateCacheableOptions(options: CacheableOptions): void {
 export function validateCacheDecoratorOptions(options: StoreCacheDecoratorOptions): void {
   assertObject(options, 'StoreModule cache');
   assertOptionalFunction(options.user, 'StoreModule cache.user');
-  if (options.honorNoCache !== undefined && typeof options.honorNoCache !== 'boolean') fail('StoreModule cache.honorNoCache', options.honorNoCache, 'a boolean');
+  if (options.honorNoCache !== undefined && typeof options.honorNoCache !== 'boolean')
+    fail('StoreModule cache.honorNoCache', options.honorNoCache, 'a boolean');
   assertHeaderNames(options.credentialHeaders, 'StoreModule cache.credentialHeaders');
 }
 
 /** Rejects bad `@CacheEvict` options when the class is defined. */
 export function validateCacheEvictOptions(options: CacheEvictOptions): void {
   assertObject(options, '@CacheEvict');
-  if (options.keys !== undefined && !Array.isArray(options.keys)) fail('@CacheEvict keys', options.keys, 'an array');
+  if (options.keys !== undefined && !Array.isArray(options.keys))
+    fail('@CacheEvict keys', options.keys, 'an array');
   for (const key of options.keys ?? []) assertKeySource(key, '@CacheEvict keys');
   assertStrings(options.tags, '@CacheEvict tags');
   assertStrings(options.patterns, '@CacheEvict patterns');
@@ -42,17 +48,22 @@ export function validateCacheEvictOptions(options: CacheEvictOptions): void {
 }
 
 function assertObject(options: unknown, what: string): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) fail(`${what} options`, options, 'an object');
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    fail(`${what} options`, options, 'an object');
 }
 
 function assertKeySource(key: unknown, what: string): void {
-  const valid = key === undefined || typeof key === 'function' || (typeof key === 'string' && key.length > 0);
+  const valid =
+    key === undefined || typeof key === 'function' || (typeof key === 'string' && key.length > 0);
   if (!valid) fail(what, key, 'a non-empty template string or a function');
 }
 
 function assertStrings(values: unknown, what: string): void {
   if (values === undefined) return;
-  if (!Array.isArray(values) || values.some((value) => typeof value !== 'string' || value.length === 0)) {
+  if (
+    !Array.isArray(values) ||
+    values.some((value) => typeof value !== 'string' || value.length === 0)
+  ) {
     fail(what, values, 'an array of non-empty strings');
   }
 }
@@ -68,7 +79,8 @@ function assertOptionalFunction(value: unknown, what: string): void {
 }
 
 function assertScope(scope: unknown, what: string): void {
-  if (scope !== undefined && scope !== 'shared' && scope !== 'user' && scope !== 'public') fail(`${what} scope`, scope, "'shared', 'user' or 'public'");
+  if (scope !== undefined && scope !== 'shared' && scope !== 'user' && scope !== 'public')
+    fail(`${what} scope`, scope, "'shared', 'user' or 'public'");
 }
 
 function fail(what: string, value: unknown, expected: string): never {

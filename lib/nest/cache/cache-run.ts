@@ -58,9 +58,12 @@ export async function runCached<T>(run: CacheRun<T>): Promise<CacheRunOutcome<T>
     if (run.refresh) await run.store.delete(run.plan.key);
     return await run.store.getOrSetWithStatus<T>(run.plan.key, loader, run.plan.options);
   } catch (error) {
-    if (error instanceof NotStored) return error.owner === owner ? { value: error.value as T, status: 'bypass' } : bypass(run);
+    if (error instanceof NotStored)
+      return error.owner === owner ? { value: error.value as T, status: 'bypass' } : bypass(run);
     if (loadFailure?.error === error || !isStoreFailure(error)) throw error;
-    run.logger.warn(`Serving ${keyForLog(run.plan.key)} without the cache: ${messageForLog(error, run.plan.key)}`);
+    run.logger.warn(
+      `Serving ${keyForLog(run.plan.key)} without the cache: ${messageForLog(error, run.plan.key)}`,
+    );
     return loaded ? { value: loaded.value, status: 'bypass' } : bypass(run);
   }
 }

@@ -20,10 +20,15 @@ export type CacheableMetadata = CacheableOptions | false;
  * findOne(@Param('id') id: string) { ... }
  * ```
  */
-export function Cacheable(options: CacheableOptions | false = {}): MethodDecorator & ClassDecorator {
+export function Cacheable(
+  options: CacheableOptions | false = {},
+): MethodDecorator & ClassDecorator {
   if (options === false) return NoCache();
   validateCacheableOptions(options);
-  return applyDecorators(SetMetadata<string, CacheableMetadata>(CACHEABLE_METADATA, options), UseInterceptors(CacheableInterceptor.forStore(options.store)));
+  return applyDecorators(
+    SetMetadata<string, CacheableMetadata>(CACHEABLE_METADATA, options),
+    UseInterceptors(CacheableInterceptor.forStore(options.store)),
+  );
 }
 
 /**

@@ -1,4 +1,13 @@
-import { Inject, Injectable, Logger, Optional, type CallHandler, type ExecutionContext, type NestInterceptor, type Type } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+  type Type,
+} from '@nestjs/common';
 import { SSE_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
 import { defer, lastValueFrom, map, type Observable } from 'rxjs';
@@ -10,8 +19,18 @@ import { DEFAULT_STORE_NAME } from '../store.tokens.js';
 import { CACHEABLE_METADATA, STORE_CACHE_DECORATOR_OPTIONS } from './cache.constants.js';
 import { handlerCallContext, httpCallContext, type HttpRequestLike } from './cache-call-context.js';
 import { ContextClaims } from '../context-claims.js';
-import type { CacheableOptions, CacheKeyContext, StoreCacheDecoratorOptions } from './cache-decorator-options.interface.js';
-import { identityFor, planCacheable, templateKey, type CacheEntryPlan, type CachePlan } from './cache-plan.js';
+import type {
+  CacheableOptions,
+  CacheKeyContext,
+  StoreCacheDecoratorOptions,
+} from './cache-decorator-options.interface.js';
+import {
+  identityFor,
+  planCacheable,
+  templateKey,
+  type CacheEntryPlan,
+  type CachePlan,
+} from './cache-plan.js';
 import { runCached, type CacheRunStatus } from './cache-run.js';
 import type { CacheableMetadata } from './cacheable.decorator.js';
 import { callerIdentifiedBy, credentialHeaderNames } from './http/http-caller.js';
@@ -30,7 +49,12 @@ import { publishCacheHttp } from '../../telemetry/http-cache.telemetry.js';
 
 const claims = new ContextClaims();
 const DEFAULT_METHODS = ['GET', 'HEAD'];
-const X_CACHE: Record<CacheRunStatus, XCacheValue> = { hit: 'HIT', miss: 'MISS', stale: 'STALE', bypass: 'BYPASS' };
+const X_CACHE: Record<CacheRunStatus, XCacheValue> = {
+  hit: 'HIT',
+  miss: 'MISS',
+  stale: 'STALE',
+  bypass: 'BYPASS',
+};
 
 /**
  * Serves `@Cacheable` handlers from the store. Applied by `@Cacheable` itself; also usable as
@@ -57,8 +81,12 @@ export class CacheableInterceptor implements NestInterceptor {
     @Optional() @Inject(StoreService) moduleStore: StoreService | undefined,
     @Inject(STORE_ROOT) root: StoreService,
     @Inject(Reflector) protected readonly reflector: Reflector,
-    @Optional() @Inject(STORE_CACHE_DECORATOR_OPTIONS) private readonly defaults: StoreCacheDecoratorOptions = {},
-    @Optional() @Inject(STORE_RESOLVED_OPTIONS) private readonly storeOptions?: ResolvedStoreOptions,
+    @Optional()
+    @Inject(STORE_CACHE_DECORATOR_OPTIONS)
+    private readonly defaults: StoreCacheDecoratorOptions = {},
+    @Optional()
+    @Inject(STORE_RESOLVED_OPTIONS)
+    private readonly storeOptions?: ResolvedStoreOptions,
   ) {
     this.store = moduleStore ?? root;
     this.defaults = defaults ?? {};
@@ -82,7 +110,10 @@ export class CacheableInterceptor implements NestInterceptor {
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const metadata = this.reflector.getAllAndOverride<CacheableMetadata | undefined>(CACHEABLE_METADATA, [context.getHandler(), context.getClass()]);
+    const metadata = this.reflector.getAllAndOverride<CacheableMetadata | undefined>(
+      CACHEABLE_METADATA,
+      [context.getHandler(), context.getClass()],
+    );
     // A handler cached in another store is that store's interceptor's work.
     if (metadata && (metadata.store ?? DEFAULT_STORE_NAME) !== this.storeName) return next.handle();
     if (metadata === false || !claims.claim(context, this.storeName)) return next.handle();
@@ -99,8 +130,12 @@ export class CacheableInterceptor implements NestInterceptor {
    */
   protected isRequestCacheable(context: ExecutionContext, options: CacheableOptions): boolean {
     if (context.getType() !== 'http') return options.key !== undefined;
-    const method = (context.switchToHttp().getRequest<HttpRequestLike>().method ?? 'GET').toUpperCase();
-    return this.cachesMethod(options, method) && !this.reflector.get(SSE_METADATA, context.getHandler());
+    const method = (
+      context.switchToHttp().getRequest<HttpRequestLike>().method ?? 'GET'
+    ).toUpperCase();
+    return (
+      this.cachesMethod(options, method) && !this.reflector.get(SSE_METADATA, context.getHandler())
+    );
   }
 
   /**
@@ -109,13 +144,27 @@ export class CacheableInterceptor implements NestInterceptor {
    * function), else for HTTP `http:<METHOD> <host><path>?<query hash>`. Credential, scope and
    * `Vary` rules still apply to the key returned.
    */
-  protected trackBy(context: ExecutionContext, ctx: CacheKeyContext, options: CacheableOptions): string | undefined {
+  protected trackBy(
+    context: ExecutionContext,
+    ctx: CacheKeyContext,
+    options: CacheableOptions,
+  ): string | undefined {
     if (context.getType() !== 'http') return templateKey(options, ctx, () => undefined);
     const request = context.switchToHttp().getRequest<HttpRequestLike>();
-    return templateKey(options, ctx, () => defaultHttpKey(ctx.httpMethod ?? 'GET', requestHost(request), request.originalUrl ?? request.url ?? '/'));
+    return templateKey(options, ctx, () =>
+      defaultHttpKey(
+        ctx.httpMethod ?? 'GET',
+        requestHost(request),
+        request.originalUrl ?? request.url ?? '/',
+      ),
+    );
   }
 
-  private interceptHttp(context: ExecutionContext, next: CallHandler, options: CacheableOptions): Observable<unknown> {
+  private interceptHttp(
+    context: ExecutionContext,
+    next: CallHandler,
+    options: CacheableOptions,
+  ): Observable<unknown> {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
     const response = http.getResponse<HttpResponseLike>();
@@ -123,7 +172,12 @@ export class CacheableInterceptor implements NestInterceptor {
     const ctx = httpCallContext(context, request, method === 'HEAD' ? 'GET' : method);
     const plan = this.planHttp(context, options, ctx, request);
     if (plan.kind === 'bypass') return this.bypass(ctx, plan.reason, next, response);
-    const run = this.httpRun(options, plan, { request, response, handle: () => lastValueFrom(next.handle()), method });
+    const run = this.httpRun(options, plan, {
+      request,
+      response,
+      handle: () => lastValueFrom(next.handle()),
+      method,
+    });
     return defer(() => runHttpCached(run)).pipe(
       map((outcome) => {
         setXCache(response, X_CACHE[outcome.status]);
@@ -133,28 +187,59 @@ export class CacheableInterceptor implements NestInterceptor {
     );
   }
 
-  private httpRun(options: CacheableOptions, plan: CacheEntryPlan, call: { request: HttpRequestLike; response: HttpResponseLike; handle: () => Promise<unknown>; method: string }): HttpCacheRun {
+  private httpRun(
+    options: CacheableOptions,
+    plan: CacheEntryPlan,
+    call: {
+      request: HttpRequestLike;
+      response: HttpResponseLike;
+      handle: () => Promise<unknown>;
+      method: string;
+    },
+  ): HttpCacheRun {
     const { method, ...http } = call;
     return {
       ...http,
       store: this.store,
       plan,
-      policy: { fills: method !== 'HEAD', scope: options.scope ?? 'shared', unless: options.unless },
+      policy: {
+        fills: method !== 'HEAD',
+        scope: options.scope ?? 'shared',
+        unless: options.unless,
+      },
       // A HEAD never changes the GET entry, so its no-cache does not refresh (delete) it either.
-      refresh: method !== 'HEAD' && (options.honorNoCache ?? this.defaults.honorNoCache ?? false) && requestsNoCache(call.request),
+      refresh:
+        method !== 'HEAD' &&
+        (options.honorNoCache ?? this.defaults.honorNoCache ?? false) &&
+        requestsNoCache(call.request),
       defaultTtlMs: this.storeOptions?.defaultTtlMs,
       logger: this.logger,
     };
   }
 
-  private interceptHandler(context: ExecutionContext, next: CallHandler, options: CacheableOptions): Observable<unknown> {
+  private interceptHandler(
+    context: ExecutionContext,
+    next: CallHandler,
+    options: CacheableOptions,
+  ): Observable<unknown> {
     const ctx = handlerCallContext(context);
-    const plan = planCacheable(options, ctx, () => this.trackBy(context, ctx, options), identityFor(options.scope, () => undefined));
+    const plan = planCacheable(
+      options,
+      ctx,
+      () => this.trackBy(context, ctx, options),
+      identityFor(options.scope, () => undefined),
+    );
     if (plan.kind === 'bypass') return this.bypass(ctx, plan.reason, next);
     const storable = (value: unknown) => !isPassthroughValue(value) && !options.unless?.(value);
-    return defer(() => runCached({ store: this.store, plan, load: () => lastValueFrom(next.handle()), storable, logger: this.logger })).pipe(
-      map((outcome) => outcome.value),
-    );
+    return defer(() =>
+      runCached({
+        store: this.store,
+        plan,
+        load: () => lastValueFrom(next.handle()),
+        storable,
+        logger: this.logger,
+      }),
+    ).pipe(map((outcome) => outcome.value));
   }
 
   /**
@@ -162,11 +247,20 @@ export class CacheableInterceptor implements NestInterceptor {
    * caller (credential header, `req.user`, an identity from the user resolver); `'public'` is
    * shared whoever asks; `'user'` keys the entry by the caller's identity.
    */
-  private planHttp(context: ExecutionContext, options: CacheableOptions, ctx: CacheKeyContext, request: HttpRequestLike): CachePlan {
+  private planHttp(
+    context: ExecutionContext,
+    options: CacheableOptions,
+    ctx: CacheKeyContext,
+    request: HttpRequestLike,
+  ): CachePlan {
     const scope = options.scope ?? 'shared';
     const resolver = options.user ?? this.defaults.user ?? defaultUserResolver;
-    const identifiedBy = scope === 'shared' ? callerIdentifiedBy(request, this.credentialHeadersOf(options), resolver) : undefined;
-    if (identifiedBy !== undefined) return { kind: 'bypass', reason: `${identifiedBy} identifies the caller (scope 'shared')` };
+    const identifiedBy =
+      scope === 'shared'
+        ? callerIdentifiedBy(request, this.credentialHeadersOf(options), resolver)
+        : undefined;
+    if (identifiedBy !== undefined)
+      return { kind: 'bypass', reason: `${identifiedBy} identifies the caller (scope 'shared')` };
     const identity = identityFor(scope, () => resolveIdentity(resolver, request));
     return planCacheable(options, ctx, () => this.trackBy(context, ctx, options), identity);
   }
@@ -186,7 +280,12 @@ export class CacheableInterceptor implements NestInterceptor {
     return methods.includes(method) || (method === 'HEAD' && methods.includes('GET'));
   }
 
-  private bypass(ctx: CacheKeyContext, reason: string, next: CallHandler, response?: HttpResponseLike): Observable<unknown> {
+  private bypass(
+    ctx: CacheKeyContext,
+    reason: string,
+    next: CallHandler,
+    response?: HttpResponseLike,
+  ): Observable<unknown> {
     this.logger.debug(`${ctx.className}.${ctx.methodName} not cached: ${reason}`);
     if (response) {
       setXCache(response, 'BYPASS');

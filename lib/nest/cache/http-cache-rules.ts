@@ -23,7 +23,10 @@ export interface HttpResponseLike {
 /** Whether the client sent `Cache-Control: no-cache` (or `Pragma: no-cache`). */
 export function requestsNoCache(request: HttpRequestLike): boolean {
   const headers = request.headers ?? {};
-  return /\bno-cache\b/i.test(String(headers['cache-control'] ?? '')) || /\bno-cache\b/i.test(String(headers['pragma'] ?? ''));
+  return (
+    /\bno-cache\b/i.test(String(headers['cache-control'] ?? '')) ||
+    /\bno-cache\b/i.test(String(headers['pragma'] ?? ''))
+  );
 }
 
 /** Default identity for `scope: 'user'`: `req.user.id ?? req.user.sub`. */

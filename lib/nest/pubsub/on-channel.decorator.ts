@@ -31,12 +31,16 @@ export type OnChannelMetadata = OnChannelListener[];
  * async onUserEvent(event: UserEvent) { await this.store.invalidateTags([`user:${event.id}`]); }
  * ```
  */
-export function OnChannel(target: StoreSubscriptionTarget, options: OnChannelOptions = {}): MethodDecorator {
+export function OnChannel(
+  target: StoreSubscriptionTarget,
+  options: OnChannelOptions = {},
+): MethodDecorator {
   const store = options?.store;
   assertStoreOption(store, '@OnChannel');
   return (prototype, methodName, descriptor) => {
     const method = descriptor.value as object;
-    const listeners = (Reflect.getMetadata(ON_CHANNEL_METADATA, method) as OnChannelMetadata | undefined) ?? [];
+    const listeners =
+      (Reflect.getMetadata(ON_CHANNEL_METADATA, method) as OnChannelMetadata | undefined) ?? [];
     const listener: OnChannelListener = store === undefined ? { target } : { target, store };
     SetMetadata(ON_CHANNEL_METADATA, [...listeners, listener])(prototype, methodName, descriptor);
   };

@@ -16,9 +16,19 @@ export interface RateLimitExceptionBody {
 
 /** 429: a rate-limit policy refused the call. Its response body is a `RateLimitExceptionBody`. */
 export class RateLimitExceededException extends HttpException {
-  constructor(policy: string, retryAfter: number, message = `Rate limit "${policy}" exceeded: retry in ${retryAfter}s`) {
+  constructor(
+    policy: string,
+    retryAfter: number,
+    message = `Rate limit "${policy}" exceeded: retry in ${retryAfter}s`,
+  ) {
     super(
-      { statusCode: HttpStatus.TOO_MANY_REQUESTS, error: 'Too Many Requests', message, policy, retryAfter } satisfies RateLimitExceptionBody,
+      {
+        statusCode: HttpStatus.TOO_MANY_REQUESTS,
+        error: 'Too Many Requests',
+        message,
+        policy,
+        retryAfter,
+      } satisfies RateLimitExceptionBody,
       HttpStatus.TOO_MANY_REQUESTS,
     );
   }
@@ -31,9 +41,19 @@ export class RateLimitExceededException extends HttpException {
 
 /** 503: the store could not be reached and the policy fails closed (`failure: 'closed'`). */
 export class RateLimitUnavailableException extends HttpException {
-  constructor(policy: string, retryAfter: number, message = `Rate limit "${policy}" cannot be checked: the store is unavailable`) {
+  constructor(
+    policy: string,
+    retryAfter: number,
+    message = `Rate limit "${policy}" cannot be checked: the store is unavailable`,
+  ) {
     super(
-      { statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message, policy, retryAfter } satisfies RateLimitExceptionBody,
+      {
+        statusCode: HttpStatus.SERVICE_UNAVAILABLE,
+        error: 'Service Unavailable',
+        message,
+        policy,
+        retryAfter,
+      } satisfies RateLimitExceptionBody,
       HttpStatus.SERVICE_UNAVAILABLE,
     );
   }

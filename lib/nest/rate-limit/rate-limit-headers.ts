@@ -34,19 +34,30 @@ export function retryAfterSeconds(outcomes: readonly RateLimitOutcome[]): number
  * The policy the legacy headers describe: among refusals the one to wait longest for, else the one
  * with the fewest requests left (the next to refuse).
  */
-export function mostConstrained(outcomes: readonly RateLimitOutcome[]): RateLimitOutcome | undefined {
+export function mostConstrained(
+  outcomes: readonly RateLimitOutcome[],
+): RateLimitOutcome | undefined {
   const refused = outcomes.filter((outcome) => !outcome.result.allowed);
   const pool = refused.length > 0 ? refused : outcomes;
   let best: RateLimitOutcome | undefined;
   for (const outcome of pool) {
     if (!best) best = outcome;
-    else if (refused.length > 0 ? outcome.result.retryAfter > best.result.retryAfter : outcome.result.remaining < best.result.remaining) best = outcome;
+    else if (
+      refused.length > 0
+        ? outcome.result.retryAfter > best.result.retryAfter
+        : outcome.result.remaining < best.result.remaining
+    )
+      best = outcome;
   }
   return best;
 }
 
 /** The header fields for the outcomes of one call, in the given mode (empty for `false`). */
-export function rateLimitHeaders(mode: RateLimitHeadersMode, outcomes: readonly RateLimitOutcome[], now = Date.now()): Array<[string, string]> {
+export function rateLimitHeaders(
+  mode: RateLimitHeadersMode,
+  outcomes: readonly RateLimitOutcome[],
+  now = Date.now(),
+): Array<[string, string]> {
   if (mode === false || outcomes.length === 0) return [];
   const headers: Array<[string, string]> = [];
   if (mode === 'legacy' || mode === 'both') {
@@ -59,22 +70,44 @@ export function rateLimitHeaders(mode: RateLimitHeadersMode, outcomes: readonly 
   }
   if (mode === 'ietf' || mode === 'both') {
     headers.push(
-      ['RateLimit-Policy', outcomes.map((outcome) => `${sfString(outcome.name)};q=${outcome.result.limit};w=${Math.ceil(outcome.windowSeconds)}`).join(', ')],
+      [
+        'RateLimit-Policy',
+        outcomes
+          .map(
+            (outcome) =>
+              `${sfString(outcome.name)};q=${outcome.result.limit};w=${Math.ceil(outcome.windowSeconds)}`,
+          )
+          .join(', '),
+      ],
       [
         'RateLimit',
         outcomes
-          .map((outcome) => `${sfString(outcome.name)};r=${Math.max(0, Math.floor(outcome.result.remaining))};t=${secondsUntil(outcome.result.resetAt, now)}`)
+          .map(
+            (outcome) =>
+              `${sfString(outcome.name)};r=${Math.max(0, Math.floor(outcome.result.remaining))};t=${secondsUntil(outcome.result.resetAt, now)}`,
+          )
           .join(', '),
       ],
     );
   }
-  if (outcomes.some((outcome) => !outcome.result.allowed)) headers.push(['Retry-After', String(retryAfterSeconds(outcomes))]);
+  if (outcomes.some((outcome) => !outcome.result.allowed))
+    headers.push(['Retry-After', String(retryAfterSeconds(outcomes))]);
   return headers;
 }
 
 /** Sets the headers on an Express / Node response or a Fastify reply; a sent response or no response is left alone. */
-export function writeRateLimitHeaders(response: RateLimitResponseLike | null | undefined, headers: ReadonlyArray<[string, string]>): void {
-  if (!response || typeof response !== 'object' || headers.length === 0 || response.headersSent || response.sent) return;
+export function writeRateLimitHeaders(
+  response: RateLimitResponseLike | null | undefined,
+  headers: ReadonlyArray<[string, string]>,
+): void {
+  if (
+    !response ||
+    typeof response !== 'object' ||
+    headers.length === 0 ||
+    response.headersSent ||
+    response.sent
+  )
+    return;
   for (const [name, value] of headers) {
     if (typeof response.setHeader === 'function') response.setHeader(name, value);
     else if (typeof response.header === 'function') response.header(name, value);

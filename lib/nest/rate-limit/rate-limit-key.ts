@@ -33,10 +33,20 @@ export function normalizeClientIp(address: string): string {
   const withoutZone = ip.replace(/%.*$/, '');
   if (!isIPv6(withoutZone)) return ip;
   const groups = expandIPv6(withoutZone);
-  if (groups[0] === 0 && groups[1] === 0 && groups[2] === 0 && groups[3] === 0 && groups[4] === 0 && groups[5] === 0xffff) {
+  if (
+    groups[0] === 0 &&
+    groups[1] === 0 &&
+    groups[2] === 0 &&
+    groups[3] === 0 &&
+    groups[4] === 0 &&
+    groups[5] === 0xffff
+  ) {
     return `${groups[6] >> 8}.${groups[6] & 0xff}.${groups[7] >> 8}.${groups[7] & 0xff}`;
   }
-  return `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => group.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (embedded IPv4 tail included). */
@@ -50,7 +60,8 @@ function expandIPv6(ip: string): number[] {
   const [head, rest] = text.split('::');
   const left = head ? head.split(':') : [];
   const right = rest === undefined ? [] : rest ? rest.split(':') : [];
-  const middle = rest === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
+  const middle =
+    rest === undefined ? [] : new Array<string>(8 - left.length - right.length).fill('0');
   return [...left, ...middle, ...right].map((group) => parseInt(group, 16));
 }
 
@@ -63,7 +74,8 @@ function expandIPv6(ip: string): number[] {
  */
 export function clientIp(context: ExecutionContext): string | undefined {
   const type = context.getType<string>();
-  if (type === 'http') return requestIp(context.switchToHttp().getRequest<RequestLike | undefined>());
+  if (type === 'http')
+    return requestIp(context.switchToHttp().getRequest<RequestLike | undefined>());
   if (type === 'graphql') return requestIp(graphqlRequest(context));
   if (type === 'ws') return wsClientIp(context.switchToWs().getClient<WsClientLike | undefined>());
   return undefined;
@@ -71,31 +83,47 @@ export function clientIp(context: ExecutionContext): string | undefined {
 
 /** The HTTP request behind a GraphQL resolver call (`context.getArgs()[2].req`), if any. */
 export function graphqlRequest(context: ExecutionContext): RequestLike | undefined {
-  const gqlContext = context.getArgs()[2] as { req?: RequestLike; request?: RequestLike } | null | undefined;
+  const gqlContext = context.getArgs()[2] as
+    { req?: RequestLike; request?: RequestLike } | null | undefined;
   if (!gqlContext || typeof gqlContext !== 'object') return undefined;
   return gqlContext.req ?? gqlContext.request ?? undefined;
 }
 
 function requestIp(request: RequestLike | undefined | null): string | undefined {
   if (!request || typeof request !== 'object') return undefined;
-  const ip = firstString(request.ip, request.socket?.remoteAddress, request.raw?.socket?.remoteAddress);
+  const ip = firstString(
+    request.ip,
+    request.socket?.remoteAddress,
+    request.raw?.socket?.remoteAddress,
+  );
   return ip === undefined ? undefined : normalizeClientIp(ip);
 }
 
 function wsClientIp(client: WsClientLike | undefined | null): string | undefined {
   if (!client || typeof client !== 'object') return undefined;
-  const ip = firstString(client._socket?.remoteAddress, client.request?.socket?.remoteAddress, client.conn?.remoteAddress, client.handshake?.address);
+  const ip = firstString(
+    client._socket?.remoteAddress,
+    client.request?.socket?.remoteAddress,
+    client.conn?.remoteAddress,
+    client.handshake?.address,
+  );
   return ip === undefined ? undefined : normalizeClientIp(ip);
 }
 
 function userId(context: ExecutionContext): string | undefined {
   const type = context.getType<string>();
   const request =
-    type === 'http' ? context.switchToHttp().getRequest<RequestLike | undefined>() : type === 'graphql' ? graphqlRequest(context) : undefined;
+    type === 'http'
+      ? context.switchToHttp().getRequest<RequestLike | undefined>()
+      : type === 'graphql'
+        ? graphqlRequest(context)
+        : undefined;
   const user = request && typeof request === 'object' ? request.user : undefined;
   if (!user || typeof user !== 'object') return undefined;
   const id = user.id ?? user.sub;
-  return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint' ? String(id) : undefined;
+  return typeof id === 'string' || typeof id === 'number' || typeof id === 'bigint'
+    ? String(id)
+    : undefined;
 }
 
 function firstString(...values: unknown[]): string | undefined {
@@ -108,7 +136,10 @@ function firstString(...values: unknown[]): string | undefined {
  * when the call cannot be attributed (RPC without a key function, no IP, empty function result):
  * such calls are not rate-limited.
  */
-export async function resolveTracker(context: ExecutionContext, key: RateLimitKey): Promise<string | undefined> {
+export async function resolveTracker(
+  context: ExecutionContext,
+  key: RateLimitKey,
+): Promise<string | undefined> {
   if (typeof key === 'function') {
     const value = await key(context);
     return value ? `key:${value}` : undefined;

@@ -1,5 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
-import type { RateLimitFailurePolicy, RateLimitPolicy } from '../../engine/rate-limit/rate-limit.interfaces.js';
+import type {
+  RateLimitFailurePolicy,
+  RateLimitPolicy,
+} from '../../engine/rate-limit/rate-limit.interfaces.js';
 
 export { STORE_RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
 
@@ -18,7 +21,9 @@ export type RateLimitHeadersMode = 'legacy' | 'ietf' | 'both' | false;
  * Returns the identity a request is counted under (a user id, an API key, a tenant...).
  * An empty string, `null` or `undefined` means "do not rate-limit this call".
  */
-export type RateLimitKeyFunction = (context: ExecutionContext) => string | null | undefined | Promise<string | null | undefined>;
+export type RateLimitKeyFunction = (
+  context: ExecutionContext,
+) => string | null | undefined | Promise<string | null | undefined>;
 
 /**
  * Who a request is counted against:

@@ -1,6 +1,9 @@
 import { assertStoreOption } from '../../common/validation.js';
 import type { RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
-import { invalidRateLimitOption as fail, resolveRateLimitPolicy } from '../../engine/rate-limit/rate-limit-policy.js';
+import {
+  invalidRateLimitOption as fail,
+  resolveRateLimitPolicy,
+} from '../../engine/rate-limit/rate-limit-policy.js';
 
 const HEADER_MODES: readonly unknown[] = ['legacy', 'ietf', 'both', false];
 
@@ -15,40 +18,58 @@ export function validateRateLimitRules(rules: unknown, what: string): readonly R
   if (list.length === 0) fail(what, rules, 'a policy or a non-empty array of policies');
   const names = new Set<string>();
   for (const rule of list) {
-    const { name } = resolveRateLimitPolicy(rule, { what, defaultFailure: 'open', maxNameLength: Number.MAX_SAFE_INTEGER });
+    const { name } = resolveRateLimitPolicy(rule, {
+      what,
+      defaultFailure: 'open',
+      maxNameLength: Number.MAX_SAFE_INTEGER,
+    });
     assertRuleTarget(rule as RateLimitRule, what);
-    if (names.has(name)) fail(`${what} name`, name, 'a name used by one policy only (unnamed policies are "default")');
+    if (names.has(name))
+      fail(`${what} name`, name, 'a name used by one policy only (unnamed policies are "default")');
     names.add(name);
   }
   return rateLimitRuleList(list as RateLimitRule[]);
 }
 
 /** One policy or several, as a frozen list of frozen copies: what the guard and the metadata hold. */
-export function rateLimitRuleList(rules: RateLimitRule | readonly RateLimitRule[]): readonly RateLimitRule[] {
+export function rateLimitRuleList(
+  rules: RateLimitRule | readonly RateLimitRule[],
+): readonly RateLimitRule[] {
   const list: readonly RateLimitRule[] = Array.isArray(rules) ? rules : [rules as RateLimitRule];
   return Object.freeze(list.map((rule) => Object.freeze({ ...rule })));
 }
 
 /** Checks module-level `rateLimit` options, once, at bootstrap. */
 export function validateStoreRateLimitOptions(options: StoreRateLimitOptions): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) fail('rateLimit options', options, 'an object');
-  if (options.defaults !== undefined) validateRateLimitRules(options.defaults, 'rateLimit.defaults');
-  if (options.headers !== undefined && !HEADER_MODES.includes(options.headers)) fail('rateLimit.headers', options.headers, "'legacy', 'ietf', 'both' or false");
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    fail('rateLimit options', options, 'an object');
+  if (options.defaults !== undefined)
+    validateRateLimitRules(options.defaults, 'rateLimit.defaults');
+  if (options.headers !== undefined && !HEADER_MODES.includes(options.headers))
+    fail('rateLimit.headers', options.headers, "'legacy', 'ietf', 'both' or false");
   assertKey(options.key, 'rateLimit.key');
-  if (options.failure !== undefined && options.failure !== 'open' && options.failure !== 'closed') fail('rateLimit.failure', options.failure, "'open' or 'closed'");
+  if (options.failure !== undefined && options.failure !== 'open' && options.failure !== 'closed')
+    fail('rateLimit.failure', options.failure, "'open' or 'closed'");
   const { maxBlockedKeys } = options;
-  if (maxBlockedKeys !== undefined && (typeof maxBlockedKeys !== 'number' || !Number.isSafeInteger(maxBlockedKeys) || maxBlockedKeys <= 0)) {
+  if (
+    maxBlockedKeys !== undefined &&
+    (typeof maxBlockedKeys !== 'number' ||
+      !Number.isSafeInteger(maxBlockedKeys) ||
+      maxBlockedKeys <= 0)
+  ) {
     fail('rateLimit.maxBlockedKeys', maxBlockedKeys, 'a positive integer');
   }
 }
 
 /** The fields a rule has beyond its policy: where it counts and who is counted. */
 function assertRuleTarget(rule: RateLimitRule, what: string): void {
-  if (rule.scope !== undefined && (typeof rule.scope !== 'string' || rule.scope.length === 0)) fail(`${what} scope`, rule.scope, 'a non-empty string');
+  if (rule.scope !== undefined && (typeof rule.scope !== 'string' || rule.scope.length === 0))
+    fail(`${what} scope`, rule.scope, 'a non-empty string');
   assertKey(rule.key, `${what} key`);
   assertStoreOption(rule.store, what);
 }
 
 function assertKey(key: unknown, what: string): void {
-  if (key !== undefined && key !== 'ip' && key !== 'user' && typeof key !== 'function') fail(what, key, "'ip', 'user' or a function of the ExecutionContext");
+  if (key !== undefined && key !== 'ip' && key !== 'user' && typeof key !== 'function')
+    fail(what, key, "'ip', 'user' or a function of the ExecutionContext");
 }

@@ -12,7 +12,9 @@ let rpcException: Promise<TransportExceptionClass> | undefined;
  * library does not depend on it.
  */
 export async function wsRateLimitError(body: RateLimitExceptionBody): Promise<Error> {
-  wsException ??= import('@nestjs/websockets').then((module) => module.WsException as TransportExceptionClass);
+  wsException ??= import('@nestjs/websockets').then(
+    (module) => module.WsException as TransportExceptionClass,
+  );
   const WsException = await wsException;
   return new WsException({ ...body });
 }
@@ -23,7 +25,9 @@ export async function wsRateLimitError(body: RateLimitExceptionBody): Promise<Er
  * loaded on the first refusal only.
  */
 export async function rpcRateLimitError(body: RateLimitExceptionBody): Promise<Error> {
-  rpcException ??= import('@nestjs/microservices').then((module) => module.RpcException as TransportExceptionClass);
+  rpcException ??= import('@nestjs/microservices').then(
+    (module) => module.RpcException as TransportExceptionClass,
+  );
   const RpcException = await rpcException;
   return new RpcException({ ...body });
 }

@@ -27,9 +27,14 @@ export type RateLimitMetadata = readonly RateLimitRule[];
  * login(@Body() body: LoginDto) { ... }
  * ```
  */
-export function RateLimit(policies: RateLimitRule | RateLimitRule[]): MethodDecorator & ClassDecorator {
+export function RateLimit(
+  policies: RateLimitRule | RateLimitRule[],
+): MethodDecorator & ClassDecorator {
   const rules = validateRateLimitRules(policies, '@RateLimit');
   const stores = new Set(rules.map((rule) => rule.store));
   const guards = [...stores].map((store) => RateLimitGuard.forStore(store));
-  return applyDecorators(SetMetadata<string, RateLimitMetadata>(RATE_LIMIT_METADATA, rules), UseGuards(...guards));
+  return applyDecorators(
+    SetMetadata<string, RateLimitMetadata>(RATE_LIMIT_METADATA, rules),
+    UseGuards(...guards),
+  );
 }

@@ -1,17 +1,46 @@
-import { Inject, Injectable, Optional, type CanActivate, type ExecutionContext, type Type } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+  type Type,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ContextClaims } from '../context-claims.js';
 import { ttlToMs } from '../../common/ttl.js';
-import { DEFAULT_POLICY_NAME, RATE_LIMIT_METADATA, SKIP_RATE_LIMIT_METADATA, STORE_RATE_LIMIT_OPTIONS } from './rate-limit.constants.js';
+import {
+  DEFAULT_POLICY_NAME,
+  RATE_LIMIT_METADATA,
+  SKIP_RATE_LIMIT_METADATA,
+  STORE_RATE_LIMIT_OPTIONS,
+} from './rate-limit.constants.js';
 import type { RateLimitMetadata } from './rate-limit.decorator.js';
-import type { RateLimitFailurePolicy, RateLimitPolicy, RateLimitResult } from '../../engine/rate-limit/rate-limit.interfaces.js';
-import { RateLimitExceededException, RateLimitUnavailableException } from './rate-limit-exception.js';
-import { rateLimitHeaders, retryAfterSeconds, writeRateLimitHeaders, type RateLimitOutcome, type RateLimitResponseLike } from './rate-limit-headers.js';
+import type {
+  RateLimitFailurePolicy,
+  RateLimitPolicy,
+  RateLimitResult,
+} from '../../engine/rate-limit/rate-limit.interfaces.js';
+import {
+  RateLimitExceededException,
+  RateLimitUnavailableException,
+} from './rate-limit-exception.js';
+import {
+  rateLimitHeaders,
+  retryAfterSeconds,
+  writeRateLimitHeaders,
+  type RateLimitOutcome,
+  type RateLimitResponseLike,
+} from './rate-limit-headers.js';
 import { rateLimitKey, resolveTracker, routeScope } from './rate-limit-key.js';
 import { StoreConfigurationError } from '../../errors/store.errors.js';
 import { bindToStore } from '../store-bound.js';
 import { DEFAULT_STORE_NAME, storeTokens } from '../store.tokens.js';
-import type { RateLimitKey, RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
+import type {
+  RateLimitKey,
+  RateLimitRule,
+  StoreRateLimitOptions,
+} from './rate-limit-options.interface.js';
 import { rateLimitRuleList } from './rate-limit-rule.validation.js';
 import { RateLimiterService } from '../../engine/rate-limit/rate-limiter.service.js';
 import type { SkipRateLimitMetadata } from './skip-rate-limit.decorator.js';
@@ -77,12 +106,19 @@ export class RateLimitGuard implements CanActivate {
     // Validated at bootstrap (StoreModule), once for every guard of the store; a subclass built
     // by hand gets its options as given.
     this.options = options ?? {};
-    this.defaults = this.options.defaults === undefined ? [] : this.ownDefaults(rateLimitRuleList(this.options.defaults));
+    this.defaults =
+      this.options.defaults === undefined
+        ? []
+        : this.ownDefaults(rateLimitRuleList(this.options.defaults));
   }
 
   /** The guard of the store `name` (registered with `forRoot({ name })`); `@RateLimit({ store })` applies it. */
   static forStore(name?: string): Type<RateLimitGuard> {
-    return bindToStore(RateLimitGuard, name, (tokens) => [{ token: tokens.rootRateLimiter }, { token: Reflector }, { token: tokens.rateLimitOptions, optional: true }]);
+    return bindToStore(RateLimitGuard, name, (tokens) => [
+      { token: tokens.rootRateLimiter },
+      { token: Reflector },
+      { token: tokens.rateLimitOptions, optional: true },
+    ]);
   }
 
   /** The name of the store this guard counts in (`'default'` unless made by `forStore`). */
@@ -129,7 +165,12 @@ export class RateLimitGuard implements CanActivate {
    * `<scope>:<tracker>` (trackers longer than `MAX_PLAIN_CALLER_KEY` hashed), where `scope` is the
    * policy's `scope`, else `Controller.handler`.
    */
-  protected generateKey(_context: ExecutionContext, scope: string, tracker: string, _rule: RateLimitRule): string {
+  protected generateKey(
+    _context: ExecutionContext,
+    scope: string,
+    tracker: string,
+    _rule: RateLimitRule,
+  ): string {
     return rateLimitKey(scope, tracker);
   }
 
@@ -138,7 +179,10 @@ export class RateLimitGuard implements CanActivate {
    * `RateLimitUnavailableException` (503) when the store could not be reached under
    * `failure: 'closed'`; as a `WsException` on WebSocket and an `RpcException` on RPC.
    */
-  protected async throwRateLimitException(context: ExecutionContext, refusal: RateLimitRefusal): Promise<never> {
+  protected async throwRateLimitException(
+    context: ExecutionContext,
+    refusal: RateLimitRefusal,
+  ): Promise<never> {
     const exception = refusal.unavailable
       ? new RateLimitUnavailableException(refusal.policy, refusal.retryAfter)
       : new RateLimitExceededException(refusal.policy, refusal.retryAfter);
@@ -151,10 +195,14 @@ export class RateLimitGuard implements CanActivate {
   /** The response to set headers on: HTTP, or GraphQL's `context.res`; `undefined` elsewhere (no headers). */
   protected getResponse(context: ExecutionContext): RateLimitResponseLike | undefined {
     const type = context.getType<string>();
-    if (type === 'http') return context.switchToHttp().getResponse<RateLimitResponseLike | undefined>();
+    if (type === 'http')
+      return context.switchToHttp().getResponse<RateLimitResponseLike | undefined>();
     if (type === 'graphql') {
-      const gqlContext = context.getArgs()[2] as { res?: RateLimitResponseLike; reply?: RateLimitResponseLike } | null | undefined;
-      return gqlContext && typeof gqlContext === 'object' ? (gqlContext.res ?? gqlContext.reply) : undefined;
+      const gqlContext = context.getArgs()[2] as
+        { res?: RateLimitResponseLike; reply?: RateLimitResponseLike } | null | undefined;
+      return gqlContext && typeof gqlContext === 'object'
+        ? (gqlContext.res ?? gqlContext.reply)
+        : undefined;
     }
     return undefined;
   }
@@ -162,7 +210,10 @@ export class RateLimitGuard implements CanActivate {
   /** The module defaults count in this guard's store; a default naming another store is a mistake. */
   private ownDefaults(rules: readonly RateLimitRule[]): readonly RateLimitRule[] {
     const foreign = rules.find((rule) => rule.store !== undefined && rule.store !== this.storeName);
-    if (foreign) throw new StoreConfigurationError(`Invalid options.rateLimit.defaults store "${foreign.store}": the defaults of a store count in that store ("${this.storeName}")`);
+    if (foreign)
+      throw new StoreConfigurationError(
+        `Invalid options.rateLimit.defaults store "${foreign.store}": the defaults of a store count in that store ("${this.storeName}")`,
+      );
     return rules.map((rule) => ({ ...rule, store: this.storeName }));
   }
 
@@ -170,8 +221,14 @@ export class RateLimitGuard implements CanActivate {
   private rulesFor(context: ExecutionContext): RateLimitRule[] {
     const handler = context.getHandler();
     const controller = context.getClass();
-    const skipHandler = this.reflector.get<SkipRateLimitMetadata | undefined>(SKIP_RATE_LIMIT_METADATA, handler);
-    const skipClass = this.reflector.get<SkipRateLimitMetadata | undefined>(SKIP_RATE_LIMIT_METADATA, controller);
+    const skipHandler = this.reflector.get<SkipRateLimitMetadata | undefined>(
+      SKIP_RATE_LIMIT_METADATA,
+      handler,
+    );
+    const skipClass = this.reflector.get<SkipRateLimitMetadata | undefined>(
+      SKIP_RATE_LIMIT_METADATA,
+      controller,
+    );
     if (skipHandler === true || skipClass === true) return [];
     const skipped = new Set<string>([...(skipClass ?? []), ...(skipHandler ?? [])]);
     const merged = new Map<string, RateLimitRule>();
@@ -180,14 +237,21 @@ export class RateLimitGuard implements CanActivate {
       this.reflector.get<RateLimitMetadata | undefined>(RATE_LIMIT_METADATA, controller) ?? [],
       this.reflector.get<RateLimitMetadata | undefined>(RATE_LIMIT_METADATA, handler) ?? [],
     ];
-    for (const layer of layers) for (const rule of layer) merged.set(rule.name ?? DEFAULT_POLICY_NAME, rule);
+    for (const layer of layers)
+      for (const rule of layer) merged.set(rule.name ?? DEFAULT_POLICY_NAME, rule);
     return [...merged]
-      .filter(([name, rule]) => !skipped.has(name) && (rule.store ?? DEFAULT_STORE_NAME) === this.storeName)
+      .filter(
+        ([name, rule]) =>
+          !skipped.has(name) && (rule.store ?? DEFAULT_STORE_NAME) === this.storeName,
+      )
       .map(([, rule]) => rule);
   }
 
   /** Keys and service policies; a policy whose caller cannot be identified (RPC without a key function) is left out. */
-  private async plan(context: ExecutionContext, rules: readonly RateLimitRule[]): Promise<PlannedCheck[]> {
+  private async plan(
+    context: ExecutionContext,
+    rules: readonly RateLimitRule[],
+  ): Promise<PlannedCheck[]> {
     const trackers = new Map<RateLimitKey, Promise<string | undefined>>();
     const route = routeScope(context);
     const checks: Array<PlannedCheck | undefined> = await Promise.all(
@@ -196,7 +260,10 @@ export class RateLimitGuard implements CanActivate {
         if (!trackers.has(source)) trackers.set(source, this.getTracker(context, source));
         const tracker = await trackers.get(source);
         if (tracker === undefined) return undefined;
-        return { rule: this.policyOf(rule), key: this.generateKey(context, rule.scope ?? route, tracker, rule) };
+        return {
+          rule: this.policyOf(rule),
+          key: this.generateKey(context, rule.scope ?? route, tracker, rule),
+        };
       }),
     );
     return checks.filter((check): check is PlannedCheck => check !== undefined);
@@ -214,7 +281,10 @@ export class RateLimitGuard implements CanActivate {
 }
 
 /** The rule without `scope` / `key` / `store`, named, with the module's failure mode when it has none. */
-function rulePolicy(rule: RateLimitRule, moduleFailure: RateLimitFailurePolicy | undefined): RulePolicy {
+function rulePolicy(
+  rule: RateLimitRule,
+  moduleFailure: RateLimitFailurePolicy | undefined,
+): RulePolicy {
   const name = rule.name ?? DEFAULT_POLICY_NAME;
   const policy: RateLimitPolicy = { name, limit: rule.limit, window: rule.window };
   if (rule.algorithm !== undefined) policy.algorithm = rule.algorithm;
@@ -227,7 +297,8 @@ function rulePolicy(rule: RateLimitRule, moduleFailure: RateLimitFailurePolicy |
 /** What decides the answer to a refused call: a store outage first (503), else the policy that frees up last. */
 function refusalOf(refused: readonly RateLimitOutcome[]): RateLimitRefusal {
   const unavailable = refused.find((outcome) => RateLimiterService.isUnavailable(outcome.result));
-  const worst = unavailable ?? refused.reduce((a, b) => (b.result.retryAfter > a.result.retryAfter ? b : a));
+  const worst =
+    unavailable ?? refused.reduce((a, b) => (b.result.retryAfter > a.result.retryAfter ? b : a));
   return {
     policy: worst.name,
     retryAfter: retryAfterSeconds(refused),

@@ -20,7 +20,11 @@ export type SkipRateLimitMetadata = true | readonly string[];
  */
 export function SkipRateLimit(...names: string[]): MethodDecorator & ClassDecorator {
   for (const name of names) {
-    if (typeof name !== 'string' || name.length === 0) throw new TypeError('@SkipRateLimit(...names): each name must be a non-empty string');
+    if (typeof name !== 'string' || name.length === 0)
+      throw new TypeError('@SkipRateLimit(...names): each name must be a non-empty string');
   }
-  return SetMetadata<string, SkipRateLimitMetadata>(SKIP_RATE_LIMIT_METADATA, names.length === 0 ? true : Object.freeze([...names]));
+  return SetMetadata<string, SkipRateLimitMetadata>(
+    SKIP_RATE_LIMIT_METADATA,
+    names.length === 0 ? true : Object.freeze([...names]),
+  );
 }

@@ -13,13 +13,26 @@ export const closeCases: CaseGroup = {
         const driver = await scope.driver();
         const key = scope.key('k');
         await driver.set(key, 'ready');
-        const underWay = [driver.set(scope.key('w'), 'v'), driver.incrBy(scope.key('n'), 1), driver.get(key, rawValue), driver.publish(scope.key('ch'), 'm')];
+        const underWay = [
+          driver.set(scope.key('w'), 'v'),
+          driver.incrBy(scope.key('n'), 1),
+          driver.get(key, rawValue),
+          driver.publish(scope.key('ch'), 'm'),
+        ];
         await scope.close(driver);
         const outcomes = await Promise.allSettled(underWay);
         outcomes.forEach((outcome, i) => {
-          assert.equal(outcome.status, 'fulfilled', `command #${i} under way at close() failed: ${outcome.status === 'rejected' ? describeError(outcome.reason) : ''}`);
+          assert.equal(
+            outcome.status,
+            'fulfilled',
+            `command #${i} under way at close() failed: ${outcome.status === 'rejected' ? describeError(outcome.reason) : ''}`,
+          );
         });
-        assert.equal((outcomes[2] as PromiseFulfilledResult<unknown>).value, 'ready', 'a get under way at close()');
+        assert.equal(
+          (outcomes[2] as PromiseFulfilledResult<unknown>).value,
+          'ready',
+          'a get under way at close()',
+        );
         await driver.close();
         assert.equal(driver.connectionState(), 'closed', 'connectionState() after close()');
       },

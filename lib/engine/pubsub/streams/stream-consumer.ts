@@ -1,11 +1,24 @@
 import { Observable, type Subscriber } from 'rxjs';
-import { isMissingGroup, type RawDelivery, type StreamReader } from '../../../drivers/stream-driver.interface.js';
-import { messageOf, StoreCommandError, StoreConnectionError, StoreError } from '../../../errors/store.errors.js';
+import {
+  isMissingGroup,
+  type RawDelivery,
+  type StreamReader,
+} from '../../../drivers/stream-driver.interface.js';
+import {
+  messageOf,
+  StoreCommandError,
+  StoreConnectionError,
+  StoreError,
+} from '../../../errors/store.errors.js';
 import type { ResolvedStreamOptions } from './stream-options.js';
 import { decodeStreamMessage, type StreamSource } from './stream-source.js';
 import { StreamLog } from './stream-log.js';
 import type { StreamMessage, StreamStart } from './stream.interfaces.js';
-import { publishStreamAcked, publishStreamClaimed, publishStreamDelivered } from '../../../telemetry/stream.telemetry.js';
+import {
+  publishStreamAcked,
+  publishStreamClaimed,
+  publishStreamDelivered,
+} from '../../../telemetry/stream.telemetry.js';
 
 /** Bounds of the time between two maintenance rounds (lease renewal, then claiming idle messages). */
 const MIN_MAINTENANCE_MS = 10;
@@ -18,7 +31,10 @@ const MAX_BACKOFF_MS = 5_000;
  * A cold Observable of one consumer of a group: each subscription runs its own read loop on its own
  * blocking connection, and unsubscribing ends the loop and closes that connection.
  */
-export function consumeStream<T>(source: StreamSource, options: ResolvedStreamOptions): Observable<StreamMessage<T>> {
+export function consumeStream<T>(
+  source: StreamSource,
+  options: ResolvedStreamOptions,
+): Observable<StreamMessage<T>> {
   return new Observable<StreamMessage<T>>((subscriber) => {
     const reader = source.driver.openReader(options.blockMs);
     // A closed store has nothing more to deliver.
@@ -71,8 +87,14 @@ class StreamConsumer<T> {
     private readonly reader: StreamReader,
     private readonly subscriber: Subscriber<StreamMessage<T>>,
   ) {
-    this.log = new StreamLog(source.logger, `Stream "${source.name}" (group "${options.group}", consumer "${options.consumer}")`);
-    this.maintenanceMs = Math.min(Math.max(Math.floor(options.claimIdleMs / 3), MIN_MAINTENANCE_MS), MAX_MAINTENANCE_MS);
+    this.log = new StreamLog(
+      source.logger,
+      `Stream "${source.name}" (group "${options.group}", consumer "${options.consumer}")`,
+    );
+    this.maintenanceMs = Math.min(
+      Math.max(Math.floor(options.claimIdleMs / 3), MIN_MAINTENANCE_MS),
+      MAX_MAINTENANCE_MS,
+    );
     this.groupStart = options.startFrom;
     // The driver closes its readers when the store shuts down: the loop ends with it.
     void this.reader.closed.then(() => this.stop());
@@ -108,7 +130,13 @@ class StreamConsumer<T> {
     const room = batchSize - this.held.size;
     if (room <= 0) return this.sleep(this.untilMaintenance());
     if (this.ownPendingAfter !== null) return this.deliverOwnPending(room);
-    const fresh = await this.reader.readNew(key, group, consumer, room, Math.min(blockMs, this.untilMaintenance()));
+    const fresh = await this.reader.readNew(
+      key,
+      group,
+      consumer,
+      room,
+      Math.min(blockMs, this.untilMaintenance()),
+    );
     this.deliver(fresh);
   }
 
@@ -130,7 +158,13 @@ class StreamConsumer<T> {
 
   private async deliverOwnPending(room: number): Promise<void> {
     const { driver, key } = this.source;
-    const own = await driver.readPending(key, this.options.group, this.options.consumer, this.ownPendingAfter ?? '0', room);
+    const own = await driver.readPending(
+      key,
+      this.options.group,
+      this.options.consumer,
+      this.ownPendingAfter ?? '0',
+      room,
+    );
     this.ownPendingAfter = own.length === 0 ? null : own[own.length - 1].id;
     this.deliver(own);
   }
@@ -186,7 +220,10 @@ class StreamConsumer<T> {
    */
   private skipUnreadable(id: string, reason: string): void {
     this.unreadable += 1;
-    this.log.warn('unreadable', `skipped and acknowledged entry ${id} that could not be read: ${reason} (${this.unreadable} skipped so far)`);
+    this.log.warn(
+      'unreadable',
+      `skipped and acknowledged entry ${id} that could not be read: ${reason} (${this.unreadable} skipped so far)`,
+    );
     void this.settle(id).catch(() => undefined);
   }
 
@@ -208,7 +245,10 @@ class StreamConsumer<T> {
 
   private async failed(error: unknown): Promise<void> {
     if (this.stopped) return;
-    if (!(error instanceof StoreError) || (error instanceof StoreCommandError && error.replyCode === 'WRONGTYPE')) {
+    if (
+      !(error instanceof StoreError) ||
+      (error instanceof StoreCommandError && error.replyCode === 'WRONGTYPE')
+    ) {
       // Not a failure of the moment (a bug, or the key holds something else): retrying would fail forever.
       this.subscriber.error(error);
       this.stop();
@@ -216,13 +256,20 @@ class StreamConsumer<T> {
     }
     this.failures += 1;
     if (isMissingGroup(error)) this.groupLost(error);
-    else this.log.warn('failure', `${messageOf(error)}; retrying (${this.failures} failure(s) in a row)`);
+    else
+      this.log.warn(
+        'failure',
+        `${messageOf(error)}; retrying (${this.failures} failure(s) in a row)`,
+      );
     await this.sleep(backoffMs(this.failures));
   }
 
   /** The stream or group is gone (a restart without persistence, a deleted key): what it had pending went with it. */
   private groupLost(error: StoreError): void {
-    this.log.warn('group', `${messageOf(error)}; creating the group again from the start of the stream`);
+    this.log.warn(
+      'group',
+      `${messageOf(error)}; creating the group again from the start of the stream`,
+    );
     this.groupReady = false;
     this.groupStart = '0';
     this.ownPendingAfter = null;

@@ -24,7 +24,8 @@ export class StreamLog {
       last.heldBack += 1;
       return;
     }
-    const since = last && last.heldBack > 0 ? ` (${last.heldBack} similar since the last warning)` : '';
+    const since =
+      last && last.heldBack > 0 ? ` (${last.heldBack} similar since the last warning)` : '';
     this.lastWarnings.set(kind, { at: now, heldBack: 0 });
     this.logger.warn(`${this.subject}: ${message}${since}`);
   }

@@ -12,7 +12,10 @@ import type { StreamEntry } from './stream.interfaces.js';
  * involved and nothing is acknowledged. Entries the serializer cannot read are skipped (logged,
  * rate-limited); a Redis failure errors the Observable, as a finite read has nothing to wait for.
  */
-export function replayStream<T>(source: StreamSource, range: ResolvedReplayRange): Observable<StreamEntry<T>> {
+export function replayStream<T>(
+  source: StreamSource,
+  range: ResolvedReplayRange,
+): Observable<StreamEntry<T>> {
   return new Observable<StreamEntry<T>>((subscriber) => {
     readPages(source, range, subscriber).then(
       () => subscriber.complete(),
@@ -21,14 +24,19 @@ export function replayStream<T>(source: StreamSource, range: ResolvedReplayRange
   });
 }
 
-async function readPages<T>(source: StreamSource, range: ResolvedReplayRange, subscriber: Subscriber<StreamEntry<T>>): Promise<void> {
+async function readPages<T>(
+  source: StreamSource,
+  range: ResolvedReplayRange,
+  subscriber: Subscriber<StreamEntry<T>>,
+): Promise<void> {
   const log = new StreamLog(source.logger, `Replay of stream "${source.name}"`);
   let start = range.start;
   let left = range.count;
   while (left > 0 && !subscriber.closed) {
     const size = Math.min(REPLAY_PAGE_SIZE, left);
     const page = await source.driver.range(source.key, start, range.end, size);
-    for (const entry of page) if (!subscriber.closed && emit(source, entry, subscriber, log)) left -= 1;
+    for (const entry of page)
+      if (!subscriber.closed && emit(source, entry, subscriber, log)) left -= 1;
     // A short page is the end of the range.
     if (page.length < size) return;
     // The next page starts right after this one's last entry (an exclusive bound).
@@ -37,12 +45,22 @@ async function readPages<T>(source: StreamSource, range: ResolvedReplayRange, su
 }
 
 /** Emits one entry; `false` when it could not be read and was skipped. */
-function emit<T>(source: StreamSource, entry: RawStreamEntry, subscriber: Subscriber<StreamEntry<T>>, log: StreamLog): boolean {
+function emit<T>(
+  source: StreamSource,
+  entry: RawStreamEntry,
+  subscriber: Subscriber<StreamEntry<T>>,
+  log: StreamLog,
+): boolean {
   const decoded = decodeStreamMessage<T>(source, entry.fields ?? []);
   if (!decoded.ok) {
     log.warn('unreadable', `skipped entry ${entry.id} that could not be read: ${decoded.reason}`);
     return false;
   }
-  subscriber.next({ id: entry.id, stream: source.name, message: decoded.message, timestamp: idTimestamp(entry) });
+  subscriber.next({
+    id: entry.id,
+    stream: source.name,
+    message: decoded.message,
+    timestamp: idTimestamp(entry),
+  });
   return true;
 }

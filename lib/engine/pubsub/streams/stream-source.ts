@@ -25,9 +25,13 @@ export interface StreamSource {
 export type DecodedStreamMessage<T> = { ok: true; message: T } | { ok: false; reason: string };
 
 /** Reads an entry's message; an entry without the message field or with a payload the serializer refuses is not ok. */
-export function decodeStreamMessage<T>(source: StreamSource, fields: string[]): DecodedStreamMessage<T> {
+export function decodeStreamMessage<T>(
+  source: StreamSource,
+  fields: string[],
+): DecodedStreamMessage<T> {
   const payload = fieldValue(fields, STREAM_MESSAGE_FIELD);
-  if (payload === undefined) return { ok: false, reason: `it has no "${STREAM_MESSAGE_FIELD}" field` };
+  if (payload === undefined)
+    return { ok: false, reason: `it has no "${STREAM_MESSAGE_FIELD}" field` };
   try {
     return { ok: true, message: source.deserialize(payload) as T };
   } catch (error) {

@@ -5,7 +5,12 @@
 export const STREAM_MESSAGE_FIELD = 'message';
 
 /** Defaults of `StoreStreamOptions`. */
-export const STREAM_DEFAULTS = { batchSize: 10, blockMs: 1_000, claimIdleMs: 30_000, startFrom: '$' } as const;
+export const STREAM_DEFAULTS = {
+  batchSize: 10,
+  blockMs: 1_000,
+  claimIdleMs: 30_000,
+  startFrom: '$',
+} as const;
 
 /** The largest `batchSize`: a lease renewal names every held id in one script call. */
 export const MAX_STREAM_BATCH_SIZE = 1_000;

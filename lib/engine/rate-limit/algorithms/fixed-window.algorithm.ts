@@ -1,4 +1,7 @@
-import type { RateLimitCheckContext, RawRateLimitReply } from '../../../drivers/store-driver.interface.js';
+import type {
+  RateLimitCheckContext,
+  RawRateLimitReply,
+} from '../../../drivers/store-driver.interface.js';
 import type { RateLimitAlgorithmDefinition } from './rate-limit-algorithm.js';
 
 /** A counter per epoch-aligned window: state { w = window start, c = count }. */

@@ -1,4 +1,7 @@
-import type { RateLimitCheckContext, RawRateLimitReply } from '../../../drivers/store-driver.interface.js';
+import type {
+  RateLimitCheckContext,
+  RawRateLimitReply,
+} from '../../../drivers/store-driver.interface.js';
 import type { RateLimitAlgorithmDefinition } from './rate-limit-algorithm.js';
 
 /**
@@ -42,10 +45,14 @@ function gcraInMemory(check: RateLimitCheckContext): RawRateLimitReply {
   let d = 0;
   if (state) d = Math.max(0, (state.t - now) * limit + state.f);
   const nd = d + need * window;
-  if (nd > tolerance) return check.refuse(Math.ceil(d / limit), Math.ceil((nd - tolerance) / limit));
+  if (nd > tolerance)
+    return check.refuse(Math.ceil(d / limit), Math.ceil((nd - tolerance) / limit));
   if (cost > 0) {
     d = nd;
-    check.save({ t: now + Math.floor(d / limit), f: d % limit } satisfies GcraState, Math.ceil(d / limit));
+    check.save(
+      { t: now + Math.floor(d / limit), f: d % limit } satisfies GcraState,
+      Math.ceil(d / limit),
+    );
   }
   return check.allow(Math.floor((tolerance - d) / window), Math.ceil(d / limit));
 }

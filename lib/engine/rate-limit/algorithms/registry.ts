@@ -9,7 +9,13 @@ import { tokenBucket } from './token-bucket.algorithm.js';
  * Every rate-limit algorithm. The public `RateLimitAlgorithm` type, policy validation and the
  * test suites (the driver contract's included) all take the list from here.
  */
-export const RATE_LIMIT_ALGORITHMS = [fixedWindow, slidingWindow, slidingLog, tokenBucket, gcra] as const;
+export const RATE_LIMIT_ALGORITHMS = [
+  fixedWindow,
+  slidingWindow,
+  slidingLog,
+  tokenBucket,
+  gcra,
+] as const;
 
 /**
  * How requests are counted:
@@ -22,11 +28,16 @@ export const RATE_LIMIT_ALGORITHMS = [fixedWindow, slidingWindow, slidingLog, to
 export type RateLimitAlgorithm = (typeof RATE_LIMIT_ALGORITHMS)[number]['id'];
 
 /** The algorithm a policy gets when it names none. */
-export const DEFAULT_RATE_LIMIT_ALGORITHM: RateLimitAlgorithmDefinition<RateLimitAlgorithm> = slidingWindow;
+export const DEFAULT_RATE_LIMIT_ALGORITHM: RateLimitAlgorithmDefinition<RateLimitAlgorithm> =
+  slidingWindow;
 
-const BY_ID = new Map<unknown, RateLimitAlgorithmDefinition<RateLimitAlgorithm>>(RATE_LIMIT_ALGORITHMS.map((algorithm) => [algorithm.id, algorithm]));
+const BY_ID = new Map<unknown, RateLimitAlgorithmDefinition<RateLimitAlgorithm>>(
+  RATE_LIMIT_ALGORITHMS.map((algorithm) => [algorithm.id, algorithm]),
+);
 
 /** The algorithm named `id`, or `undefined` when there is none. */
-export function rateLimitAlgorithmOf(id: unknown): RateLimitAlgorithmDefinition<RateLimitAlgorithm> | undefined {
+export function rateLimitAlgorithmOf(
+  id: unknown,
+): RateLimitAlgorithmDefinition<RateLimitAlgorithm> | undefined {
   return BY_ID.get(id);
 }

@@ -1,4 +1,7 @@
-import type { RateLimitCheckContext, RawRateLimitReply } from '../../../drivers/store-driver.interface.js';
+import type {
+  RateLimitCheckContext,
+  RawRateLimitReply,
+} from '../../../drivers/store-driver.interface.js';
 import type { RateLimitAlgorithmDefinition } from './rate-limit-algorithm.js';
 
 /**
@@ -63,7 +66,8 @@ function slidingLogInMemory(check: RateLimitCheckContext): RawRateLimitReply {
   // The sorted set's scores, ascending; an entry counts while its score > now - window.
   const log = (check.state<number[]>() ?? []).filter((score) => score > from);
   const count = log.length;
-  const resetAfter = (entries: number[]) => (entries.length === 0 ? 0 : entries[entries.length - 1] + window - now);
+  const resetAfter = (entries: number[]) =>
+    entries.length === 0 ? 0 : entries[entries.length - 1] + window - now;
   if (count + need > limit) {
     const retry = need <= limit ? log[count + need - limit - 1] + window - now : window;
     return check.refuse(resetAfter(log), retry);

@@ -1,4 +1,7 @@
-import type { RateLimitCheckContext, RawRateLimitReply } from '../../../drivers/store-driver.interface.js';
+import type {
+  RateLimitCheckContext,
+  RawRateLimitReply,
+} from '../../../drivers/store-driver.interface.js';
 import type { RateLimitAlgorithmDefinition } from './rate-limit-algorithm.js';
 
 /**
@@ -75,8 +78,10 @@ function slidingWindowInMemory(check: RateLimitCheckContext): RawRateLimitReply 
     prev = state.c;
   }
   // Smallest elapsed time e in a window at which floor(count * (window - e) / window) <= room.
-  const decayed = (count: number, room: number) => (count <= room ? 0 : Math.floor((window * (count - room - 1)) / count) + 1);
-  const resetAfter = (c: number, p: number) => (c > 0 ? window - elapsed + window : p > 0 ? window - elapsed : 0);
+  const decayed = (count: number, room: number) =>
+    count <= room ? 0 : Math.floor((window * (count - room - 1)) / count) + 1;
+  const resetAfter = (c: number, p: number) =>
+    c > 0 ? window - elapsed + window : p > 0 ? window - elapsed : 0;
   let used = Math.floor((prev * (window - elapsed)) / window) + curr;
   if (used + need > limit) {
     let retry: number;
@@ -88,7 +93,10 @@ function slidingWindowInMemory(check: RateLimitCheckContext): RawRateLimitReply 
   if (cost > 0) {
     curr += cost;
     used += cost;
-    check.save({ w: start, c: curr, p: prev } satisfies SlidingWindowState, window - elapsed + window);
+    check.save(
+      { w: start, c: curr, p: prev } satisfies SlidingWindowState,
+      window - elapsed + window,
+    );
   }
   return check.allow(limit - used, resetAfter(curr, prev));
 }

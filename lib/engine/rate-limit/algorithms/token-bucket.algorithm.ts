@@ -1,4 +1,7 @@
-import type { RateLimitCheckContext, RawRateLimitReply } from '../../../drivers/store-driver.interface.js';
+import type {
+  RateLimitCheckContext,
+  RawRateLimitReply,
+} from '../../../drivers/store-driver.interface.js';
 import type { RateLimitAlgorithmDefinition } from './rate-limit-algorithm.js';
 
 /**
@@ -42,7 +45,8 @@ function tokenBucketInMemory(check: RateLimitCheckContext): RawRateLimitReply {
   let units = full;
   if (state) units = Math.min(full, state.u + Math.max(0, now - state.ts) * limit);
   const needUnits = need * window;
-  if (units < needUnits) return check.refuse(Math.ceil((full - units) / limit), Math.ceil((needUnits - units) / limit));
+  if (units < needUnits)
+    return check.refuse(Math.ceil((full - units) / limit), Math.ceil((needUnits - units) / limit));
   if (cost > 0) {
     units -= cost * window;
     check.save({ u: units, ts: now } satisfies TokenBucketState, Math.ceil((full - units) / limit));

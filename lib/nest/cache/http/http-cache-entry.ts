@@ -37,12 +37,19 @@ export interface HttpVarySpec {
 
 /** Whether a stored value is a response written by the HTTP interceptor. */
 export function isHttpCacheEntry(value: unknown): value is HttpCacheEntry {
-  return isRecord(value) && value['kind'] === 'http-response' && typeof value['status'] === 'number' && isRecord(value['headers']) && typeof value['storedAt'] === 'number';
+  return (
+    isRecord(value) &&
+    value['kind'] === 'http-response' &&
+    typeof value['status'] === 'number' &&
+    isRecord(value['headers']) &&
+    typeof value['storedAt'] === 'number'
+  );
 }
 
 /** Whether a stored value is a route's vary spec. */
 export function isHttpVarySpec(value: unknown): value is HttpVarySpec {
-  if (!isRecord(value) || value['kind'] !== 'http-vary' || typeof value['variants'] !== 'string') return false;
+  if (!isRecord(value) || value['kind'] !== 'http-vary' || typeof value['variants'] !== 'string')
+    return false;
   const vary = value['vary'];
   return Array.isArray(vary) && vary.length > 0 && vary.every((name) => typeof name === 'string');
 }

@@ -4,10 +4,20 @@ import type { StoreService } from '../../../store/store.service.js';
 import type { HttpRequestLike } from '../cache-call-context.js';
 import type { StoreCacheOptions } from '../../../engine/cache/cache-options.interface.js';
 import type { CacheEntryPlan } from '../cache-plan.js';
-import { isStoreFailure, runCached, type CacheRunOutcome, type CacheRunStatus } from '../cache-run.js';
+import {
+  isStoreFailure,
+  runCached,
+  type CacheRunOutcome,
+  type CacheRunStatus,
+} from '../cache-run.js';
 import { responseSent, type HttpResponseLike } from '../http-cache-rules.js';
 import { keyForLog, messageForLog } from '../../../engine/cache/key-for-log.js';
-import { isHttpCacheEntry, isHttpVarySpec, type HttpCacheEntry, type HttpVarySpec } from './http-cache-entry.js';
+import {
+  isHttpCacheEntry,
+  isHttpVarySpec,
+  type HttpCacheEntry,
+  type HttpVarySpec,
+} from './http-cache-entry.js';
 import { replayEntry } from './http-replay.js';
 import { captureResponse, type CapturedResponse } from './http-response-capture.js';
 import { whyNotStored, type HttpStorePolicy } from './http-storability.js';
@@ -66,7 +76,11 @@ class HttpCacheCall {
 
   /** The route key: a response to answer with, or the spec that names the variant to read. */
   private async fromRoute(refresh: boolean, firstTry = true): Promise<HttpCacheOutcome> {
-    const { value, status } = await this.cached(this.run.plan.key, () => this.loadForRoute(), refresh);
+    const { value, status } = await this.cached(
+      this.run.plan.key,
+      () => this.loadForRoute(),
+      refresh,
+    );
     if (isHttpCacheEntry(value)) return this.outcome(value, status);
     if (isHttpVarySpec(value)) return this.fromVariant(value, false);
     // Something this interceptor did not write (an entry from before responses were stored whole): replaced once.
@@ -83,7 +97,11 @@ class HttpCacheCall {
   /** Answers with an entry: this call's own response as it is, a stored one replayed. */
   private outcome(entry: HttpCacheEntry, status: CacheRunStatus): HttpCacheOutcome {
     // This call's own response goes out as the handler returned it (outer interceptors may still transform it).
-    if (this.loads.has(entry)) return { body: this.returned.get(entry), status: status === 'bypass' && this.learned ? 'miss' : status };
+    if (this.loads.has(entry))
+      return {
+        body: this.returned.get(entry),
+        status: status === 'bypass' && this.learned ? 'miss' : status,
+      };
     replayEntry(this.run.response, entry);
     this.served = entry;
     return { body: entry.body, status };
@@ -94,7 +112,11 @@ class HttpCacheCall {
     return { body, status: 'bypass' };
   }
 
-  private cached(key: string, load: () => Promise<HttpCacheEntry>, refresh: boolean): Promise<CacheRunOutcome<unknown>> {
+  private cached(
+    key: string,
+    load: () => Promise<HttpCacheEntry>,
+    refresh: boolean,
+  ): Promise<CacheRunOutcome<unknown>> {
     return runCached<unknown>({
       store: this.run.store,
       plan: { ...this.run.plan, key },
@@ -121,14 +143,20 @@ class HttpCacheCall {
   private async loadForVariant(spec: HttpVarySpec): Promise<HttpCacheEntry> {
     const captured = await this.capture();
     const differs = !sameVary(varyNames(captured.headers['vary']), spec.vary);
-    if (differs && this.run.policy.fills) await this.quietly('forget the vary spec of', () => this.run.store.delete(this.run.plan.key));
-    const reason = whyNotStored(captured, this.run.policy) ?? (differs ? 'its Vary differs from the route’s (learned again on the next request)' : undefined);
+    if (differs && this.run.policy.fills)
+      await this.quietly('forget the vary spec of', () => this.run.store.delete(this.run.plan.key));
+    const reason =
+      whyNotStored(captured, this.run.policy) ??
+      (differs
+        ? 'its Vary differs from the route’s (learned again on the next request)'
+        : undefined);
     if (reason === undefined) await this.extendSpec();
     return this.loaded(captured, reason === undefined, reason);
   }
 
   private loaded(captured: CapturedResponse, storable: boolean, reason?: string): HttpCacheEntry {
-    if (reason !== undefined) this.run.logger.debug(`Response for ${keyForLog(this.run.plan.key)} not stored: ${reason}`);
+    if (reason !== undefined)
+      this.run.logger.debug(`Response for ${keyForLog(this.run.plan.key)} not stored: ${reason}`);
     this.loads.set(captured.entry, storable);
     this.returned.set(captured.entry, captured.body);
     return captured.entry;
@@ -145,7 +173,11 @@ class HttpCacheCall {
     const spec: HttpVarySpec = { kind: 'http-vary', vary, variants: newVariantsId() };
     const { hardTimeout, softTimeout, ...write } = this.run.plan.options;
     this.learned = await this.quietly('store the first variant of', async () => {
-      await this.run.store.getOrSetWithStatus(variantKey(this.run.plan.key, spec, this.run.request), () => entry, write);
+      await this.run.store.getOrSetWithStatus(
+        variantKey(this.run.plan.key, spec, this.run.request),
+        () => entry,
+        write,
+      );
       await this.run.store.set(this.run.plan.key, spec, this.specOptions());
     });
   }
@@ -154,20 +186,27 @@ class HttpCacheCall {
   private async extendSpec(): Promise<void> {
     const lifetimeMs = this.specLifetimeMs();
     if (lifetimeMs === undefined) return;
-    await this.quietly('extend the vary spec of', () => this.run.store.expire(this.run.plan.key, `${lifetimeMs}ms`));
+    await this.quietly('extend the vary spec of', () =>
+      this.run.store.expire(this.run.plan.key, `${lifetimeMs}ms`),
+    );
   }
 
   /** The spec is never stale (it has no freshness of its own): it lives for a variant's TTL and grace. */
   private specOptions(): { ttl?: `${number}ms`; tags?: string[] } {
     const lifetimeMs = this.specLifetimeMs();
     const tags = this.run.plan.options.tags;
-    return { ...(lifetimeMs === undefined ? {} : { ttl: `${lifetimeMs}ms` as const }), ...(tags ? { tags } : {}) };
+    return {
+      ...(lifetimeMs === undefined ? {} : { ttl: `${lifetimeMs}ms` as const }),
+      ...(tags ? { tags } : {}),
+    };
   }
 
   private specLifetimeMs(): number | undefined {
     const options: StoreCacheOptions = this.run.plan.options;
     const ttlMs = optionalTtlToMs(options.ttl, this.run.defaultTtlMs);
-    return ttlMs === undefined ? undefined : ttlMs + (optionalTtlToMs(options.grace, undefined) ?? 0);
+    return ttlMs === undefined
+      ? undefined
+      : ttlMs + (optionalTtlToMs(options.grace, undefined) ?? 0);
   }
 
   /** The route's spec, for a refresh (which must reach the request's variant, not the spec). */

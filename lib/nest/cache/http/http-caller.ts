@@ -6,11 +6,22 @@ import { resolveIdentity } from '../http-cache-rules.js';
  * Request headers that identify the caller in any app: `Authorization` and `Proxy-Authorization`
  * (RFC 9111 §3.5), `Cookie` (sessions), `X-Api-Key` (the common API-key header).
  */
-export const BUILT_IN_CREDENTIAL_HEADERS: readonly string[] = Object.freeze(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+export const BUILT_IN_CREDENTIAL_HEADERS: readonly string[] = Object.freeze([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-api-key',
+]);
 
 /** The built-in credential headers followed by the given lists, lower case, each once. */
 export function credentialHeaderNames(...lists: Array<readonly string[] | undefined>): string[] {
-  return [...new Set([BUILT_IN_CREDENTIAL_HEADERS, ...lists].flatMap((list) => list ?? []).map((name) => name.toLowerCase()))];
+  return [
+    ...new Set(
+      [BUILT_IN_CREDENTIAL_HEADERS, ...lists]
+        .flatMap((list) => list ?? [])
+        .map((name) => name.toLowerCase()),
+    ),
+  ];
 }
 
 /**
@@ -18,11 +29,16 @@ export function credentialHeaderNames(...lists: Array<readonly string[] | undefi
  * does: a non-empty credential header, `req.user` (set by a guard, from whatever it authenticates
  * by: a header, a client certificate, the source address), or an identity the `user` resolver finds.
  */
-export function callerIdentifiedBy(request: HttpRequestLike, credentialHeaders: readonly string[], resolver: CacheUserResolver): string | undefined {
+export function callerIdentifiedBy(
+  request: HttpRequestLike,
+  credentialHeaders: readonly string[],
+  resolver: CacheUserResolver,
+): string | undefined {
   const headers = request.headers ?? {};
   const header = credentialHeaders.find((name) => present(headers[name]));
   if (header !== undefined) return `the ${header} header`;
-  if (request.user !== undefined && request.user !== null && request.user !== false) return 'req.user';
+  if (request.user !== undefined && request.user !== null && request.user !== false)
+    return 'req.user';
   return identityFrom(resolver, request);
 }
 
@@ -36,5 +52,7 @@ function identityFrom(resolver: CacheUserResolver, request: HttpRequestLike): st
 }
 
 function present(value: string | string[] | undefined): boolean {
-  return Array.isArray(value) ? value.some((part) => part.length > 0) : value !== undefined && value.length > 0;
+  return Array.isArray(value)
+    ? value.some((part) => part.length > 0)
+    : value !== undefined && value.length > 0;
 }

@@ -41,7 +41,9 @@ function withoutPort(host: string): string {
 }
 
 function readable(target: string): string {
-  return target.length <= MAX_READABLE_TARGET ? target : `${target.slice(0, TARGET_HEAD)}…#${digest(target)}`;
+  return target.length <= MAX_READABLE_TARGET
+    ? target
+    : `${target.slice(0, TARGET_HEAD)}…#${digest(target)}`;
 }
 
 /** The host the request was sent to: `Host`, or HTTP/2's `:authority`; empty when neither is there. */

@@ -7,7 +7,11 @@ import { readHeaders, writeHeader, writeStatus } from './http-response.js';
  * §5.1: the seconds since it was produced). `Vary` is merged with what is already set (a CORS
  * middleware's `Vary: Origin`, for example), never replaced.
  */
-export function replayEntry(response: HttpResponseLike, entry: HttpCacheEntry, now = Date.now()): void {
+export function replayEntry(
+  response: HttpResponseLike,
+  entry: HttpCacheEntry,
+  now = Date.now(),
+): void {
   if (responseSent(response)) return;
   writeStatus(response, entry.status);
   for (const [name, value] of Object.entries(entry.headers)) {
@@ -20,7 +24,9 @@ export function replayEntry(response: HttpResponseLike, entry: HttpCacheEntry, n
 /** Sets `Vary` to the names already on the response followed by the stored ones, each once (compared without case). */
 function mergeVary(response: HttpResponseLike, stored: HttpHeaderValue): void {
   const byName = new Map<string, string>();
-  for (const name of [readHeaders(response)['vary'] ?? [], stored].flat().flatMap((value) => value.split(','))) {
+  for (const name of [readHeaders(response)['vary'] ?? [], stored]
+    .flat()
+    .flatMap((value) => value.split(','))) {
     const trimmed = name.trim();
     if (trimmed && !byName.has(trimmed.toLowerCase())) byName.set(trimmed.toLowerCase(), trimmed);
   }

@@ -23,7 +23,10 @@ const NEVER_STORED = new Set([
 ]);
 
 /** `headers` without the ones a HIT must not replay, including those the response's `Connection` header names. */
-export function replayableHeaders(headers: HttpHeaders, connection: string | string[] | undefined): HttpHeaders {
+export function replayableHeaders(
+  headers: HttpHeaders,
+  connection: string | string[] | undefined,
+): HttpHeaders {
   const named = new Set(
     [connection ?? []]
       .flat()

@@ -25,7 +25,11 @@ export interface CapturedResponse {
  * that answer (replayed from the entry being refreshed, so the handler setting them again
  * changes nothing the capture could see).
  */
-export async function captureResponse(response: HttpResponseLike, handle: () => Promise<unknown>, base?: HttpHeaders): Promise<CapturedResponse> {
+export async function captureResponse(
+  response: HttpResponseLike,
+  handle: () => Promise<unknown>,
+  base?: HttpHeaders,
+): Promise<CapturedResponse> {
   const sentBefore = responseSent(response);
   const before = readHeaders(response);
   const body = await handle();
@@ -33,7 +37,13 @@ export async function captureResponse(response: HttpResponseLike, handle: () => 
   const set: HttpHeaders = { ...base, ...changedHeaders(before, after) };
   if (after['vary'] !== undefined) set['vary'] = after['vary'];
   return {
-    entry: { kind: 'http-response', status: response.statusCode ?? 200, headers: replayableHeaders(set, after['connection']), body: wireForm(body), storedAt: Date.now() },
+    entry: {
+      kind: 'http-response',
+      status: response.statusCode ?? 200,
+      headers: replayableHeaders(set, after['connection']),
+      body: wireForm(body),
+      storedAt: Date.now(),
+    },
     headers: after,
     sentByHandler: !sentBefore && responseSent(response),
     body,

@@ -15,7 +15,11 @@ export function readHeaders(response: HttpResponseLike): HttpHeaders {
  * Sets a header as given: Node's `setHeader` where there is one (Express; Express's `res.set`
  * would rewrite a Content-Type), else Fastify's `reply.header`.
  */
-export function writeHeader(response: HttpResponseLike, name: string, value: HttpHeaderValue): void {
+export function writeHeader(
+  response: HttpResponseLike,
+  name: string,
+  value: HttpHeaderValue,
+): void {
   if (typeof response.setHeader === 'function') response.setHeader(name, value);
   else response.header?.(name, value);
 }

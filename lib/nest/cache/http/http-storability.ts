@@ -19,7 +19,10 @@ export interface HttpStorePolicy {
  * §3 for a shared cache): a 2xx the handler did not send itself, with a body that is not a stream,
  * no `Set-Cookie`, no `Vary: *`, and no `Cache-Control` directive that forbids storing it.
  */
-export function whyNotStored(captured: CapturedResponse, policy: HttpStorePolicy): string | undefined {
+export function whyNotStored(
+  captured: CapturedResponse,
+  policy: HttpStorePolicy,
+): string | undefined {
   const { entry, headers, body } = captured;
   if (!policy.fills) return 'HEAD never fills the GET entry';
   if (entry.status < 200 || entry.status > 299) return `status ${entry.status}`;
@@ -39,12 +42,18 @@ export function whyNotStored(captured: CapturedResponse, policy: HttpStorePolicy
  * not be served without revalidation, which this cache does not do); `private`, except in a
  * per-user entry, which is a private cache. Qualified forms (`private="Set-Cookie"`) count whole.
  */
-function forbiddingDirective(value: HttpHeaderValue | undefined, scope: CacheScope): string | undefined {
+function forbiddingDirective(
+  value: HttpHeaderValue | undefined,
+  scope: CacheScope,
+): string | undefined {
   const directives = [value ?? []]
     .flat()
     .join(',')
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .split(',')
     .map((directive) => directive.split('=')[0].trim().toLowerCase());
-  return directives.find((name) => name === 'no-store' || name === 'no-cache' || (name === 'private' && scope !== 'user'));
+  return directives.find(
+    (name) =>
+      name === 'no-store' || name === 'no-cache' || (name === 'private' && scope !== 'user'),
+  );
 }
