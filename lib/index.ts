@@ -143,7 +143,8 @@ export type {
   StreamStart,
 } from './engine/pubsub/streams/stream.interfaces.js';
 
-// drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in 'nestjs-store/testing'
+// drivers: `StoreModule.forRoot({ driver: instance })`; the contract suite is in
+// 'nestjs-store/testing'
 export type {
   RateLimitArgs,
   RateLimitCheckContext,
@@ -154,7 +155,14 @@ export type {
   RawMessageListener,
   RawRateLimitReply,
   RawValue,
+  DriverCapability,
+  DriverLeases,
+  DriverPubSub,
+  DriverRateLimit,
+  DriverStreams,
+  DriverTags,
   StoreDriver,
+  StoreDriverCore,
   Unsubscribe,
 } from './drivers/store-driver.interface.js';
 export type {

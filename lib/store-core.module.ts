@@ -11,7 +11,7 @@ import type { StoreCacheDecoratorOptions } from './nest/cache/cache-decorator-op
 import { validateCacheDecoratorOptions } from './nest/cache/cache-options.validation.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from './config/resolved-options.js';
 import { createDriver } from './config/driver.factory.js';
-import type { StoreDriver } from './drivers/store-driver.interface.js';
+import type { CompleteDriver } from './drivers/store-driver.interface.js';
 import { StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
 import type { StoreModuleOptions } from './config/store-options.interface.js';
 import { OnChannelExplorer } from './nest/pubsub/on-channel.explorer.js';
@@ -31,7 +31,10 @@ import { StoreService } from './store/store.service.js';
  */
 @Module({})
 export class StoreCoreModule {
-  /** The core of the store `tokens.name`, its options provided by `optionsProviders` under `tokens.options`. */
+  /**
+   * The core of the store `tokens.name`, its options provided by `optionsProviders` under
+   * `tokens.options`.
+   */
   static register(
     tokens: StoreTokens,
     optionsProviders: Provider[],
@@ -57,7 +60,10 @@ export class StoreCoreModule {
   }
 }
 
-/** The store itself: resolved options, driver, shared state, root `StoreService`, module-level decorator options. */
+/**
+ * The store itself: resolved options, driver, shared state, root `StoreService`, module-level
+ * decorator options.
+ */
 function storeProviders(tokens: StoreTokens): Provider[] {
   const where = tokens.name === DEFAULT_STORE_NAME ? 'StoreModule' : `StoreModule(${tokens.name})`;
   return [
@@ -80,7 +86,7 @@ function storeProviders(tokens: StoreTokens): Provider[] {
     },
     {
       provide: tokens.context,
-      useFactory: (driver: StoreDriver, resolved: ResolvedStoreOptions) =>
+      useFactory: (driver: CompleteDriver, resolved: ResolvedStoreOptions) =>
         createStoreContext(driver, resolved),
       inject: [tokens.driver, tokens.resolved],
     },
@@ -158,7 +164,9 @@ function assertRegisteredOnce(modules: ModulesContainer, tokens: StoreTokens, wh
   const store =
     tokens.name === DEFAULT_STORE_NAME ? 'the default store' : `the store "${tokens.name}"`;
   throw new StoreConfigurationError(
-    `${where}: ${store} is registered ${cores.length} times. Call StoreModule.forRoot / forRootAsync once per store, in the root module, and import StoreModule.forFeature() in feature modules`,
+    `${where}: ${store} is registered ${cores.length} times. ` +
+      'Call StoreModule.forRoot / forRootAsync once per store, in the root module, ' +
+      'and import StoreModule.forFeature() in feature modules',
   );
 }
 

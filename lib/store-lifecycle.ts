@@ -9,7 +9,8 @@ import type { StoreContext } from './engine/store-context.js';
  * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and shuts
  * the store down in two steps:
  * - before Nest closes the HTTP server, every channel, pattern and stream Observable completes, so
- *   an open Server-Sent Events response ends instead of holding `app.close()` (and SIGTERM) forever;
+ *   an open Server-Sent Events response ends instead of holding `app.close()` (and SIGTERM)
+ *   forever;
  * - once the server is closed, writes of several steps and cache loads under way get up to
  *   `commandTimeout` to finish, load leases still held are released (no other instance waits one
  *   out), and the driver closes after its in-flight commands. Clients passed in by the user
@@ -25,7 +26,10 @@ export class StoreLifecycle
     await this.context.bus?.start();
   }
 
-  /** Nest hook, before the HTTP server closes: completes the Observables that may hold responses open. */
+  /**
+   * Nest hook, before the HTTP server closes: completes the Observables that may hold responses
+   * open.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     await this.context.channels.close();
     await this.context.driver.streams.close();

@@ -51,11 +51,14 @@ export interface StoreModuleAsyncOptions extends StoreModuleExtras {
 
 /** What `forFeature` takes. */
 export interface StoreFeatureOptions {
-  /** The store to give the module: a `name` registered with `forRoot`. Default: the default store. */
+  /**
+   * The store to give the module: a `name` registered with `forRoot`. Default: the default store.
+   */
   store?: string;
   /**
    * Give the module `store.namespace(namespace)` instead of the root store: its `StoreService`,
-   * its `@Cacheable` / `@CacheEvict` entries and its `@OnChannel` channels all live in that namespace.
+   * its `@Cacheable` / `@CacheEvict` entries and its `@OnChannel` channels all live in that
+   * namespace.
    */
   namespace?: string;
 }

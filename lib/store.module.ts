@@ -61,7 +61,10 @@ export class StoreModule {
     );
   }
 
-  /** Registers a store whose options come from a factory, a class or an existing provider (a config service). */
+  /**
+   * Registers a store whose options come from a factory, a class or an existing provider (a config
+   * service).
+   */
   static forRootAsync(options: StoreModuleAsyncOptions): DynamicModule {
     assertSingleCopy();
     if (options === null || typeof options !== 'object')
@@ -115,11 +118,17 @@ export class StoreModule {
   }
 }
 
-/** The module `forFeature` returns (a class of its own, so it does not inherit `StoreModule`'s default-store providers). */
+/**
+ * The module `forFeature` returns (a class of its own, so it does not inherit `StoreModule`'s
+ * default-store providers).
+ */
 @Module({})
 export class StoreFeatureModule {}
 
-/** The module `forRoot` returns: the core, and the store's public providers for the importing module. */
+/**
+ * The module `forRoot` returns: the core, and the store's public providers for the importing
+ * module.
+ */
 @Module({})
 export class StoreRootModule {}
 
@@ -139,7 +148,8 @@ function rootModule(tokens: StoreTokens, isGlobal: unknown, core: DynamicModule)
 
 /**
  * What a module using the store gets besides `StoreService`: `RateLimiterService`, and the guard
- * and interceptors, so `{ provide: APP_GUARD, useExisting: RateLimitGuard }` works as in Nest's own modules.
+ * and interceptors, so `{ provide: APP_GUARD, useExisting: RateLimitGuard }` works as in Nest's own
+ * modules.
  */
 function publicProviders(tokens: StoreTokens): Provider[] {
   return [
@@ -171,7 +181,8 @@ function asyncOptionsProviders(tokens: StoreTokens, options: StoreModuleAsyncOpt
   if (options.useFactory) {
     if (typeof options.useFactory !== 'function')
       throw new StoreConfigurationError(
-        `StoreModule.forRootAsync: invalid useFactory ${describe(options.useFactory)}: expected a function`,
+        `StoreModule.forRootAsync: invalid useFactory ${describe(options.useFactory)}: ` +
+          'expected a function',
       );
     return [
       {
@@ -192,7 +203,10 @@ function asyncOptionsProviders(tokens: StoreTokens, options: StoreModuleAsyncOpt
     : [fromFactory];
 }
 
-/** The namespace a feature module gets; a name the store refuses is a configuration error at bootstrap. */
+/**
+ * The namespace a feature module gets; a name the store refuses is a configuration error at
+ * bootstrap.
+ */
 function featureNamespace(root: StoreService, namespace: unknown): StoreService {
   try {
     return root.namespace(namespace as string);

@@ -1,6 +1,6 @@
 /**
- * Parses a Redis glob into tokens the way Redis 7.0's `stringmatchlen` (src/util.c) walks it, so the
- * in-process matchers agree with SCAN MATCH and PSUBSCRIBE byte for byte. Redis's walk over the
+ * Parses a Redis glob into tokens the way Redis 7.0's `stringmatchlen` (src/util.c) walks it, so
+ * the in-process matchers agree with SCAN MATCH and PSUBSCRIBE byte for byte. Redis's walk over the
  * pattern never depends on the subject, which is what lets it be done once, up front.
  */
 
@@ -25,7 +25,10 @@ const DASH = 0x2d;
 const literalSets = new Map<number, ByteSet>();
 const ANY_BYTE: ByteSet = new Uint8Array(256).fill(1);
 
-/** Tokens of the UTF-8 `pattern`. An empty pattern has no tokens (and matches only an empty subject). */
+/**
+ * Tokens of the UTF-8 `pattern`. An empty pattern has no tokens (and matches only an empty
+ * subject).
+ */
 export function parseGlob(pattern: Uint8Array): GlobProgram {
   const tokens: Array<ByteSet | undefined> = [];
   let i = 0;

@@ -8,7 +8,9 @@ const GLOB_SPECIAL = /[*?[\]\\]/g;
 /** Whether a subject (a key or a channel) matches a compiled glob. */
 export type GlobMatcher = (subject: string) => boolean;
 
-/** Escapes `literal` so a Redis glob matches it exactly (used for prefixes before a user's pattern). */
+/**
+ * Escapes `literal` so a Redis glob matches it exactly (used for prefixes before a user's pattern).
+ */
 export function escapeGlob(literal: string): string {
   return literal.replace(GLOB_SPECIAL, '\\$&');
 }
@@ -33,7 +35,10 @@ export function compileScanGlob(pattern: string): GlobMatcher {
   return pattern === '*' ? () => true : compileGlob(pattern);
 }
 
-/** Whether `subject` matches the Redis glob `pattern` (see `compileGlob`; compile once for many subjects). */
+/**
+ * Whether `subject` matches the Redis glob `pattern` (see `compileGlob`; compile once for many
+ * subjects).
+ */
 export function globMatch(pattern: string, subject: string): boolean {
   return compileGlob(pattern)(subject);
 }

@@ -13,7 +13,10 @@ export class InFlight {
     return work;
   }
 
-  /** Resolves once everything tracked now (and `also`) has settled, or after `timeoutMs`, whichever comes first. */
+  /**
+   * Resolves once everything tracked now (and `also`) has settled, or after `timeoutMs`, whichever
+   * comes first.
+   */
   async settle(timeoutMs: number, also: Iterable<Promise<unknown>> = []): Promise<void> {
     const all = Promise.allSettled([...this.running, ...also]);
     let timer: NodeJS.Timeout | undefined;

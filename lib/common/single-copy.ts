@@ -13,10 +13,14 @@ import { StoreConfigurationError } from '../errors/store.errors.js';
 /** The module system a build of nestjs-store was loaded through. */
 export type StoreBuildFormat = 'commonjs' | 'module';
 
-/** Process-wide key of the registry; `Symbol.for` gives both builds (and any realm) the same symbol. */
+/**
+ * Process-wide key of the registry; `Symbol.for` gives both builds (and any realm) the same symbol.
+ */
 const LOADED_BUILDS = Symbol.for('nestjs-store.loaded-builds');
 
-/** The registry as stored on `globalThis`; typed loosely because another copy (or version) wrote it. */
+/**
+ * The registry as stored on `globalThis`; typed loosely because another copy (or version) wrote it.
+ */
 interface BuildRegistry {
   add(format: StoreBuildFormat): unknown;
   has(format: StoreBuildFormat): boolean;
@@ -72,12 +76,15 @@ export function assertSingleCopy(): void {
   const builds = loadedBuilds();
   if (!(builds.has('commonjs') && builds.has('module'))) return;
   throw new StoreConfigurationError(
-    "Two builds of nestjs-store are loaded in one process: the CommonJS build (loaded by require('nestjs-store'), " +
-      "or by TypeScript compiled to CommonJS) and the ES module build (loaded by import ... from 'nestjs-store'). " +
+    'Two builds of nestjs-store are loaded in one process: the CommonJS build ' +
+      "(loaded by require('nestjs-store'), or by TypeScript compiled to CommonJS) " +
+      "and the ES module build (loaded by import ... from 'nestjs-store'). " +
       `This copy is the ${THIS_BUILD === 'commonjs' ? 'CommonJS' : 'ES module'} build. ` +
-      'Each build has its own StoreModule, StoreService and decorators: Nest sees two different StoreService classes, ' +
-      'and @Cacheable, @CacheEvict, @RateLimit and @OnChannel from one copy look for the store of the other copy and do not find it. ' +
-      'Fix: load nestjs-store through one module system only, everywhere in the app (require in a CommonJS app, ' +
+      'Each build has its own StoreModule, StoreService and decorators: Nest sees two different ' +
+      'StoreService classes, and @Cacheable, @CacheEvict, @RateLimit and @OnChannel from one ' +
+      'copy look for the store of the other copy and do not find it. ' +
+      'Fix: load nestjs-store through one module system only, everywhere in the app ' +
+      '(require in a CommonJS app, ' +
       'import in an ES module app), including in your own libraries and in test setup files; ' +
       'run `npm ls nestjs-store` to see which packages depend on it.',
   );

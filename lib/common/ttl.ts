@@ -10,14 +10,20 @@ export type Ttl = number | string;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 
-/** Converts a TTL to whole milliseconds (at least 1), or throws a `StoreInvalidTtlError` naming the value. */
+/**
+ * Converts a TTL to whole milliseconds (at least 1), or throws a `StoreInvalidTtlError` naming the
+ * value.
+ */
 export function ttlToMs(ttl: unknown): number {
   const ms = typeof ttl === 'number' ? secondsToMs(ttl) : durationToMs(ttl);
   if (ms > Number.MAX_SAFE_INTEGER) throw new StoreInvalidTtlError(ttl, 'too large');
   return ms;
 }
 
-/** Like `ttlToMs`, but `undefined` falls back to `fallbackMs` (which may itself be undefined: no expiry). */
+/**
+ * Like `ttlToMs`, but `undefined` falls back to `fallbackMs` (which may itself be undefined: no
+ * expiry).
+ */
 export function optionalTtlToMs(ttl: unknown, fallbackMs: number | undefined): number | undefined {
   return ttl === undefined ? fallbackMs : ttlToMs(ttl);
 }

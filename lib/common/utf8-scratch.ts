@@ -6,7 +6,10 @@
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(256);
 
-/** The UTF-8 bytes of `text` (lone surrogates become U+FFFD, as ioredis sends them), valid until the next call. */
+/**
+ * The UTF-8 bytes of `text` (lone surrogates become U+FFFD, as ioredis sends them), valid until the
+ * next call.
+ */
 export function utf8Scratch(text: string): { bytes: Uint8Array; length: number } {
   // A UTF-16 code unit never takes more than 3 UTF-8 bytes.
   if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);

@@ -9,7 +9,9 @@ export function assertKey(key: unknown, maxLength: number): asserts key is strin
   if (!key.isWellFormed()) throw new StoreInvalidKeyError(key, LONE_SURROGATE);
 }
 
-/** Why a string with a lone surrogate is refused: on the wire it would silently become another name. */
+/**
+ * Why a string with a lone surrogate is refused: on the wire it would silently become another name.
+ */
 const LONE_SURROGATE =
   'contains a lone surrogate, which has no UTF-8 form (Redis would receive another name)';
 
@@ -20,7 +22,10 @@ export function assertKeys(keys: unknown, maxLength: number): asserts keys is st
   for (const key of keys) assertKey(key, maxLength);
 }
 
-/** Throws unless `value` is a non-empty string; `what` names it in the message (tag, channel, pattern, namespace). */
+/**
+ * Throws unless `value` is a non-empty string; `what` names it in the message (tag, channel,
+ * pattern, namespace).
+ */
 export function assertName(
   value: unknown,
   what: string,
@@ -70,7 +75,10 @@ export function assertFunction(
     throw new StoreValidationError(`Invalid ${what} ${describe(value)}: must be a function`);
 }
 
-/** Characters a name segment (a namespace, the internal segment) may not hold: the separator, hash-tag braces, glob characters. */
+/**
+ * Characters a name segment (a namespace, the internal segment) may not hold: the separator,
+ * hash-tag braces, glob characters.
+ */
 const SEGMENT_UNSAFE = /[:{}*?[\]\\]/;
 
 /**
@@ -92,7 +100,8 @@ export function assertStoreOption(
 ): asserts store is string | undefined {
   if (store !== undefined && (typeof store !== 'string' || store.length === 0)) {
     throw new StoreValidationError(
-      `Invalid ${what} store ${describe(store)}: expected the name of a store registered with StoreModule.forRoot({ name })`,
+      `Invalid ${what} store ${describe(store)}: expected the name of a store registered with ` +
+        'StoreModule.forRoot({ name })',
     );
   }
 }

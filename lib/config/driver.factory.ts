@@ -4,7 +4,9 @@ import type { StoreModuleOptions } from './store-options.interface.js';
 import { MemoryDriver } from '../drivers/memory/memory.driver.js';
 import { createRedisConnection } from '../drivers/redis/redis-connection.factory.js';
 import { RedisDriver } from '../drivers/redis/redis.driver.js';
-import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import { CompletedDriver } from '../drivers/completed-driver.js';
+import { isCompleteDriver } from '../drivers/driver-capabilities.js';
+import type { CompleteDriver } from '../drivers/store-driver.interface.js';
 
 /**
  * The store's driver: the instance given as `options.driver` (validated by `resolveStoreOptions`;
@@ -15,12 +17,16 @@ export function createDriver(
   options: StoreModuleOptions,
   resolved: ResolvedStoreOptions,
   logger: Logger,
-): StoreDriver {
+): CompleteDriver {
   if (typeof resolved.driver === 'object') {
+    const given = resolved.driver;
+    const driver = isCompleteDriver(given) ? given : new CompletedDriver(given);
+    const capabilities = [...driver.capabilities].join(', ') || 'none';
     logger.log(
-      `Using the driver instance given as options.driver (${resolved.driver.constructor.name}, kind '${resolved.driver.kind}')`,
+      `Using the driver instance given as options.driver (${given.constructor.name}, ` +
+        `kind '${given.kind}', capabilities: ${capabilities})`,
     );
-    return resolved.driver;
+    return driver;
   }
   if (resolved.driver === 'memory') {
     logger.log('Using the embedded memory driver');

@@ -35,23 +35,3 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length];
 }
-
-/**
- * The members `value` lacks among `methods` (listed as `name()`) and `properties` (listed by name),
- * each prefixed with `path` (e.g. `streams.`): for checking an object given as an option, such as a
- * driver instance, at bootstrap rather than at its first call.
- */
-export function missingMembers(
-  value: object,
-  methods: readonly string[],
-  properties: readonly string[] = [],
-  path = '',
-): string[] {
-  const record = value as Record<string, unknown>;
-  return [
-    ...methods
-      .filter((name) => typeof record[name] !== 'function')
-      .map((name) => `${path}${name}()`),
-    ...properties.filter((name) => record[name] === undefined).map((name) => `${path}${name}`),
-  ];
-}

@@ -1,18 +1,25 @@
 import { StoreConfigurationError, StoreError, describe } from '../errors/store.errors.js';
 import type { StoreDriver } from '../drivers/store-driver.interface.js';
-import type { StreamDriver } from '../drivers/stream-driver.interface.js';
+import {
+  CORE_METHODS,
+  missingMethods,
+  surveyCapabilities,
+} from '../drivers/driver-capabilities.js';
 import type { StoreModuleOptions } from './store-options.interface.js';
 import { JsonSerializer } from '../serialization/json.serializer.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import { ttlToMs } from '../common/ttl.js';
-import { assertKnownKeys, missingMembers } from './option-keys.js';
+import { assertKnownKeys } from './option-keys.js';
 import type { ResolvedStoreOptions } from '../engine/resolved-store-options.js';
 
 export type { ResolvedStoreOptions } from '../engine/resolved-store-options.js';
 import { STORE_DEFAULTS } from './store-defaults.js';
 import { segmentProblem } from '../common/validation.js';
 
-/** Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). Exported for the docs spec. */
+/**
+ * Every option of `StoreModule.forRoot` (with `isGlobal`, the module builder's extra). Exported for
+ * the docs spec.
+ */
 export const MODULE_OPTIONS = [
   'redis',
   'driver',
@@ -31,10 +38,16 @@ export const MODULE_OPTIONS = [
   'isGlobal',
 ] as const;
 
-/** Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the global prefix. */
+/**
+ * Characters that would break Cluster slot routing (`{}`) or SCAN/PSUBSCRIBE globs if put in the
+ * global prefix.
+ */
 const UNSAFE_PREFIX = /[{}*?[\]\\]/;
 
-/** Validates the module options once, at bootstrap, so a misconfiguration fails the app start with a clear message. */
+/**
+ * Validates the module options once, at bootstrap, so a misconfiguration fails the app start with a
+ * clear message.
+ */
 export function resolveStoreOptions(options: StoreModuleOptions | undefined): ResolvedStoreOptions {
   if (!options || typeof options !== 'object') {
     throw new StoreConfigurationError(
@@ -81,7 +94,10 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
   };
 }
 
-/** Nested option objects whose keys are checked too (the others are validated where they are used). Exported for the docs spec. */
+/**
+ * Nested option objects whose keys are checked too (the others are validated where they are used).
+ * Exported for the docs spec.
+ */
 export const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]> = [
   ['l1', ['maxEntries', 'ttl']],
   ['memory', ['maxEntries']],
@@ -104,7 +120,8 @@ function assertRedisUrl(redis: unknown): void {
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
     throw new StoreConfigurationError(
-      `options.redis ${describe(redis)} is not a Redis URL: expected redis://[user:password@]host[:port][/db], rediss://… or a Unix socket path`,
+      `options.redis ${describe(redis)} is not a Redis URL: expected ` +
+        'redis://[user:password@]host[:port][/db], rediss://… or a Unix socket path',
     );
   }
 }
@@ -122,8 +139,9 @@ function resolveDriver(options: StoreModuleOptions): ResolvedStoreOptions['drive
     (options.redis === undefined || options.redis === null || options.redis === '')
   ) {
     throw new StoreConfigurationError(
-      "StoreModule has no Redis to use: set options.redis (a URL such as 'redis://localhost:6379', ioredis options, " +
-        "{ cluster }, { sentinel } or { client }), or set options.driver: 'memory' for the embedded driver",
+      'StoreModule has no Redis to use: set options.redis (a URL such as ' +
+        "'redis://localhost:6379', ioredis options, { cluster }, { sentinel } or { client }), " +
+        "or set options.driver: 'memory' for the embedded driver",
     );
   }
   if (driver === 'memory' && options.redis !== undefined) {
@@ -134,89 +152,42 @@ function resolveDriver(options: StoreModuleOptions): ResolvedStoreOptions['drive
   return driver;
 }
 
-/** The names of `T`'s methods. */
-type MethodOf<T> = {
-  [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
-}[keyof T];
-
-/** Every method of `StoreDriver`; a method added to the interface and not here fails to compile (below). */
-const DRIVER_METHODS = [
-  'get',
-  'read',
-  'mget',
-  'set',
-  'setHash',
-  'mset',
-  'delete',
-  'incrBy',
-  'pexpire',
-  'pttl',
-  'deleteByPattern',
-  'ensureTags',
-  'readTags',
-  'bumpTags',
-  'setIfAbsent',
-  'renewIfOwner',
-  'deleteIfOwner',
-  'rateLimit',
-  'onSubscriberReconnect',
-  'connectionState',
-  'onConnectionState',
-  'publish',
-  'subscribe',
-  'psubscribe',
-  'close',
-] as const satisfies ReadonlyArray<MethodOf<StoreDriver>>;
-
-/** Every method of `StreamDriver` (`driver.streams`), checked the same way. */
-const STREAM_METHODS = [
-  'add',
-  'createGroup',
-  'readPending',
-  'claimIdle',
-  'renew',
-  'ack',
-  'range',
-  'openReader',
-  'close',
-] as const satisfies ReadonlyArray<MethodOf<StreamDriver>>;
-
-// Compiles only while the two lists name every method of their interfaces.
-const LISTS_COMPLETE: [
-  | Exclude<MethodOf<StoreDriver>, (typeof DRIVER_METHODS)[number]>
-  | Exclude<MethodOf<StreamDriver>, (typeof STREAM_METHODS)[number]>,
-] extends [never]
-  ? true
-  : never = true;
-void LISTS_COMPLETE;
-
 /**
- * A driver instance must have every member of `StoreDriver` (a plain object missing one would only
- * fail at its first call, perhaps in production traffic) and must not come with `redis`, which it
- * would silently ignore: it brings its own connection.
+ * A driver instance must have the whole core of `StoreDriver` and each optional capability whole
+ * or not at all (a plain object missing a method would only fail at its first call, perhaps in
+ * production traffic); an `l1` tier needs pub/sub, which keeps it coherent across instances. It
+ * must not come with `redis`, which it would silently ignore: it brings its own connection.
  */
 function resolveDriverInstance(driver: object, options: StoreModuleOptions): StoreDriver {
   if (typeof (driver as { then?: unknown }).then === 'function') {
     throw new StoreConfigurationError(
-      'options.driver is a Promise: pass the driver itself (await it in the useFactory of forRootAsync)',
+      'options.driver is a Promise: pass the driver itself ' +
+        '(await it in the useFactory of forRootAsync)',
     );
   }
   const instance = driver as Partial<StoreDriver>;
-  const missing = missingMembers(driver, DRIVER_METHODS, ['client']);
+  const survey = surveyCapabilities(driver);
+  const missing = [...missingMethods(driver, CORE_METHODS), ...survey.partial];
+  if (instance.client === undefined) missing.push('client');
   if (instance.kind !== 'redis' && instance.kind !== 'memory')
     missing.push("kind ('redis' or 'memory')");
-  if (typeof instance.streams === 'object' && instance.streams !== null)
-    missing.push(...missingMembers(instance.streams, STREAM_METHODS, [], 'streams.'));
-  else missing.push('streams');
   if (missing.length > 0) {
     throw new StoreConfigurationError(
-      `options.driver is not a StoreDriver: it lacks ${missing.join(', ')}. Implement every member of StoreDriver ` +
-        "(check a driver with driverContract from 'nestjs-store/testing'), or set driver: 'redis' or 'memory'",
+      `options.driver is not a StoreDriver: it lacks ${missing.join(', ')}. Implement the ` +
+        'core of StoreDriver and each capability you offer whole (check a driver with ' +
+        "driverContract from 'nestjs-store/testing'), or set driver: 'redis' or 'memory'",
+    );
+  }
+  if (options.l1 !== undefined && !survey.capabilities.has('pubsub')) {
+    throw new StoreConfigurationError(
+      `options.l1 needs a driver with the 'pubsub' capability, which keeps L1 coherent across ` +
+        `instances; ${driver.constructor.name} has none: remove l1 or add pub/sub to the driver`,
     );
   }
   if (options.redis !== undefined) {
     throw new StoreConfigurationError(
-      'options.redis and a driver instance (options.driver) contradict each other: the instance brings its own connection; remove one',
+      'options.redis and a driver instance (options.driver) contradict ' +
+        'each other: the instance brings its own connection; remove one',
     );
   }
   return driver as StoreDriver;
@@ -226,7 +197,8 @@ function resolveKeyPrefix(prefix: unknown): string {
   if (prefix === undefined) return STORE_DEFAULTS.keyPrefix;
   if (typeof prefix !== 'string' || UNSAFE_PREFIX.test(prefix)) {
     throw new StoreConfigurationError(
-      `options.keyPrefix ${describe(prefix)} must be a string without hash tags ({}) or glob characters (* ? [ ] \\)`,
+      `options.keyPrefix ${describe(prefix)} must be a string ` +
+        'without hash tags ({}) or glob characters (* ? [ ] \\)',
     );
   }
   return prefix;

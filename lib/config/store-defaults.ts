@@ -2,9 +2,9 @@
  * The default of every `StoreModule.forRoot` option that has one, in one place (internal: not
  * exported from the package). `resolveStoreOptions` reads it; the `@default` tags of the option
  * interfaces and the default column of the README's Configuration table repeat it for readers, and
- * `test/docs/options-defaults.unit.spec.ts` fails when either disagrees with it. Options without a value
- * default (`redis`, `defaultTtl`: no expiry, `serializer`: JSON, `l1`: off, `cache`) are not here;
- * `rateLimit` keeps its own defaults with the rate-limit code.
+ * `test/docs/options-defaults.unit.spec.ts` fails when either disagrees with it. Options without a
+ * value default (`redis`, `defaultTtl`: no expiry, `serializer`: JSON, `l1`: off, `cache`) are not
+ * here; `rateLimit` keeps its own defaults with the rate-limit code.
  */
 export const STORE_DEFAULTS = {
   driver: 'redis',

@@ -48,9 +48,10 @@ export interface StoreModuleOptions {
    * never a silent fallback), or a `StoreDriver` object, e.g. a third-party driver checked with
    * `driverContract` from `nestjs-store/testing`. An instance brings its own connection, so `redis`
    * must not be set with it; it is validated at bootstrap (every member of `StoreDriver` present).
-   * The store takes ownership of an instance: it calls its `close()` when the application shuts down
-   * (after in-flight work settles), as it does for the drivers it creates. Unlike `redis: { client }`,
-   * which stays the caller's, an instance must not be closed by the caller, nor given to two stores.
+   * The store takes ownership of an instance: it calls its `close()` when the application shuts
+   * down (after in-flight work settles), as it does for the drivers it creates. Unlike
+   * `redis: { client }`, which stays the caller's, an instance must not be closed by the caller,
+   * nor given to two stores.
    * @default 'redis'
    */
   driver?: 'redis' | 'memory' | StoreDriver;
@@ -63,9 +64,9 @@ export interface StoreModuleOptions {
   keyPrefix?: string;
   /**
    * The segment after `keyPrefix` under which the library keeps its own state (tag versions, load
-   * leases, rate-limit state, the L1 bus channel): `{keyPrefix}{internalSegment}:…`. Keys, channels,
-   * streams and namespaces that would name it are rejected. One segment: no `:`, braces or glob
-   * characters.
+   * leases, rate-limit state, the L1 bus channel): `{keyPrefix}{internalSegment}:…`. Keys,
+   * channels, streams and namespaces that would name it are rejected. One segment: no `:`, braces
+   * or glob characters.
    * @default '__nestjs_store__'
    */
   internalSegment?: string;
@@ -84,9 +85,9 @@ export interface StoreModuleOptions {
    */
   maxKeyLength?: number;
   /**
-   * For clients the module creates: ms a connection may stay silent while commands wait for replies;
-   * then it is dropped and those commands fail with `StoreConnectionError` (a frozen server or a
-   * silent network never hangs a caller). Keep it above your slowest command.
+   * For clients the module creates: ms a connection may stay silent while commands wait for
+   * replies; then it is dropped and those commands fail with `StoreConnectionError` (a frozen
+   * server or a silent network never hangs a caller). Keep it above your slowest command.
    * @default 2000
    */
   commandTimeout?: number;
@@ -96,9 +97,15 @@ export interface StoreModuleOptions {
    * Default: off.
    */
   l1?: boolean | StoreL1Options;
-  /** Module-wide defaults of `@Cacheable` / `@CacheEvict`: user resolver, `honorNoCache`, extra `credentialHeaders`. */
+  /**
+   * Module-wide defaults of `@Cacheable` / `@CacheEvict`: user resolver, `honorNoCache`, extra
+   * `credentialHeaders`.
+   */
   cache?: StoreCacheDecoratorOptions;
-  /** Rate limiting: module defaults (applied wherever `RateLimitGuard` runs), headers, key, failure policy. */
+  /**
+   * Rate limiting: module defaults (applied wherever `RateLimitGuard` runs), headers, key, failure
+   * policy.
+   */
   rateLimit?: StoreRateLimitOptions;
   /** Options of the memory driver. */
   memory?: StoreMemoryOptions;

@@ -10,7 +10,9 @@ export type RawMessageListener = (message: string, channel: string) => void;
  */
 export type StoreConnectionState = 'connected' | 'reconnecting' | 'closed';
 
-/** Removes a subscription; resolves once the server has been told (when it was the last listener). */
+/**
+ * Removes a subscription; resolves once the server has been told (when it was the last listener).
+ */
 export type Unsubscribe = () => Promise<void>;
 
 /** The fields of a Redis hash. */
@@ -19,7 +21,10 @@ export type RawHash = Record<string, string>;
 /** What a key holds: a string, the fields of a hash, or `null` when it is missing. */
 export type RawValue = string | RawHash | null;
 
-/** One write of `mset`: full key, a string (SET) or the fields of a hash (replacing the key), optional TTL in ms. */
+/**
+ * One write of `mset`: full key, a string (SET) or the fields of a hash (replacing the key),
+ * optional TTL in ms.
+ */
 export interface RawEntry {
   key: string;
   value: string | RawHash;
@@ -46,7 +51,9 @@ export interface RateLimitArgs {
   blockMs: number;
 }
 
-/** What one rate-limit check answered, on the store's clock (Redis `TIME`; `Date.now()` in memory). */
+/**
+ * What one rate-limit check answered, on the store's clock (Redis `TIME`; `Date.now()` in memory).
+ */
 export interface RawRateLimitReply {
   allowed: boolean;
   /** Units still available after this check (0 when refused). */
@@ -104,23 +111,27 @@ export interface RateLimitScript {
 }
 
 /**
- * What StoreService needs from a backend, in Redis terms on full keys and stored strings.
- * Implemented by the Redis driver (standalone, Sentinel, Cluster alike) and the memory driver,
- * which must behave identically: the contract suite runs against both.
- * Connection failures reject with `StoreConnectionError`, server-side refusals with `StoreCommandError`.
+ * The core every driver implements: strings, hashes, counters, expiry, deletion and the
+ * connection's state, in Redis terms on full keys and stored strings. What else a store can do
+ * comes from the optional capabilities (`DriverTags`, `DriverLeases`, `DriverRateLimit`,
+ * `DriverPubSub`, `DriverStreams`): a driver implements each one whole or not at all.
+ * Connection failures reject with `StoreConnectionError`, server-side refusals with
+ * `StoreCommandError`.
  */
-export interface StoreDriver {
-  /** `redis` or `memory`. */
+export interface StoreDriverCore {
+  /**
+   * Where the keys live: `redis` when other processes share them (cache loads then take a lease
+   * across instances, with `DriverLeases`), `memory` when they live in this process only.
+   */
   readonly kind: 'redis' | 'memory';
-  /** The command client, for raw access; `null` for the memory driver. */
+  /** The command client, for raw access; `null` when there is none (the memory driver). */
   readonly client: Redis | Cluster | null;
-  /** Redis Streams operations and blocking readers (durable streams). */
-  readonly streams: StreamDriver;
 
   /**
    * Reads a key and hands the stored string (or `null`) to `decode`, resolving to its result. The
-   * decoder rides on the command's own promise: a cache hit costs no extra promise over the client's.
-   * Errors thrown by `decode` reject as they are; store failures reject as typed store errors.
+   * decoder rides on the command's own promise: a cache hit costs no extra promise over the
+   * client's. Errors thrown by `decode` reject as they are; store failures reject as typed store
+   * errors.
    */
   get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R>;
   /**
@@ -135,9 +146,16 @@ export interface StoreDriver {
   ): Promise<R>;
   /** Reads many keys, each a string, a hash (its fields) or `null`; split per key on a Cluster. */
   mget(keys: string[]): Promise<RawValue[]>;
+  /**
+   * Writes a string, replacing whatever `key` holds, expiring after `ttlMs` (none when undefined).
+   */
   set(key: string, value: string, ttlMs?: number): Promise<void>;
-  /** Replaces whatever `key` holds with a hash of `fields`, atomically, expiring after `ttlMs` (none when undefined). */
+  /**
+   * Replaces whatever `key` holds with a hash of `fields`, atomically, expiring after `ttlMs`
+   * (none when undefined).
+   */
   setHash(key: string, fields: RawHash, ttlMs?: number): Promise<void>;
+  /** Writes many entries (each as `set` or `setHash` would). */
   mset(entries: RawEntry[]): Promise<void>;
   /** Deletes keys; resolves to how many existed. */
   delete(keys: string[]): Promise<number>;
@@ -153,54 +171,106 @@ export interface StoreDriver {
    */
   deleteByPattern(pattern: string, keep: string): Promise<number>;
 
+  /** The current state of the connections (see `StoreConnectionState`). */
+  connectionState(): StoreConnectionState;
+  /**
+   * Calls `listener` on every change of `connectionState()`; returns a function that removes it.
+   */
+  onConnectionState(listener: (state: StoreConnectionState) => void): () => void;
+
+  /** Closes what the driver owns, letting in-flight commands finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Capability: cache tags, as version tokens stored under tag keys (`tags` on `set`,
+ * `invalidateTags`).
+ */
+export interface DriverTags {
   /**
    * Returns each tag's current version token, creating missing tags with a fresh token, and makes
-   * each tag key live at least `ttlMs` (no expiry when undefined) so it outlives entries stamped with it.
+   * each tag key live at least `ttlMs` (no expiry when undefined) so it outlives entries stamped
+   * with it.
    */
   ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]>;
   /** Current version tokens (`null` for tags that do not exist). */
   readTags(tagKeys: string[]): Promise<Array<string | null>>;
-  /** Replaces the token of each existing tag (atomic per tag); tags that do not exist stay absent. */
+  /**
+   * Replaces the token of each existing tag (atomic per tag); tags that do not exist stay absent.
+   */
   bumpTags(tagKeys: string[]): Promise<void>;
+}
 
+/**
+ * Capability: owned leases, so one instance loads a missing cache entry while others wait (`lock`).
+ */
+export interface DriverLeases {
   /** SET NX PX: writes only when the key is absent; `true` when written (lease locks). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Extends the key's TTL only while it still holds `value` (a lock owner renewing its lease). */
   renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean>;
   /** Deletes the key only while it still holds `value` (a lock owner releasing it). */
   deleteIfOwner(key: string, value: string): Promise<boolean>;
+}
 
+/** Capability: atomic rate-limit checks (`RateLimiterService`, `RateLimitGuard`). */
+export interface DriverRateLimit {
   /**
    * One atomic rate-limit check: `script` over `keys` (both expiring on their own), after the block
    * key is looked at, blocking it for `args.blockMs` when a consume is refused. Redis runs
-   * `script.lua` (by SHA; checks made in one turn may share a call), the memory driver `script.memory`.
+   * `script.lua` (by SHA; checks made in one turn may share a call), the memory driver
+   * `script.memory`.
    */
   rateLimit(
     script: RateLimitScript,
     keys: RateLimitKeys,
     args: RateLimitArgs,
   ): Promise<RawRateLimitReply>;
+}
 
-  /**
-   * Calls `listener` each time the subscriber connection is back after a loss (messages published
-   * in between were missed). Returns a function that removes the listener.
-   */
-  onSubscriberReconnect(listener: () => void): () => void;
-
-  /** The current state of the connections (see `StoreConnectionState`). */
-  connectionState(): StoreConnectionState;
-  /** Calls `listener` on every change of `connectionState()`; returns a function that removes it. */
-  onConnectionState(listener: (state: StoreConnectionState) => void): () => void;
-
+/**
+ * Capability: pub/sub (`publish`, `channel$`, `@OnChannel`, and the bus that keeps L1 coherent).
+ */
+export interface DriverPubSub {
   /** Publishes a raw message; resolves to the number of receiving subscriptions. */
   publish(channel: string, message: string): Promise<number>;
   /** Subscribes to one channel; one server subscription serves any number of listeners. */
   subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe>;
   /** Subscribes to a glob of channels; one server subscription serves any number of listeners. */
   psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe>;
+  /**
+   * Calls `listener` each time the subscriber connection is back after a loss (messages published
+   * in between were missed). Returns a function that removes the listener.
+   */
+  onSubscriberReconnect(listener: () => void): () => void;
+}
 
-  /** Closes what the driver owns, letting in-flight commands finish. */
-  close(): Promise<void>;
+/** Capability: durable streams with consumer groups (`store.stream()`, `@OnChannel` on streams). */
+export interface DriverStreams {
+  /** Redis Streams operations and blocking readers. */
+  readonly streams: StreamDriver;
+}
+
+/**
+ * What a backend implements for `StoreModule.forRoot({ driver })`: the core, plus each optional
+ * capability whole or not at all. A store on a driver without a capability refuses what needs it
+ * with `StoreUnsupportedError` (an `l1` tier needs pub/sub: refused at bootstrap). Check a driver
+ * with `driverContract` from `nestjs-store/testing`.
+ */
+export type StoreDriver = StoreDriverCore &
+  Partial<DriverTags & DriverLeases & DriverRateLimit & DriverPubSub & DriverStreams>;
+
+/** The optional capabilities of a driver, by name. */
+export type DriverCapability = 'tags' | 'leases' | 'rateLimit' | 'pubsub' | 'streams';
+
+/**
+ * A driver with every capability, as the store works with it: the built-in drivers, or a driver
+ * completed by the store, whose missing capabilities reject with `StoreUnsupportedError`.
+ */
+export interface CompleteDriver
+  extends StoreDriverCore, DriverTags, DriverLeases, DriverRateLimit, DriverPubSub, DriverStreams {
+  /** The capabilities the backend really has. */
+  readonly capabilities: ReadonlySet<DriverCapability>;
 }
 
 /** A `get` / `read` decoder that keeps what is stored as it is. */

@@ -7,7 +7,8 @@ export function logListenerError(
 ): (error: unknown, name: string) => void {
   return (error, name) =>
     logger.error(
-      `A subscriber of "${name}" threw: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      `A subscriber of "${name}" threw: ` +
+        `${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
     );
 }
 
@@ -53,7 +54,10 @@ export class SubscriptionRegistry {
     };
   }
 
-  /** Delivers a message to every listener of `name`; one listener throwing does not affect the others. */
+  /**
+   * Delivers a message to every listener of `name`; one listener throwing does not affect the
+   * others.
+   */
   dispatch(name: string, message: string, channel: string): void {
     const entry = this.entries.get(name);
     if (!entry) return;

@@ -3,7 +3,9 @@ import type { StoreSerializer } from '../serialization/serializer.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedStoreOptions {
-  /** The driver to build, or the instance given as `options.driver` (checked to have every member). */
+  /**
+   * The driver to build, or the instance given as `options.driver` (checked to have every member).
+   */
   driver: 'redis' | 'memory' | StoreDriver;
   keyPrefix: string;
   internalSegment: string;

@@ -5,17 +5,20 @@ import { InFlight } from '../common/in-flight.js';
 import { InvalidationBus } from './cache/invalidation-bus.js';
 import { L1Tier } from './cache/l1-tier.js';
 import type { ResolvedStoreOptions } from './resolved-store-options.js';
-import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../drivers/store-driver.interface.js';
 import { KeySpace } from '../keys/key-space.js';
 import { ChannelBridge } from './pubsub/channel-bridge.js';
 import { MalformedMessages } from './pubsub/malformed-messages.js';
 
 /** State shared by a store and all its namespaces. */
 export interface StoreContext {
-  driver: StoreDriver;
+  driver: CompleteDriver;
   options: ResolvedStoreOptions;
   logger: Logger;
-  /** In-process single-flight of cache loads, by full Redis key (so namespaces never share a flight). */
+  /**
+   * In-process single-flight of cache loads, by full Redis key (so namespaces never share a
+   * flight).
+   */
   flights: Map<string, Promise<unknown>>;
   /** Background refreshes (stale-while-revalidate, early refresh) under way, by full key. */
   refreshes: Map<string, Promise<unknown>>;
@@ -30,15 +33,20 @@ export interface StoreContext {
   malformed: MalformedMessages;
   /** Writes of several steps under way (tagged `set`, `mset`): shutdown lets them finish. */
   writes: InFlight;
-  /** Load leases this process holds: shutdown releases them, so other instances need not wait them out. */
+  /**
+   * Load leases this process holds: shutdown releases them, so other instances need not wait them
+   * out.
+   */
   leases: Set<LeaseLock>;
   /** `@CacheEvict` work that failed while the store was unreachable, retried once it is back. */
   evictions: EvictionRetries;
 }
 
-/** Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted. */
+/**
+ * Builds the shared state; with L1, the bus must be started (`bus.start()`) before L1 is trusted.
+ */
 export function createStoreContext(
-  driver: StoreDriver,
+  driver: CompleteDriver,
   options: ResolvedStoreOptions,
 ): StoreContext {
   const logger = new Logger('StoreService');

@@ -21,7 +21,10 @@ export type StoreErrorCode =
   | 'STORE_CONFIGURATION'
   | 'STORE_UNSUPPORTED';
 
-/** The codes of `StoreValidationError` and its subclasses: arguments refused before anything was sent. */
+/**
+ * The codes of `StoreValidationError` and its subclasses: arguments refused before anything was
+ * sent.
+ */
 export type StoreValidationErrorCode = Extract<
   StoreErrorCode,
   | 'STORE_INVALID_ARGUMENT'
@@ -75,7 +78,10 @@ export class StoreInvalidTtlError extends StoreValidationError {
   }
 }
 
-/** A value could not be serialized (undefined, BigInt, circular, function), or a stored value could not be read back. */
+/**
+ * A value could not be serialized (undefined, BigInt, circular, function), or a stored value could
+ * not be read back.
+ */
 export class StoreSerializationError extends StoreError {
   /** The key the value belongs to (as the caller named it), or the channel for pub/sub. */
   readonly key: string;
@@ -116,7 +122,10 @@ export class StoreValueTooLargeError extends StoreError {
   }
 }
 
-/** Redis could not be reached in time (down, reconnecting, timed out). Safe to treat as "cache unavailable". */
+/**
+ * Redis could not be reached in time (down, reconnecting, timed out). Safe to treat as "cache
+ * unavailable".
+ */
 export class StoreConnectionError extends StoreError {
   constructor(operation: string, cause: unknown) {
     super('STORE_CONNECTION', `Store unavailable during ${operation}: ${messageOf(cause)}`, {
@@ -163,7 +172,9 @@ export class StoreWrongTypeError extends StoreError {
   }
 }
 
-/** A loader did not finish within `hardTimeout`. It keeps running and its result is still cached. */
+/**
+ * A loader did not finish within `hardTimeout`. It keeps running and its result is still cached.
+ */
 export class StoreLoaderTimeoutError extends StoreError {
   /** The key being loaded. */
   readonly key: string;

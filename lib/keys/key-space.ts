@@ -5,7 +5,8 @@ import { StoreInvalidKeyError, StoreValidationError, describe } from '../errors/
 /**
  * Builds every Redis name one store (or namespace) uses. User names are the user's own:
  *
- * - key `K`, channel `C`, stream `S` of the root store: `{keyPrefix}K`, `{keyPrefix}C`, `{keyPrefix}S`;
+ * - key `K`, channel `C`, stream `S` of the root store: `{keyPrefix}K`, `{keyPrefix}C`,
+ *   `{keyPrefix}S`;
  * - of `namespace('t1')`: `{keyPrefix}t1:K` (nested namespaces add one segment each).
  *
  * The library's own state lives under `{keyPrefix}{internalSegment}:` (tag versions `t:`, load
@@ -117,7 +118,10 @@ export class KeySpace {
   }
 
   private reservedReason(): string {
-    return `names the library's internal space "${this.reservedHead}" (options.internalSegment); choose another name`;
+    return (
+      `names the library's internal space "${this.reservedHead}" ` +
+      '(options.internalSegment); choose another name'
+    );
   }
 }
 

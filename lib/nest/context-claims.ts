@@ -8,7 +8,10 @@ import type { ExecutionContext } from '@nestjs/common';
 export class ContextClaims {
   private readonly claimed = new WeakMap<ExecutionContext, Set<string>>();
 
-  /** `true` the first time a context is seen for `store`, `false` after (each store's work is claimed apart). */
+  /**
+   * `true` the first time a context is seen for `store`, `false` after (each store's work is
+   * claimed apart).
+   */
   claim(context: ExecutionContext, store: string): boolean {
     let stores = this.claimed.get(context);
     if (!stores) this.claimed.set(context, (stores = new Set()));

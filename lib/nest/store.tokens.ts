@@ -15,7 +15,10 @@ import { StoreService } from '../store/store.service.js';
 /** The name of the store `forRoot` registers when it is given no `name`. */
 export const DEFAULT_STORE_NAME = 'default';
 
-/** The injection tokens of one store: those of the default store are the exported constants and classes. */
+/**
+ * The injection tokens of one store: those of the default store are the exported constants and
+ * classes.
+ */
 export interface StoreTokens {
   name: string;
   /** The options as given to `forRoot` / returned by the `forRootAsync` factory. */
@@ -85,17 +88,24 @@ export function getStoreToken(name?: string): InjectionToken {
   return storeTokens(assertStoreName(name, 'getStoreToken')).store;
 }
 
-/** The token `RateLimiterService` of the store `name` is provided under (the class itself for the default store). */
+/**
+ * The token `RateLimiterService` of the store `name` is provided under (the class itself for the
+ * default store).
+ */
 export function getRateLimiterToken(name?: string): InjectionToken {
   return storeTokens(assertStoreName(name, 'getRateLimiterToken')).rateLimiter;
 }
 
-/** A store name: `undefined` is the default store; otherwise a non-empty string of at most 100 characters. */
+/**
+ * A store name: `undefined` is the default store; otherwise a non-empty string of at most 100
+ * characters.
+ */
 export function assertStoreName(name: unknown, where: string): string {
   if (name === undefined) return DEFAULT_STORE_NAME;
   if (typeof name !== 'string' || name.length === 0 || name.length > 100 || name.trim() !== name) {
     throw new StoreConfigurationError(
-      `${where}: invalid store name ${describe(name)}: expected a non-empty string of at most 100 characters, without surrounding spaces`,
+      `${where}: invalid store name ${describe(name)}: expected a non-empty string ` +
+        'of at most 100 characters, without surrounding spaces',
     );
   }
   return name;

@@ -61,7 +61,10 @@ function objectLoss(value: object, path: Array<string | number>): string | null 
   }
   if (!isPlainObject(value)) {
     const type = (value.constructor as { name?: string } | undefined)?.name || 'class instance';
-    return `is a ${type}, which JSON reads back as ${type === 'Date' ? 'a string' : 'a plain object'}`;
+    return (
+      `is a ${type}, which JSON reads back as ` +
+      `${type === 'Date' ? 'a string' : 'a plain object'}`
+    );
   }
   for (const key in value) {
     if (!Object.hasOwn(value, key)) continue;

@@ -6,8 +6,8 @@ import type { StoreSerializer } from './serializer.interface.js';
  * refuses every value JSON would not give back as it was, rather than silently storing another:
  * `undefined`, functions and symbols (at the top level, or dropped inside objects and arrays),
  * `NaN` and `±Infinity` (stored as `null`), Date, Map, Set and class instances (read back as
- * strings or plain objects), and what JSON cannot encode (BigInt, circular structures). Convert such
- * values first (`date.toISOString()`), or configure a serializer that keeps their types.
+ * strings or plain objects), and what JSON cannot encode (BigInt, circular structures). Convert
+ * such values first (`date.toISOString()`), or configure a serializer that keeps their types.
  */
 export class JsonSerializer implements StoreSerializer {
   /** @inheritdoc */

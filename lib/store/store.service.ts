@@ -27,6 +27,7 @@ import {
   StoreWrongTypeError,
   describe,
 } from '../errors/store.errors.js';
+import { unsupportedCapability } from '../drivers/completed-driver.js';
 import { KeySpace } from '../keys/key-space.js';
 import {
   StorePubSub,
@@ -49,7 +50,10 @@ import { publishConnectionStates } from '../telemetry/connection.telemetry.js';
 
 /** Options of `set` and `mset` entries. */
 export interface StoreSetOptions {
-  /** Time to live: seconds, or a duration such as `'30s'`. Default: the module's `defaultTtl` (none: no expiry). */
+  /**
+   * Time to live: seconds, or a duration such as `'30s'`. Default: the module's `defaultTtl` (none:
+   * no expiry).
+   */
   ttl?: Ttl;
   /** Tags to invalidate this entry by (`invalidateTags`). */
   tags?: string[];
@@ -91,7 +95,10 @@ export class StoreService {
     this.pubsub = new StorePubSub(context, keys, this.entries);
   }
 
-  /** The root store over a context (the module does this, once per store; the store's connection states are published from then on). */
+  /**
+   * The root store over a context (the module does this, once per store; the store's connection
+   * states are published from then on).
+   */
   static fromContext(context: StoreContext): StoreService {
     publishConnectionStates(context.driver, context.options.keyPrefix);
     return new StoreService(
@@ -100,7 +107,10 @@ export class StoreService {
     );
   }
 
-  /** The raw ioredis client (standalone, Sentinel or Cluster), for what this API does not cover. Throws on the memory driver. */
+  /**
+   * The raw ioredis client (standalone, Sentinel or Cluster), for what this API does not cover.
+   * Throws on the memory driver.
+   */
   get client(): Redis | Cluster {
     const client = this.context.driver.client;
     if (!client)
@@ -115,7 +125,10 @@ export class StoreService {
     return this.context.driver.kind;
   }
 
-  /** Reads a value; `null` when missing, expired, or invalidated through one of its tags. An L1 hit costs no round trip. */
+  /**
+   * Reads a value; `null` when missing, expired, or invalidated through one of its tags. An L1 hit
+   * costs no round trip.
+   */
   get<T>(key: string): Promise<T | null> {
     let fullKey: string;
     try {
@@ -138,7 +151,10 @@ export class StoreService {
     );
   }
 
-  /** Writes a value, replacing any previous one. Rejects unstorable values and bad options before writing. */
+  /**
+   * Writes a value, replacing any previous one. Rejects unstorable values and bad options before
+   * writing.
+   */
   set<T>(key: string, value: T, options?: StoreSetOptions): Promise<void> {
     let write: PreparedWrite;
     try {
@@ -163,7 +179,9 @@ export class StoreService {
     return deleted;
   }
 
-  /** Whether a live value is stored at `key` (tag-invalidated and expired entries count as absent). */
+  /**
+   * Whether a live value is stored at `key` (tag-invalidated and expired entries count as absent).
+   */
   async has(key: string): Promise<boolean> {
     const raw = await this.context.driver.read(this.dataKey(key), rawValue, 'string');
     if (raw === null) return false;
@@ -181,7 +199,10 @@ export class StoreService {
     return this.incrBy(key, by, 'increment');
   }
 
-  /** Atomically subtracts `by` (default 1) from the integer at `key`; keeps the key's TTL (as `increment`). */
+  /**
+   * Atomically subtracts `by` (default 1) from the integer at `key`; keeps the key's TTL (as
+   * `increment`).
+   */
   async decrement(key: string, by = 1): Promise<number> {
     assertSafeInteger(by, 'decrement amount');
     return this.incrBy(key, -by, 'decrement');
@@ -215,7 +236,9 @@ export class StoreService {
     return leftMs === -1 ? -1 : leftMs / 1000;
   }
 
-  /** Reads many values at once (one round trip; split per key on a Cluster); `null` for each miss. */
+  /**
+   * Reads many values at once (one round trip; split per key on a Cluster); `null` for each miss.
+   */
   async mget<T>(keys: string[]): Promise<Array<T | null>> {
     const fullKeys = this.dataKeys(keys);
     if (fullKeys.length === 0) return [];
@@ -228,7 +251,10 @@ export class StoreService {
     );
   }
 
-  /** Writes many entries at once (pipelined; any slots on a Cluster). Every entry is validated before any is written. */
+  /**
+   * Writes many entries at once (pipelined; any slots on a Cluster). Every entry is validated
+   * before any is written.
+   */
   async mset<T>(entries: Array<StoreEntry<T>>): Promise<void> {
     if (!Array.isArray(entries))
       throw new StoreValidationError(
@@ -244,12 +270,12 @@ export class StoreService {
   }
 
   /**
-   * Cache-aside: returns the cached value, or calls `loader` once, stores its result and returns it.
-   * Concurrent calls for one key share one load in this process and, through a lease lock in Redis,
-   * across instances. With `grace`, a stale value is served while one refresh runs (and instead of a
-   * loader error); `earlyRefresh` recomputes hot keys before they expire; `softTimeout` /
-   * `hardTimeout` bound the wait. When Redis is unreachable the loader's result is returned uncached
-   * (counted and logged). `undefined` results are returned but not stored.
+   * Cache-aside: returns the cached value, or calls `loader` once, stores its result and returns
+   * it. Concurrent calls for one key share one load in this process and, through a lease lock in
+   * Redis, across instances. With `grace`, a stale value is served while one refresh runs (and
+   * instead of a loader error); `earlyRefresh` recomputes hot keys before they expire;
+   * `softTimeout` / `hardTimeout` bound the wait. When Redis is unreachable the loader's result is
+   * returned uncached (counted and logged). `undefined` results are returned but not stored.
    */
   getOrSet<T>(key: string, loader: () => T | Promise<T>, options?: StoreCacheOptions): Promise<T> {
     let call: CacheCall<T>;
@@ -263,7 +289,10 @@ export class StoreService {
     return inL1 ? Promise.resolve(inL1.value) : this.cacheAside.lookup(call).then(valueOf);
   }
 
-  /** Like `getOrSet`, and says where the value came from: `hit`, `miss` (loaded now) or `stale` (within grace). */
+  /**
+   * Like `getOrSet`, and says where the value came from: `hit`, `miss` (loaded now) or `stale`
+   * (within grace).
+   */
   getOrSetWithStatus<T>(
     key: string,
     loader: () => T | Promise<T>,
@@ -279,9 +308,9 @@ export class StoreService {
   }
 
   /**
-   * Invalidates every entry carrying any of `tags`, on every instance at once: each tag's version is
-   * replaced atomically (one key per tag: Cluster-safe), and entries stamped with the old version are
-   * never served again.
+   * Invalidates every entry carrying any of `tags`, on every instance at once: each tag's version
+   * is replaced atomically (one key per tag: Cluster-safe), and entries stamped with the old
+   * version are never served again.
    */
   async invalidateTags(tags: string[]): Promise<void> {
     if (!Array.isArray(tags))
@@ -295,7 +324,10 @@ export class StoreService {
     this.context.bus?.tagsInvalidated(tagKeys);
   }
 
-  /** Deletes every key of this store (or namespace) matching a Redis glob; SCAN on every master, never KEYS. */
+  /**
+   * Deletes every key of this store (or namespace) matching a Redis glob; SCAN on every master,
+   * never KEYS.
+   */
   async deleteByPattern(pattern: string): Promise<number> {
     assertName(pattern, 'pattern', this.context.options.maxKeyLength);
     const redisPattern = this.keys.dataPattern(pattern);
@@ -305,7 +337,10 @@ export class StoreService {
     return deleted;
   }
 
-  /** Publishes a message; resolves to the number of subscriptions that received it (per Redis node, or per shard, on a Cluster). */
+  /**
+   * Publishes a message; resolves to the number of subscriptions that received it (per Redis node,
+   * or per shard, on a Cluster).
+   */
   publish<T>(channel: string, message: T): Promise<number> {
     return this.pubsub.publish(channel, message);
   }
@@ -340,7 +375,10 @@ export class StoreService {
     return this.pubsub.pattern<T>(glob);
   }
 
-  /** The state of the connections pub/sub depends on: `connected`, `reconnecting` or `closed` (current value first). */
+  /**
+   * The state of the connections pub/sub depends on: `connected`, `reconnecting` or `closed`
+   * (current value first).
+   */
   get connectionState$(): Observable<StoreConnectionState> {
     return this.pubsub.connectionState$;
   }
@@ -365,11 +403,12 @@ export class StoreService {
    * first, then new ones, and takes over messages other consumers left unacknowledged for
    * `claimIdleMs`. Delivery is at least once: a message is acknowledged only when the handler calls
    * `ack()` (an Observable cannot tell when an observer finished with a value), so acknowledge at
-   * the end of handling, e.g. `concatMap(async (m) => { await handle(m.message); await m.ack(); })`.
-   * Connection failures neither error nor complete it (logged, retried); unsubscribing leaves
-   * unacknowledged messages pending for redelivery; it completes when the store closes. Entries the
-   * serializer cannot read are logged, acknowledged and skipped. Throws a `StoreValidationError` at
-   * once for a bad name or bad options.
+   * the end of handling, e.g.
+   * `concatMap(async (m) => { await handle(m.message); await m.ack(); })`. Connection failures
+   * neither error nor complete it (logged, retried); unsubscribing leaves unacknowledged messages
+   * pending for redelivery; it completes when the store closes. Entries the serializer cannot read
+   * are logged, acknowledged and skipped. Throws a `StoreValidationError` at once for a bad name or
+   * bad options.
    */
   stream<T>(name: string, options: StoreStreamOptions): Observable<StreamMessage<T>> {
     return openStream<T>(this.streamSource(name), options);
@@ -387,6 +426,9 @@ export class StoreService {
   private streamSource(name: string): StreamSource {
     const maxNameLength = this.context.options.maxKeyLength;
     assertName(name, 'stream', maxNameLength);
+    const { driver } = this.context;
+    if (!driver.capabilities.has('streams'))
+      throw unsupportedCapability(driver, 'streams', `Stream ${JSON.stringify(name)}`);
     return {
       driver: this.context.driver.streams,
       key: this.keys.stream(name),
@@ -411,13 +453,17 @@ export class StoreService {
 
   /**
    * The Redis key this store (or namespace) uses for `key`: `keyPrefix`, the namespace segments,
-   * then `key`. For commands sent through `client` (Lua, HSET on the same key). Validates like `get`.
+   * then `key`. For commands sent through `client` (Lua, HSET on the same key). Validates like
+   * `get`.
    */
   redisKey(key: string): string {
     return this.dataKey(key);
   }
 
-  /** The Redis channel this store (or namespace) uses for the channel `name` (as `publish` and `channel` do). */
+  /**
+   * The Redis channel this store (or namespace) uses for the channel `name` (as `publish` and
+   * `channel` do).
+   */
   redisChannel(name: string): string {
     assertName(name, 'channel', this.context.options.maxKeyLength);
     return this.keys.channel(name);
@@ -484,7 +530,10 @@ export class StoreService {
     this.context.bus?.keysChanged(raw.map((entry) => entry.key));
   }
 
-  /** The stored form of a write: the serializer's output as it is, or an entry hash with tag stamps and freshness. */
+  /**
+   * The stored form of a write: the serializer's output as it is, or an entry hash with tag stamps
+   * and freshness.
+   */
   private async stored(write: PreparedWrite): Promise<string | RawHash> {
     if (write.tagKeys.length === 0) return write.payload;
     const stamps = await this.entries.stamps(write.tagKeys, write.ttlMs);
@@ -520,7 +569,8 @@ export class StoreService {
       throw new StoreWrongTypeError(
         key,
         operation,
-        'it holds a Redis hash (an entry written with tags or by getOrSet) or another non-string type; counters are plain values, written without tags',
+        'it holds a Redis hash (an entry written with tags or by getOrSet) or ' +
+          'another non-string type; counters are plain values, written without tags',
       );
     }
   }

@@ -1,7 +1,10 @@
 import type { StoreError } from '../errors/store.errors.js';
 import type { StoreKeyEvent } from './event-scope.js';
 
-/** Where a `getOrSet` answer came from: the channel it is published on (`cache.hit`, `cache.miss`, `cache.stale`). */
+/**
+ * Where a `getOrSet` answer came from: the channel it is published on (`cache.hit`, `cache.miss`,
+ * `cache.stale`).
+ */
 export type CacheLookupStatus = 'hit' | 'miss' | 'stale';
 
 /**
@@ -11,7 +14,10 @@ export type CacheLookupStatus = 'hit' | 'miss' | 'stale';
 export interface CacheLookupEvent extends StoreKeyEvent {
   /** Where the value came from (the channel's event). */
   status: CacheLookupStatus;
-  /** How long the call waited for its value, in ms. A miss includes the load; callers sharing one load each count it. */
+  /**
+   * How long the call waited for its value, in ms. A miss includes the load; callers sharing one
+   * load each count it.
+   */
   durationMs: number;
 }
 
@@ -21,7 +27,10 @@ export interface CacheL1HitEvent extends StoreKeyEvent {
   operation: 'get' | 'getOrSet';
 }
 
-/** Payload of `cache.fallback`: a store command on the cache path failed, and the call went on without the cache. */
+/**
+ * Payload of `cache.fallback`: a store command on the cache path failed, and the call went on
+ * without the cache.
+ */
 export interface CacheFallbackEvent extends StoreKeyEvent {
   /** The call whose command failed (`'getOrSet'`, which `@Cacheable` runs too). */
   operation: string;
@@ -31,20 +40,33 @@ export interface CacheFallbackEvent extends StoreKeyEvent {
   fallbacks: number;
 }
 
-/** The `X-Cache` answer of a `@Cacheable` HTTP route; `bypass`: the handler ran and nothing was stored. */
+/**
+ * The `X-Cache` answer of a `@Cacheable` HTTP route; `bypass`: the handler ran and nothing was
+ * stored.
+ */
 export type CacheHttpStatus = 'hit' | 'miss' | 'stale' | 'bypass';
 
-/** Payload of `cache.http`: one per HTTP request a `@Cacheable` route (or the global interceptor) answered. */
+/**
+ * Payload of `cache.http`: one per HTTP request a `@Cacheable` route (or the global interceptor)
+ * answered.
+ */
 export interface CacheHttpEvent {
-  /** The store the route is cached in (`'default'` unless `@Cacheable({ store })` names another). */
+  /**
+   * The store the route is cached in (`'default'` unless `@Cacheable({ store })` names another).
+   */
   store: string;
   /** The `X-Cache` status sent. */
   status: CacheHttpStatus;
   /** The handler, as `ClassName.methodName`. */
   handler: string;
-  /** The route's cache key (as the store names it, before `keyPrefix`); absent when the call was bypassed before it had one. */
+  /**
+   * The route's cache key (as the store names it, before `keyPrefix`); absent when the call was
+   * bypassed before it had one.
+   */
   key?: string;
-  /** Why the call was bypassed before the cache was read (a credential header, `condition`, ...). */
+  /**
+   * Why the call was bypassed before the cache was read (a credential header, `condition`, ...).
+   */
   reason?: string;
 }
 

@@ -37,7 +37,9 @@ export interface KeyedCall {
   fullKey: string;
 }
 
-/** Publishes `cache.l1.hit`. Takes the key's parts, not an object, so the caller allocates nothing. */
+/**
+ * Publishes `cache.l1.hit`. Takes the key's parts, not an object, so the caller allocates nothing.
+ */
 export function publishCacheL1Hit(
   operation: CacheL1HitEvent['operation'],
   keyPrefix: string,

@@ -7,7 +7,10 @@ export interface ConnectionStateEvent {
   keyPrefix: string;
   /** The store's driver. */
   driver: 'redis' | 'memory';
-  /** The new state: `connected` (every connection ready), `reconnecting` (one is not), `closed` (for good). */
+  /**
+   * The new state: `connected` (every connection ready), `reconnecting` (one is not), `closed` (for
+   * good).
+   */
   state: ConnectionStateName;
   /** The state before. */
   previous: ConnectionStateName;

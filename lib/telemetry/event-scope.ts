@@ -2,7 +2,10 @@
 export interface StoreEventScope {
   /** The store's `keyPrefix` (`''` when it has none). */
   keyPrefix: string;
-  /** The namespace the call was made in: `''` for the root store, `'tenant1'`, nested ones joined by `:` (`'a:b'`). */
+  /**
+   * The namespace the call was made in: `''` for the root store, `'tenant1'`, nested ones joined by
+   * `:` (`'a:b'`).
+   */
   namespace: string;
 }
 
@@ -25,7 +28,10 @@ export function scopeOf(keyPrefix: string, redisName: string, name: string): Sto
   return { keyPrefix, namespace: segments.endsWith(':') ? segments.slice(0, -1) : segments };
 }
 
-/** The payload fields naming one key, from the store's prefix, the full Redis key and the user's key. */
+/**
+ * The payload fields naming one key, from the store's prefix, the full Redis key and the user's
+ * key.
+ */
 export function keyEvent(keyPrefix: string, redisKey: string, key: string): StoreKeyEvent {
   return { ...scopeOf(keyPrefix, redisKey, key), key, redisKey };
 }

@@ -12,7 +12,8 @@ export interface HandlerRef {
 
 /**
  * Publishes `cache.http`: the `X-Cache` status `status` a `@Cacheable` HTTP route answered with.
- * `key` is the route key when the call had one; `reason` says why it bypassed the cache before reading it.
+ * `key` is the route key when the call had one; `reason` says why it bypassed the cache before
+ * reading it.
  */
 export function publishCacheHttp(
   store: string,

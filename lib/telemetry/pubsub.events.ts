@@ -12,7 +12,10 @@ export interface PubSubMessageEvent extends StoreEventScope {
   redisChannel: string;
 }
 
-/** Payload of `pubsub.skipped`: a message the serializer could not read, skipped (and counted in `skippedMessages`). */
+/**
+ * Payload of `pubsub.skipped`: a message the serializer could not read, skipped (and counted in
+ * `skippedMessages`).
+ */
 export interface PubSubSkippedEvent extends PubSubMessageEvent {
   /** Why it could not be read (a `StoreSerializationError`). */
   error: unknown;

@@ -5,7 +5,10 @@ import type { PubSubMessageEvent, PubSubSkippedEvent } from './pubsub.events.js'
 const delivered = channel(PUBSUB_DELIVERED_CHANNEL);
 const skipped = channel(PUBSUB_SKIPPED_CHANNEL);
 
-/** Where a store's channels live (a `KeySpace` is one): `prefix + scope + name` is the Redis channel of `name`. */
+/**
+ * Where a store's channels live (a `KeySpace` is one): `prefix + scope + name` is the Redis channel
+ * of `name`.
+ */
 export interface ChannelSpace {
   readonly prefix: string;
   /** The namespace segments, each followed by `:`; `''` for the root store. */

@@ -1,4 +1,7 @@
-/** One rate-limit check: the context of the `rate-limit.check` TracingChannel, and the base of its events. */
+/**
+ * One rate-limit check: the context of the `rate-limit.check` TracingChannel, and the base of its
+ * events.
+ */
 export interface RateLimitCheckTraceContext {
   /** The store's `keyPrefix` (`''` when it has none). */
   keyPrefix: string;
@@ -12,7 +15,10 @@ export interface RateLimitCheckTraceContext {
   cost: number;
   /** Set by Node when the check resolved: its `RateLimitResult`. */
   result?: unknown;
-  /** Set by Node when the check rejected (the store refused it, e.g. WRONGTYPE); an unreachable store resolves by the `failure` policy instead. */
+  /**
+   * Set by Node when the check rejected (the store refused it, e.g. WRONGTYPE); an unreachable
+   * store resolves by the `failure` policy instead.
+   */
   error?: unknown;
 }
 
@@ -42,7 +48,10 @@ export interface RateLimitEvent {
   durationMs: number;
 }
 
-/** Payload of `rate-limit.unavailable`: the store could not be reached, and the policy's `failure` answered. */
+/**
+ * Payload of `rate-limit.unavailable`: the store could not be reached, and the policy's `failure`
+ * answered.
+ */
 export interface RateLimitUnavailableEvent extends RateLimitEvent {
   /** `'open'` admitted the request, `'closed'` refused it. */
   failure: 'open' | 'closed';

@@ -16,7 +16,10 @@ const refused = channel(RATE_LIMIT_REFUSED_CHANNEL);
 const unavailable = channel(RATE_LIMIT_UNAVAILABLE_CHANNEL);
 const check = tracingChannel<unknown, RateLimitCheckTraceContext>(RATE_LIMIT_CHECK_TRACING_CHANNEL);
 
-/** What a check resolves to (a `RateLimitResult`; `unavailable` is its non-enumerable store-failure mark). */
+/**
+ * What a check resolves to (a `RateLimitResult`; `unavailable` is its non-enumerable store-failure
+ * mark).
+ */
 export interface RateLimitOutcome {
   allowed: boolean;
   limit: number;
@@ -26,7 +29,10 @@ export interface RateLimitOutcome {
   readonly unavailable?: boolean;
 }
 
-/** Whether anything listens to a rate-limit channel: while not, the limiter builds no context at all. */
+/**
+ * Whether anything listens to a rate-limit channel: while not, the limiter builds no context at
+ * all.
+ */
 export function rateLimitObserved(): boolean {
   return (
     allowed.hasSubscribers ||

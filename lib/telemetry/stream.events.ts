@@ -26,7 +26,10 @@ export interface StreamAckedEvent extends StreamMessageEvent {
   heldMs: number;
 }
 
-/** Payload of `stream.claimed`: messages other consumers left idle, taken over by this one (XAUTOCLAIM). */
+/**
+ * Payload of `stream.claimed`: messages other consumers left idle, taken over by this one
+ * (XAUTOCLAIM).
+ */
 export interface StreamClaimedEvent extends StreamConsumerEvent {
   /** The ids taken over (each is then delivered, `stream.delivered`). */
   ids: string[];

@@ -48,7 +48,10 @@ export function publishStreamDelivered(
   delivered.publish(messageEvent(stream, consumer, delivery));
 }
 
-/** Publishes `stream.acked`: `delivery`, delivered at `deliveredAt` (`performance.now()`), is acknowledged. */
+/**
+ * Publishes `stream.acked`: `delivery`, delivered at `deliveredAt` (`performance.now()`), is
+ * acknowledged.
+ */
 export function publishStreamAcked(
   stream: StreamRef,
   consumer: ConsumerRef,

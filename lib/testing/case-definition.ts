@@ -1,3 +1,4 @@
+import type { DriverCapability } from '../drivers/store-driver.interface.js';
 import type { DriverContractGroup } from './contract.types.js';
 import type { ContractScope } from './contract-scope.js';
 
@@ -12,5 +13,7 @@ export interface CaseDefinition {
 /** The cases of one method group. */
 export interface CaseGroup {
   group: DriverContractGroup;
+  /** The optional capability the group checks; without one, the group is the core's. */
+  capability?: DriverCapability;
   cases: CaseDefinition[];
 }

@@ -44,7 +44,10 @@ export function assertTtl(pttl: number, maxMs: number, what: string): void {
   );
 }
 
-/** Asserts a PTTL reply is a TTL of at most `maxMs`, or -2 when a busy machine let it run out already. */
+/**
+ * Asserts a PTTL reply is a TTL of at most `maxMs`, or -2 when a busy machine let it run out
+ * already.
+ */
 export function assertTtlOrGone(pttl: number, maxMs: number, what: string): void {
   if (pttl !== -2) assertTtl(pttl, maxMs, what);
 }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { escapeGlob } from '../common/glob.js';
-import type { RateLimitKeys, StoreDriver } from '../drivers/store-driver.interface.js';
+import type {
+  DriverCapability,
+  RateLimitKeys,
+  StoreDriver,
+} from '../drivers/store-driver.interface.js';
 import type { DriverContractOptions } from './contract.types.js';
 import { waitFor, within } from './wait-for.js';
 
@@ -11,6 +15,7 @@ export interface ContractSettings {
   timeoutMs: number;
   clockToleranceMs: number;
   writeOtherType: DriverContractOptions['writeOtherType'];
+  capabilities: ReadonlySet<DriverCapability>;
 }
 
 /**
@@ -27,11 +32,15 @@ export class ContractScope {
     readonly prefix: string,
   ) {}
 
-  /** A new driver from the factory, closed when the case ends unless the case closed it. */
-  async driver(): Promise<StoreDriver> {
+  /**
+   * A new driver from the factory, closed when the case ends unless the case closed it. Typed with
+   * every capability: a case runs only for the capabilities the run declares, and the
+   * `capabilities` case checks that the driver has exactly those.
+   */
+  async driver(): Promise<Required<StoreDriver>> {
     const driver = await this.settings.createDriver();
     this.opened.push(driver);
-    return driver;
+    return driver as Required<StoreDriver>;
   }
 
   /** Closes `driver` now (the case checks what closing does). */
@@ -45,7 +54,9 @@ export class ContractScope {
     return this.prefix + name;
   }
 
-  /** A Redis glob matching `glob` under this case's prefix (the prefix itself matched literally). */
+  /**
+   * A Redis glob matching `glob` under this case's prefix (the prefix itself matched literally).
+   */
   glob(glob: string, under = ''): string {
     return escapeGlob(this.prefix + under) + glob;
   }
@@ -85,7 +96,10 @@ export class ContractScope {
     await Promise.all(open.map((driver) => driver.close()));
   }
 
-  /** Deletes every key under the prefix through `driver` or, when the case closed all of its own, a driver made for it. */
+  /**
+   * Deletes every key under the prefix through `driver` or, when the case closed all of its own, a
+   * driver made for it.
+   */
   private async removeKeys(driver: StoreDriver | undefined): Promise<void> {
     try {
       const cleaner = driver ?? (await this.settings.createDriver());

@@ -1,4 +1,4 @@
-import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import type { DriverCapability, StoreDriver } from '../drivers/store-driver.interface.js';
 
 /** What `driverContract` checks a driver against. */
 export interface DriverContractOptions {
@@ -18,9 +18,15 @@ export interface DriverContractOptions {
    * on a Redis Cluster), so receiver counts are not checked; deliveries still are. Default `false`.
    */
   nodeLocalPublishCount?: boolean;
-  /** Longest wait, in ms, for anything that must happen (a key expiring, a message arriving, a read ending). Default 5 000. */
+  /**
+   * Longest wait, in ms, for anything that must happen (a key expiring, a message arriving, a read
+   * ending). Default 5 000.
+   */
   timeoutMs?: number;
-  /** How far, in ms, the store's clock (`serverNowMs` of a rate-limit reply) may be from this process's `Date.now()`. Default 1 000. */
+  /**
+   * How far, in ms, the store's clock (`serverNowMs` of a rate-limit reply) may be from this
+   * process's `Date.now()`. Default 1 000.
+   */
   clockToleranceMs?: number;
   /**
    * Writes, at `key`, a key of a type the driver itself never writes (a Redis list, say) through
@@ -28,10 +34,20 @@ export interface DriverContractOptions {
    * it those cases are left out (as for a backend that has no other types).
    */
   writeOtherType?: (driver: StoreDriver, key: string) => Promise<void>;
+  /**
+   * The optional capabilities the driver implements; their cases run, and the driver must have
+   * exactly these (a driver with only the core passes `[]`). Default: all of them, as the
+   * built-in drivers have.
+   */
+  capabilities?: readonly DriverCapability[];
 }
 
-/** The method groups of `StoreDriver` the cases are sorted into (each case's name starts with its group). */
+/**
+ * The method groups of `StoreDriver` the cases are sorted into (each case's name starts with its
+ * group).
+ */
 export type DriverContractGroup =
+  | 'capabilities'
   | 'strings'
   | 'hashes'
   | 'increment'

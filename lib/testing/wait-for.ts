@@ -1,6 +1,9 @@
 import { AssertionError } from 'node:assert';
 
-/** How often `waitFor` checks again: soon enough to notice at once, rarely enough to leave the backend alone. */
+/**
+ * How often `waitFor` checks again: soon enough to notice at once, rarely enough to leave the
+ * backend alone.
+ */
 const POLL_MS = 5;
 
 /**
@@ -24,8 +27,9 @@ export async function waitFor(
 }
 
 /**
- * Settles as `promise` does, or rejects with an `AssertionError` naming `what` if it has not settled
- * after `timeoutMs` (for something that must end, such as a blocking read when its reader closes).
+ * Settles as `promise` does, or rejects with an `AssertionError` naming `what` if it has not
+ * settled after `timeoutMs` (for something that must end, such as a blocking read when its reader
+ * closes).
  */
 export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 5_000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

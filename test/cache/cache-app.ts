@@ -4,8 +4,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Module, type INestApplication, type Provider, type Type } from '@nestjs/common';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
 import { listenHttp, type Platform } from '../support/http-app.js';
-import { harnessInfo } from '../support/harness-info.js';
-import { testKeyPrefix } from '../support/key-prefix.js';
+import { redisStore as redisStoreFor } from '../support/store-options.js';
 
 export { PLATFORMS, type Platform } from '../support/http-app.js';
 
@@ -25,9 +24,8 @@ export interface CacheAppOptions {
 }
 
 /** Redis standalone from the harness, under a key prefix of its own (under the run's prefix). */
-export function redisStore(overrides: Partial<StoreModuleOptions> = {}): StoreModuleOptions {
-  return { redis: harnessInfo().standaloneUrl, keyPrefix: testKeyPrefix('cache'), ...overrides };
-}
+export const redisStore = (overrides: Partial<StoreModuleOptions> = {}): StoreModuleOptions =>
+  redisStoreFor('cache', overrides);
 
 /** Boots an app with StoreModule (which wires the decorators itself) and the given controllers and providers. */
 export async function startCacheApp(options: CacheAppOptions): Promise<CacheApp> {

@@ -14,21 +14,11 @@ import {
   MemoryDriver,
   type DriverContractCase,
   type DriverContractOptions,
-  type RateLimitArgs,
-  type RateLimitKeys,
-  type RateLimitScript,
-  type RawEntry,
-  type RawHash,
-  type RawMessageListener,
-  type RawRateLimitReply,
-  type RawValue,
-  type StoreConnectionState,
   type StoreDriver,
-  type StreamDriver,
-  type Unsubscribe,
 } from '../../lib/testing/index.js';
 import { clusterNodes, harnessInfo } from '../support/harness-info.js';
 import { testKeyPrefix } from '../support/key-prefix.js';
+import { CoreOnlyDriver, PubSubOnlyDriver, WrappingDriver } from './wrapping-drivers.js';
 
 /** Drivers log listener errors and connection changes; the contract provokes both on purpose. */
 class QuietLogger extends Logger {
@@ -57,106 +47,8 @@ async function writeList(driver: StoreDriver, key: string): Promise<void> {
   await driver.client!.rpush(key, 'item');
 }
 
-const memoryDriver = (): StoreDriver =>
+const memoryDriver = (): MemoryDriver =>
   new MemoryDriver(100_000, new QuietLogger('driver-contract'));
-
-/**
- * A driver as a third party writes one: a class of its own implementing `StoreDriver`, here by
- * handing every call to a wrapped backend (the memory driver, as an author might wrap a client).
- */
-class WrappingDriver implements StoreDriver {
-  readonly kind = 'memory' as const;
-  readonly client = null;
-  readonly streams: StreamDriver;
-
-  constructor(protected readonly inner: StoreDriver) {
-    this.streams = inner.streams;
-  }
-
-  get<R>(key: string, decode: (raw: string | null) => R | PromiseLike<R>): Promise<R> {
-    return this.inner.get(key, decode);
-  }
-  read<R>(
-    key: string,
-    decode: (raw: RawValue) => R | PromiseLike<R>,
-    expect: 'string' | 'hash',
-  ): Promise<R> {
-    return this.inner.read(key, decode, expect);
-  }
-  mget(keys: string[]): Promise<RawValue[]> {
-    return this.inner.mget(keys);
-  }
-  set(key: string, value: string, ttlMs?: number): Promise<void> {
-    return this.inner.set(key, value, ttlMs);
-  }
-  setHash(key: string, fields: RawHash, ttlMs?: number): Promise<void> {
-    return this.inner.setHash(key, fields, ttlMs);
-  }
-  mset(entries: RawEntry[]): Promise<void> {
-    return this.inner.mset(entries);
-  }
-  delete(keys: string[]): Promise<number> {
-    return this.inner.delete(keys);
-  }
-  incrBy(key: string, by: number): Promise<number> {
-    return this.inner.incrBy(key, by);
-  }
-  pexpire(key: string, ttlMs: number): Promise<boolean> {
-    return this.inner.pexpire(key, ttlMs);
-  }
-  pttl(key: string): Promise<number> {
-    return this.inner.pttl(key);
-  }
-  deleteByPattern(pattern: string, keep: string): Promise<number> {
-    return this.inner.deleteByPattern(pattern, keep);
-  }
-  ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {
-    return this.inner.ensureTags(tagKeys, ttlMs);
-  }
-  readTags(tagKeys: string[]): Promise<Array<string | null>> {
-    return this.inner.readTags(tagKeys);
-  }
-  bumpTags(tagKeys: string[]): Promise<void> {
-    return this.inner.bumpTags(tagKeys);
-  }
-  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return this.inner.setIfAbsent(key, value, ttlMs);
-  }
-  renewIfOwner(key: string, value: string, ttlMs: number): Promise<boolean> {
-    return this.inner.renewIfOwner(key, value, ttlMs);
-  }
-  deleteIfOwner(key: string, value: string): Promise<boolean> {
-    return this.inner.deleteIfOwner(key, value);
-  }
-  rateLimit(
-    script: RateLimitScript,
-    keys: RateLimitKeys,
-    args: RateLimitArgs,
-  ): Promise<RawRateLimitReply> {
-    return this.inner.rateLimit(script, keys, args);
-  }
-  onSubscriberReconnect(listener: () => void): () => void {
-    return this.inner.onSubscriberReconnect(listener);
-  }
-  connectionState(): StoreConnectionState {
-    return this.inner.connectionState();
-  }
-  onConnectionState(listener: (state: StoreConnectionState) => void): () => void {
-    return this.inner.onConnectionState(listener);
-  }
-  publish(channel: string, message: string): Promise<number> {
-    return this.inner.publish(channel, message);
-  }
-  subscribe(channel: string, listener: RawMessageListener): Promise<Unsubscribe> {
-    return this.inner.subscribe(channel, listener);
-  }
-  psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
-    return this.inner.psubscribe(pattern, listener);
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 /** Broken on purpose: `get` keeps serving a value written with a TTL after the TTL ran out. */
 class StaleGetDriver extends WrappingDriver {
@@ -203,6 +95,36 @@ describe('driver contract: a third-party driver class wrapping the memory driver
   itMeetsTheContract({ createDriver: () => new WrappingDriver(memoryDriver()) });
 });
 
+describe('driver contract: a third-party driver with the core only', () => {
+  const options = { createDriver: () => new CoreOnlyDriver(memoryDriver()), capabilities: [] };
+  itMeetsTheContract(options);
+
+  it('runs the core cases only (23 without writeOtherType), none of an optional capability', () => {
+    const groups = new Set(driverContract(options).map((c) => c.group));
+    expect([...groups].sort()).toEqual(
+      [
+        'capabilities',
+        'close',
+        'connection',
+        'delete',
+        'deleteByPattern',
+        'expiry',
+        'hashes',
+        'increment',
+        'strings',
+      ].sort(),
+    );
+    expect(driverContract(options)).toHaveLength(23);
+  });
+});
+
+describe('driver contract: a third-party driver with the core and pub/sub', () => {
+  itMeetsTheContract({
+    createDriver: () => new PubSubOnlyDriver(memoryDriver()),
+    capabilities: ['pubsub'],
+  });
+});
+
 describe('driver contract: a broken driver', () => {
   /** The contract's outcome per case, failures with their error. */
   async function outcomes(cases: DriverContractCase[]): Promise<Map<string, unknown>> {
@@ -223,6 +145,41 @@ describe('driver contract: a broken driver', () => {
     const error = failures.get(ttlCase.name);
     expect(error).toBeInstanceOf(AssertionError);
     expect((error as Error).message).toContain('get to answer null once the 40 ms TTL ran out');
+  });
+
+  it('fails the capabilities case of a core-only driver declared (by default) with every capability', async () => {
+    const cases = driverContract({ createDriver: () => new CoreOnlyDriver(memoryDriver()) });
+    const capabilityCase = cases.find((c) => c.group === 'capabilities')!;
+    const error: unknown = await capabilityCase.run().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AssertionError);
+    expect((error as Error).message).toContain('the capabilities the driver has');
+  });
+
+  it('fails the capabilities case of a driver with part of a capability, naming what is missing', async () => {
+    const cases = driverContract({
+      createDriver: () => {
+        const driver = new CoreOnlyDriver(memoryDriver());
+        return Object.assign(driver, { publish: () => Promise.resolve(0) });
+      },
+      capabilities: [],
+    });
+    const error: unknown = await cases
+      .find((c) => c.group === 'capabilities')!
+      .run()
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AssertionError);
+    expect((error as Error).message).toContain('subscribe()');
+  });
+
+  it('refuses capabilities it does not know', () => {
+    expect(() =>
+      driverContract({
+        createDriver: memoryDriver,
+        capabilities: ['json' as never],
+      }),
+    ).toThrow(
+      /capabilities must be an array of 'tags', 'leases', 'rateLimit', 'pubsub', 'streams'/,
+    );
   });
 
   it('refuses options without a createDriver function', () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../../lib/drivers/store-driver.interface.js';
 
 /**
  * Another client of the same Redis, as a service in another language or `redis-cli` would be: it
@@ -91,7 +91,7 @@ export async function scanKeys(client: Redis | Cluster, pattern: string): Promis
 }
 
 /** The memory driver seen from outside the store: its raw operations on full names. */
-export function memoryForeignClient(driver: StoreDriver): ForeignClient {
+export function memoryForeignClient(driver: CompleteDriver): ForeignClient {
   const any = (key: string) => driver.read(key, (raw) => raw, 'string');
   return {
     get: async (key) => {

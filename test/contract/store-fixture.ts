@@ -2,14 +2,14 @@ import 'reflect-metadata';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { StoreModule, StoreService, type StoreModuleOptions } from '../../lib/index.js';
-import type { StoreDriver } from '../../lib/drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../../lib/drivers/store-driver.interface.js';
 import { STORE_DRIVER } from '../../lib/nest/store.constants.js';
 import { testKeyPrefix } from '../support/key-prefix.js';
 
 /** A booted store: the service, its driver (for writing raw values like a foreign client would) and the app. */
 export interface StoreFixture {
   store: StoreService;
-  driver: StoreDriver;
+  driver: CompleteDriver;
   app: INestApplicationContext;
   /** The unique key prefix this fixture runs under. */
   prefix: string;
@@ -34,7 +34,7 @@ export class StoreFixtures {
     this.apps.push(app);
     return {
       store: app.get(StoreService),
-      driver: app.get<StoreDriver>(STORE_DRIVER),
+      driver: app.get<CompleteDriver>(STORE_DRIVER),
       app,
       prefix,
     };

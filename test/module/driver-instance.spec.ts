@@ -4,12 +4,23 @@
  * object that is not a StoreDriver is refused at bootstrap with a StoreConfigurationError.
  */
 import 'reflect-metadata';
-import { Controller, Get, Logger, Module, Param, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Injectable,
+  Logger,
+  Module,
+  Param,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import {
   Cacheable,
+  OnChannel,
+  RateLimiterService,
   StoreConfigurationError,
+  StoreUnsupportedError,
   StoreModule,
   StoreService,
   type RawValue,
@@ -18,6 +29,7 @@ import {
 } from '../../lib/index.js';
 import { MemoryDriver } from '../../lib/testing/index.js';
 import { harnessInfo } from '../support/harness-info.js';
+import { CoreOnlyDriver } from '../contract/wrapping-drivers.js';
 
 /** The memory driver, counting what the store asks of it: stands in for a driver a third party wrote. */
 class CountingDriver extends MemoryDriver {
@@ -155,12 +167,12 @@ describe('StoreModule.forRoot({ driver: instance })', () => {
       [
         'an empty object',
         () => ({}),
-        /options\.driver is not a StoreDriver: it lacks get\(\), read\(\), .*close\(\), client, kind \('redis' or 'memory'\), streams\./,
+        /options\.driver is not a StoreDriver: it lacks get\(\), read\(\), .*close\(\), client, kind \('redis' or 'memory'\)\. Implement the core/,
       ],
       [
-        'an object missing methods',
+        'an object missing a core method and part of a capability',
         () => driverLike(healthy, ['get', 'publish']),
-        /options\.driver is not a StoreDriver: it lacks get\(\), publish\(\)\. Implement every member of StoreDriver/,
+        /options\.driver is not a StoreDriver: it lacks get\(\), publish\(\)\. Implement the core of StoreDriver and each capability you offer whole/,
       ],
       [
         'a driver whose streams miss a method',
@@ -197,5 +209,133 @@ describe('StoreModule.forRoot({ driver: instance })', () => {
       expect(driver.count('close')).toBe(0);
       await driver.close();
     });
+  });
+
+  describe('a driver with the core only (no tags, leases, rate limits, pub/sub or streams)', () => {
+    let app: INestApplication;
+    let base: string;
+
+    @Injectable()
+    class Jobs {
+      @Cacheable({ key: 'job:{0}', ttl: 60 })
+      async load(id: string): Promise<{ id: string; at: number }> {
+        return { id, at: Date.now() };
+      }
+    }
+
+    beforeAll(async () => {
+      @Module({
+        imports: [StoreModule.forRoot({ driver: new CoreOnlyDriver(new CountingDriver()) })],
+        controllers: [ItemsController],
+        providers: [Jobs],
+      })
+      class AppModule {}
+      app = await NestFactory.create(AppModule, { logger: false });
+      await app.listen(0, '127.0.0.1');
+      base = `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
+    });
+    afterAll(() => app.close());
+
+    it('serves values, counters, getOrSet, @Cacheable routes and methods', async () => {
+      const store = app.get(StoreService);
+      await store.set('k', { n: 1 });
+      expect(await store.get('k')).toEqual({ n: 1 });
+      expect(await store.increment('n', 3)).toBe(3);
+      let loads = 0;
+      const load = () => Promise.resolve(++loads);
+      expect(await store.getOrSet('g', load, { ttl: 60 })).toBe(1);
+      expect(await store.getOrSet('g', load, { ttl: 60 })).toBe(1);
+      const first = await fetch(`${base}/items/core`);
+      const second = await fetch(`${base}/items/core`);
+      expect(await second.json()).toEqual(await first.json());
+      expect(second.headers.get('x-cache')).toBe('HIT');
+      const jobs = app.get(Jobs);
+      expect(await jobs.load('a')).toEqual(await jobs.load('a'));
+    });
+
+    it.each<[string, (store: StoreService, limiter: RateLimiterService) => unknown, string]>([
+      ['a tagged set', (store) => store.set('t', 1, { tags: ['x'] }), "'tags'"],
+      ['invalidateTags', (store) => store.invalidateTags(['x']), "'tags'"],
+      ['publish', (store) => store.publish('ch', 1), "'pubsub'"],
+      ['subscribe', (store) => store.subscribe('ch', () => undefined), "'pubsub'"],
+      ['stream', (store) => store.append('s', { a: 1 }), "'streams'"],
+      [
+        'a rate-limit check',
+        (_store, limiter) => limiter.consume('caller', { limit: 1, window: '1m' }),
+        "'rateLimit'",
+      ],
+    ])(
+      'refuses %s with StoreUnsupportedError naming the capability, writing nothing',
+      async (_label, call, capability) => {
+        const store = app.get(StoreService);
+        const limiter = app.get(RateLimiterService);
+        const error: unknown = await Promise.resolve()
+          .then(() => call(store, limiter))
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StoreUnsupportedError);
+        expect((error as Error).message).toContain(
+          `the ${capability} capability, which the driver CoreOnlyDriver does not have`,
+        );
+        expect(await store.get('t')).toBeNull();
+      },
+    );
+
+    it('fails the bootstrap of an app with an @OnChannel listener, naming the capability', async () => {
+      @Injectable()
+      class Listener {
+        @OnChannel('orders')
+        onOrder(): void {}
+      }
+      @Module({
+        imports: [StoreModule.forRoot({ driver: new CoreOnlyDriver(new CountingDriver()) })],
+        providers: [Listener],
+      })
+      class ListenerModule {}
+      const error: unknown = await NestFactory.createApplicationContext(ListenerModule, {
+        logger: false,
+        abortOnError: false,
+      }).then(
+        (started) => started.close(),
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(StoreUnsupportedError);
+      expect((error as Error).message).toContain("needs the 'pubsub' capability");
+    });
+
+    it('refuses l1 at bootstrap (L1 needs pub/sub to stay coherent)', async () => {
+      const error = await bootstrapError({
+        driver: new CoreOnlyDriver(new CountingDriver()),
+        l1: { maxEntries: 10 },
+      });
+      expect(error).toBeInstanceOf(StoreConfigurationError);
+      expect((error as Error).message).toMatch(
+        /options\.l1 needs a driver with the 'pubsub' capability/,
+      );
+    });
+  });
+
+  it('a core driver of kind redis loads each missing entry once per instance without leases', async () => {
+    const driver = Object.assign(new CoreOnlyDriver(new CountingDriver()), {
+      kind: 'redis' as const,
+    });
+    const app = await NestFactory.createApplicationContext(StoreModule.forRoot({ driver }), {
+      logger: false,
+    });
+    try {
+      const store = app.get(StoreService);
+      let loads = 0;
+      const load = async () => {
+        loads += 1;
+        await new Promise((resolve) => setImmediate(resolve));
+        return loads;
+      };
+      const values = await Promise.all(
+        [1, 2, 3].map(() => store.getOrSet('once', load, { ttl: 60 })),
+      );
+      expect(values).toEqual([1, 1, 1]);
+      expect(loads).toBe(1);
+    } finally {
+      await app.close();
+    }
   });
 });

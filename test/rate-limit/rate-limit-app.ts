@@ -15,24 +15,20 @@ import {
   type StoreRateLimitOptions,
 } from '../../lib/index.js';
 import { listenHttp, type Platform } from '../support/http-app.js';
-import { clusterNodes, harnessInfo } from '../support/harness-info.js';
-import { testKeyPrefix } from '../support/key-prefix.js';
 
 export { PLATFORMS, type Platform } from '../support/http-app.js';
 
-/** The memory driver. */
-export const memoryStore = (): StoreModuleOptions => ({ driver: 'memory' });
+import {
+  clusterStore as clusterStoreFor,
+  memoryStore,
+  redisStore as redisStoreFor,
+} from '../support/store-options.js';
 
-/** Redis standalone from the harness, under a key prefix of its own (under the run's prefix). */
-export const redisStore = (): StoreModuleOptions => ({
-  redis: harnessInfo().standaloneUrl,
-  keyPrefix: testKeyPrefix('rl'),
-});
+export { memoryStore };
+/** Redis standalone from the harness, under a fresh key prefix. */
+export const redisStore = (): StoreModuleOptions => redisStoreFor('rl');
 /** The harness's Redis Cluster, under a fresh key prefix. */
-export const clusterStore = (): StoreModuleOptions => ({
-  redis: { cluster: { nodes: clusterNodes() } },
-  keyPrefix: testKeyPrefix('rl'),
-});
+export const clusterStore = (): StoreModuleOptions => clusterStoreFor('rl');
 
 /** `RateLimitGuard` as `APP_GUARD` (StoreModule provides the guard, the service and the options). */
 export function globalRateLimitGuard(): Provider[] {

@@ -1,7 +1,10 @@
 import { LRUCache } from 'lru-cache';
 import type { RawHash } from '../store-driver.interface.js';
 
-/** One stored string (or hash: `fields`, with `value` unused) and when it expires (epoch ms; 0 = never). */
+/**
+ * One stored string (or hash: `fields`, with `value` unused) and when it expires (epoch ms; 0 =
+ * never).
+ */
 export interface MemoryEntry {
   value: string;
   expiresAt: number;
@@ -29,7 +32,9 @@ export class MemoryKeyspace {
     return entry;
   }
 
-  /** Stores `value`, replacing any entry; `ttlMs` undefined means no expiry (like SET without PX). */
+  /**
+   * Stores `value`, replacing any entry; `ttlMs` undefined means no expiry (like SET without PX).
+   */
   write(key: string, value: string, ttlMs?: number): MemoryEntry {
     const entry = { value, expiresAt: ttlMs === undefined ? 0 : Date.now() + ttlMs };
     this.entries.set(key, entry);

@@ -7,7 +7,8 @@ const NO_SERVER = { add: async () => undefined, remove: async () => undefined };
 
 /**
  * In-process pub/sub with Redis's semantics: channels and globs, delivery after `publish` resolves
- * (never synchronously inside it), and a receiver count like PUBLISH's for one subscriber connection.
+ * (never synchronously inside it), and a receiver count like PUBLISH's for one subscriber
+ * connection.
  */
 export class MemoryPubSub {
   private readonly channels: SubscriptionRegistry;

@@ -22,7 +22,8 @@ export function memoryRateLimit(
   now = Date.now(),
 ): RawRateLimitReply {
   const check = new Check(keyspace, keys, args, now);
-  // As in the scripts: only policies with a blockDuration ever block, so only they look for a block.
+  // As in the scripts: only policies with a blockDuration ever block, so only they look for a
+  // block.
   const blocked = args.blockMs > 0 ? check.blockedFor() : 0;
   if (blocked > 0) return reply(false, 0, blocked, blocked, now);
   return script.memory(check);

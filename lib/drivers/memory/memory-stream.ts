@@ -34,7 +34,10 @@ export class MemoryStream {
   private lastId: StreamId = [0, 0];
   private readonly groups = new Map<string, Group>();
 
-  /** XADD `*`: the next id after the last (never going back, even if the clock does); MAXLEN trims exactly. */
+  /**
+   * XADD `*`: the next id after the last (never going back, even if the clock does); MAXLEN trims
+   * exactly.
+   */
   add(fields: string[], maxLen: number | undefined, now = Date.now()): string {
     const key: StreamId = now > this.lastId[0] ? [now, 0] : [this.lastId[0], this.lastId[1] + 1];
     this.lastId = key;
@@ -72,7 +75,10 @@ export class MemoryStream {
     return fresh.map((entry) => ({ id: entry.id, fields: entry.fields, deliveryCount: 1 }));
   }
 
-  /** XREADGROUP with an id: `consumer`'s pending entries after `afterId`, each counted as delivered again. */
+  /**
+   * XREADGROUP with an id: `consumer`'s pending entries after `afterId`, each counted as delivered
+   * again.
+   */
   readPending(
     key: string,
     group: string,
@@ -96,7 +102,10 @@ export class MemoryStream {
     });
   }
 
-  /** XAUTOCLAIM: scans at most `count * 10` pending entries from `cursor`; entries gone from the stream are dropped. */
+  /**
+   * XAUTOCLAIM: scans at most `count * 10` pending entries from `cursor`; entries gone from the
+   * stream are dropped.
+   */
   claimIdle(
     key: string,
     group: string,
@@ -149,7 +158,10 @@ export class MemoryStream {
     return state ? ids.filter((id) => state.pending.delete(id)).length : 0;
   }
 
-  /** XRANGE with COUNT: `start` and `end` as Redis takes them (`-`, `+`, `ms`, `ms-seq`, `(` for exclusive). */
+  /**
+   * XRANGE with COUNT: `start` and `end` as Redis takes them (`-`, `+`, `ms`, `ms-seq`, `(` for
+   * exclusive).
+   */
   range(start: string, end: string, count: number): RawStreamEntry[] {
     const from = parseBound(start, 'start');
     const to = parseBound(end, 'end');
@@ -224,7 +236,9 @@ function parseId(text: string, missingSeq = 0): StreamId {
   return [Number(match[1]), match[2] === undefined ? missingSeq : Number(match[2])];
 }
 
-/** A range bound as XRANGE reads it; a bare `ms` end bound means the last id of that millisecond. */
+/**
+ * A range bound as XRANGE reads it; a bare `ms` end bound means the last id of that millisecond.
+ */
 function parseBound(text: string, side: 'start' | 'end'): { id: StreamId; exclusive: boolean } {
   if (text === '-') return { id: [0, 0], exclusive: false };
   if (text === '+')

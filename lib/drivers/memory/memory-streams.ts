@@ -96,7 +96,10 @@ export class MemoryStreams implements StreamDriver {
     return this.existing(key, group, 'stream read').readNew(key, group, consumer, count);
   }
 
-  /** Resolves at the next append to `key`, after `ms`, or when the `stop` it hands to `onWait` is called. */
+  /**
+   * Resolves at the next append to `key`, after `ms`, or when the `stop` it hands to `onWait` is
+   * called.
+   */
   nextAppend(key: string, ms: number, onWait: (stop: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
       const waiters = this.appendWaiters.get(key) ?? new Set<() => void>();

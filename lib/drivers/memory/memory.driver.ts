@@ -1,3 +1,4 @@
+import { ALL_CAPABILITIES } from '../driver-capabilities.js';
 import type { Logger } from '@nestjs/common';
 import { compileScanGlob } from '../../common/glob.js';
 import { StoreCommandError } from '../../errors/store.errors.js';
@@ -13,7 +14,7 @@ import type {
   RawRateLimitReply,
   RawValue,
   StoreConnectionState,
-  StoreDriver,
+  CompleteDriver,
   Unsubscribe,
 } from '../store-driver.interface.js';
 import { MemoryKeyspace, type MemoryEntry } from './memory-keyspace.js';
@@ -28,7 +29,10 @@ const REDIS_INTEGER = /^(0|-?[1-9]\d*)$/;
  * The embedded driver: the Redis driver's behaviour in process, for development and for users'
  * own unit tests. Held to the same contract suite as Redis, including its error cases.
  */
-export class MemoryDriver implements StoreDriver {
+export class MemoryDriver implements CompleteDriver {
+  /** Every capability. */
+  readonly capabilities = ALL_CAPABILITIES;
+
   readonly kind = 'memory' as const;
   readonly client = null;
   private readonly keyspace: MemoryKeyspace;
@@ -199,7 +203,10 @@ export class MemoryDriver implements StoreDriver {
   }
 }
 
-/** The string an entry holds (`null` when missing); a hash is refused as Redis refuses it (WRONGTYPE). */
+/**
+ * The string an entry holds (`null` when missing); a hash is refused as Redis refuses it
+ * (WRONGTYPE).
+ */
 function stringOf(entry: MemoryEntry | undefined, operation: string): string | null {
   if (entry?.fields) throw new StoreCommandError(operation, new Error(WRONGTYPE), 'WRONGTYPE');
   return entry?.value ?? null;

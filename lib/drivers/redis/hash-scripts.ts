@@ -2,7 +2,8 @@ import { LuaScript } from './lua-script.js';
 
 /**
  * Replaces whatever KEYS[1] holds with a hash of the field/value pairs ARGV[2..], expiring after
- * ARGV[1] ms (0: no expiry). One key, one atomic step: a reader never sees a mix of old and new fields.
+ * ARGV[1] ms (0: no expiry). One key, one atomic step: a reader never sees a mix of old and new
+ * fields.
  */
 export const REPLACE_HASH = new LuaScript(`
 redis.call('DEL', KEYS[1])

@@ -55,6 +55,7 @@ function send(
   const command = new Command(name, [script, keys.length, ...keys, ...args], {
     replyEncoding: 'utf8',
   });
-  // sendCommand is typed as internal on Cluster; it routes by the command's first key like any call.
+  // sendCommand is typed as internal on Cluster; it routes by the command's first key like any
+  // call.
   return (client as Redis).sendCommand(command) as Promise<unknown>;
 }

@@ -60,7 +60,10 @@ export class RateLimitBatcher {
     });
   }
 
-  /** The open batch of `group` for `script`; one of another script (the same id or key) is sent first, keeping call order. */
+  /**
+   * The open batch of `group` for `script`; one of another script (the same id or key) is sent
+   * first, keeping call order.
+   */
   private batchFor(group: string, script: LuaScript): Batch {
     let batch = this.open.get(group);
     if (batch !== undefined && batch.script !== script) {

@@ -21,7 +21,10 @@ import { LuaScript } from './lua-script.js';
  * for number.
  */
 
-/** Clock, then `check` opens: arguments, the block check, and `refuse`, which blocks the key when a consume is refused. */
+/**
+ * Clock, then `check` opens: arguments, the block check, and `refuse`, which blocks the key when a
+ * consume is refused.
+ */
 const CHECK_OPEN = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -50,7 +53,8 @@ local out = {}
 for i = 1, #KEYS / 2 do
   local a = i * 4 - 3
   local ok, allowed, remaining, resetAfter, retryAfter =
-    pcall(check, KEYS[i * 2 - 1], KEYS[i * 2], tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]))
+    pcall(check, KEYS[i * 2 - 1], KEYS[i * 2],
+      tonumber(ARGV[a]), tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]))
   if ok then
     out[#out + 1] = allowed
     out[#out + 1] = remaining

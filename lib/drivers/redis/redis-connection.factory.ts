@@ -23,8 +23,8 @@ function clientDefaults(commandTimeout: number): RedisOptions {
     socketTimeout: commandTimeout,
     connectTimeout: Math.max(commandTimeout, 1_000),
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),
-    // ioredis arms this timer on disconnect and, if the socket had already closed (Redis down), never
-    // clears it: a short one keeps a shut-down app from lingering.
+    // ioredis arms this timer on disconnect and, if the socket had already closed (Redis down),
+    // never clears it: a short one keeps a shut-down app from lingering.
     disconnectTimeout: 200,
   };
 }
@@ -81,11 +81,14 @@ function adoptClient(client: Redis | Cluster): Redis | Cluster {
   return client;
 }
 
-/** ioredis's own keyPrefix does not apply to SCAN patterns or channels; ours applies to all of them. */
+/**
+ * ioredis's own keyPrefix does not apply to SCAN patterns or channels; ours applies to all of them.
+ */
 function rejectClientKeyPrefix(keyPrefix: string | undefined): void {
   if (keyPrefix) {
     throw new StoreConfigurationError(
-      `ioredis keyPrefix "${keyPrefix}" is not supported: set StoreModuleOptions.keyPrefix instead, which also scopes tags, channels and patterns`,
+      `ioredis keyPrefix "${keyPrefix}" is not supported: set StoreModuleOptions.keyPrefix ` +
+        'instead, which also scopes tags, channels and patterns',
     );
   }
 }

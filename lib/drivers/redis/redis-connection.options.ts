@@ -17,7 +17,10 @@ export interface StoreClusterConnection {
   };
 }
 
-/** Connect through Redis Sentinel. `failoverDetector` is always on, so writes follow a failover at once. */
+/**
+ * Connect through Redis Sentinel. `failoverDetector` is always on, so writes follow a failover at
+ * once.
+ */
 export interface StoreSentinelConnection {
   sentinel: Omit<RedisOptions, 'sentinels' | 'name'> & {
     /** Sentinel addresses. */
@@ -27,11 +30,17 @@ export interface StoreSentinelConnection {
   };
 }
 
-/** Use an existing ioredis client. The module uses it (and a duplicate for subscriptions) but never closes it. */
+/**
+ * Use an existing ioredis client. The module uses it (and a duplicate for subscriptions) but never
+ * closes it.
+ */
 export interface StoreExistingClient {
   client: Redis | Cluster;
 }
 
-/** Every way to point the module at Redis: a URL, ioredis options, Cluster, Sentinel, or an existing client. */
+/**
+ * Every way to point the module at Redis: a URL, ioredis options, Cluster, Sentinel, or an existing
+ * client.
+ */
 export type StoreRedisConnection =
   string | RedisOptions | StoreClusterConnection | StoreSentinelConnection | StoreExistingClient;

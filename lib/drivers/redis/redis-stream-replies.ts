@@ -39,7 +39,10 @@ export function parseAutoClaim(reply: unknown): {
   };
 }
 
-/** XPENDING extended form for one id: `[[id, consumer, idleMs, deliveries]]`; `undefined` when it is not pending. */
+/**
+ * XPENDING extended form for one id: `[[id, consumer, idleMs, deliveries]]`; `undefined` when it is
+ * not pending.
+ */
 export function parseDeliveryCount(reply: unknown): number | undefined {
   if (!Array.isArray(reply) || reply.length === 0) return undefined;
   const [, , , deliveries] = reply[0] as [unknown, unknown, unknown, unknown];

@@ -28,7 +28,10 @@ export class RedisStreams implements StreamDriver {
 
   constructor(
     private readonly client: Redis | Cluster,
-    /** How long a reply may take beyond a read's own BLOCK time before its connection counts as dead. */
+    /**
+     * How long a reply may take beyond a read's own BLOCK time before its connection counts as
+     * dead.
+     */
     private readonly replyTimeoutMs: number,
   ) {}
 
@@ -110,8 +113,8 @@ export class RedisStreams implements StreamDriver {
 
   /**
    * Redelivered entries (own history, claims) with their delivery counts from XPENDING, one
-   * auto-pipelined round trip. An entry taken by another consumer in between is reported as at least
-   * a second delivery, which any redelivery is.
+   * auto-pipelined round trip. An entry taken by another consumer in between is reported as at
+   * least a second delivery, which any redelivery is.
    */
   private async withDeliveryCounts(
     key: string,
@@ -148,7 +151,8 @@ class RedisStreamReader implements StreamReader {
     this.closing = new Promise<never>((_, reject) => (this.endReads = reject));
     // A reader may close with no read under way: then nobody awaits this rejection.
     this.closing.catch(() => undefined);
-    // The read loop reports failures itself (rate-limited); without a listener ioredis would print each one.
+    // The read loop reports failures itself (rate-limited); without a listener ioredis would print
+    // each one.
     connection.on('error', () => undefined);
   }
 

@@ -123,7 +123,10 @@ export class RedisSubscriber {
     return connection;
   }
 
-  /** A new connection to the same server(s) with the same options (sharded subscribers on a Cluster when asked). */
+  /**
+   * A new connection to the same server(s) with the same options (sharded subscribers on a Cluster
+   * when asked).
+   */
   private duplicate(): Redis | Cluster {
     const client = this.commandClient;
     if (!isCluster(client)) return client.duplicate();
@@ -148,7 +151,8 @@ export class RedisSubscriber {
     if (failures.length > 0) {
       const reason = (failures[0] as PromiseRejectedResult).reason as unknown;
       this.logger.warn(
-        `Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ${reason instanceof Error ? reason.message : String(reason)}`,
+        `Re-subscribing after a reconnect failed for ${failures.length} subscription(s): ` +
+          `${reason instanceof Error ? reason.message : String(reason)}`,
       );
       return;
     }

@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 
-/** True for an ioredis `Cluster` (duck-typed, so a client from another copy of ioredis counts too). */
+/**
+ * True for an ioredis `Cluster` (duck-typed, so a client from another copy of ioredis counts too).
+ */
 export function isCluster(client: Redis | Cluster): client is Cluster {
   return client.isCluster === true;
 }

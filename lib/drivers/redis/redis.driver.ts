@@ -1,3 +1,4 @@
+import { ALL_CAPABILITIES } from '../driver-capabilities.js';
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { newToken } from '../../common/token.js';
@@ -12,7 +13,7 @@ import {
   type RawMessageListener,
   type RawRateLimitReply,
   type StoreConnectionState,
-  type StoreDriver,
+  type CompleteDriver,
   type Unsubscribe,
 } from '../store-driver.interface.js';
 import { ConnectionStateTracker } from './connection-state.tracker.js';
@@ -32,7 +33,10 @@ import { BUMP_TAG, DELETE_IF_OWNER, ENSURE_TAG, RENEW_IF_OWNER } from './tag-scr
  * The Redis driver: standalone, Sentinel and Cluster behind one client type. Every command touches
  * one key, or keys it splits per key on a Cluster, so nothing ever fails with CROSSSLOT.
  */
-export class RedisDriver implements StoreDriver {
+export class RedisDriver implements CompleteDriver {
+  /** Every capability. */
+  readonly capabilities = ALL_CAPABILITIES;
+
   readonly kind = 'redis' as const;
   private readonly cluster: boolean;
   private readonly subscriber: RedisSubscriber;
@@ -90,7 +94,8 @@ export class RedisDriver implements StoreDriver {
   async mget(keys: string[]): Promise<RawValue[]> {
     if (this.cluster) return Promise.all(keys.map((key) => this.read(key, rawValue, 'string')));
     const values: RawValue[] = await this.client.mget(keys).catch(fail('mget'));
-    // MGET answers nil for a hash as for a missing key: ask those again as hashes (one more round trip, misses only).
+    // MGET answers nil for a hash as for a missing key: ask those again as hashes (one more round
+    // trip, misses only).
     await Promise.all(
       values.map(async (value, i) => {
         if (value === null) values[i] = await this.hash(keys[i]);
@@ -214,7 +219,8 @@ export class RedisDriver implements StoreDriver {
     if (this.sharded)
       return Promise.reject(
         new StoreUnsupportedError(
-          'Patterns are not available with sharded pub/sub (pubsub.sharded: true on a Cluster): Redis has no sharded patterns, and sharded messages never reach PSUBSCRIBE',
+          'Patterns are not available with sharded pub/sub (pubsub.sharded: true on a Cluster): ' +
+            'Redis has no sharded patterns, and sharded messages never reach PSUBSCRIBE',
         ),
       );
     return this.subscriber.psubscribe(pattern, listener);
@@ -245,8 +251,8 @@ const failSet = fail('set');
 const ignoreReply = (): void => undefined;
 
 /**
- * Lets in-flight commands finish, then closes. Auto-pipelined commands wait in ioredis's queue until
- * a later tick, so close first waits for that queue to empty; then a PING on every connection
+ * Lets in-flight commands finish, then closes. Auto-pipelined commands wait in ioredis's queue
+ * until a later tick, so close first waits for that queue to empty; then a PING on every connection
  * resolves only after all replies before it. A client that is not connected, or does not answer in
  * time, is dropped. (Not QUIT: ioredis arms its socket timer for the QUIT and leaves it running
  * after the close, holding the process open.)

@@ -1,7 +1,10 @@
 import type { Cluster, Redis } from 'ioredis';
 import { isCluster, masters } from './redis-topology.js';
 
-/** Keys asked for per SCAN step and deleted per UNLINK batch: small enough to never block Redis for long. */
+/**
+ * Keys asked for per SCAN step and deleted per UNLINK batch: small enough to never block Redis for
+ * long.
+ */
 const BATCH = 500;
 
 /**

@@ -9,7 +9,11 @@ local token = redis.call('GET', KEYS[1])
 local ttl = tonumber(ARGV[2])
 if not token then
   token = ARGV[1]
-  if ttl > 0 then redis.call('SET', KEYS[1], token, 'PX', ttl) else redis.call('SET', KEYS[1], token) end
+  if ttl > 0 then
+    redis.call('SET', KEYS[1], token, 'PX', ttl)
+  else
+    redis.call('SET', KEYS[1], token)
+  end
   return token
 end
 if ttl == 0 then

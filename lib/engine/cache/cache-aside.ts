@@ -117,7 +117,9 @@ export class CacheAside {
     return { value: stale, status: 'stale' };
   }
 
-  /** One background refresh per key and process; across instances, only the lock holder refreshes. */
+  /**
+   * One background refresh per key and process; across instances, only the lock holder refreshes.
+   */
   private refresh<T>(call: CacheCall<T>): Promise<{ value: T } | undefined> {
     const refreshes = this.context.refreshes;
     let running = refreshes.get(call.fullKey) as Promise<{ value: T } | undefined> | undefined;
@@ -185,7 +187,10 @@ export class CacheAside {
     return { value: await this.compute(call), status: 'miss' };
   }
 
-  /** Polls until another instance's value appears (a hit) or its lock is gone (`null`: try to take it). */
+  /**
+   * Polls until another instance's value appears (a hit) or its lock is gone (`null`: try to take
+   * it).
+   */
   private async waitForValue<T>(
     call: CacheCall<T>,
     deadline: number,
@@ -214,7 +219,8 @@ export class CacheAside {
     const { ttlMs, graceMs, tagKeys } = call.options;
     const generation = this.context.l1?.generation ?? 0;
     const storedTtlMs = ttlMs === undefined ? undefined : ttlMs + (graceMs ?? 0);
-    // Tag versions are read before loading: an invalidation during the load makes the write stale at once.
+    // Tag versions are read before loading: an invalidation during the load makes the write stale
+    // at once.
     const stamps = await this.entries.cachePath('getOrSet', call, () =>
       this.entries.stamps(tagKeys, storedTtlMs),
     );
@@ -250,7 +256,10 @@ export class CacheAside {
     );
   }
 
-  /** Reads a stored entry; an unreadable one is logged and recomputed; Redis failures count as a miss. */
+  /**
+   * Reads a stored entry; an unreadable one is logged and recomputed; Redis failures count as a
+   * miss.
+   */
   private async readStored<T>(
     call: CacheCall<T>,
     raw: string | RawHash,
@@ -268,8 +277,12 @@ export class CacheAside {
     }
   }
 
+  /**
+   * Leases span instances only on a shared store; a driver without leases keeps loads per instance.
+   */
   private usesLock<T>(call: CacheCall<T>): boolean {
-    return call.options.lock && this.context.driver.kind === 'redis';
+    const { driver } = this.context;
+    return call.options.lock && driver.kind === 'redis' && driver.capabilities.has('leases');
   }
 }
 
@@ -278,7 +291,9 @@ export function isStale(meta: EntryMeta | null, now: number): boolean {
   return meta?.f !== undefined && now >= meta.f;
 }
 
-/** Resolves like `promise`, or with `onTimeout()`'s result (or rejection, for an Error) after `ms`. */
+/**
+ * Resolves like `promise`, or with `onTimeout()`'s result (or rejection, for an Error) after `ms`.
+ */
 function withDeadline<T, R>(
   promise: Promise<T>,
   ms: number,

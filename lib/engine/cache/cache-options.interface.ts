@@ -2,14 +2,20 @@ import type { Ttl } from '../../common/ttl.js';
 
 /** Early refresh: recompute a hot key before it expires so readers never wait for it. */
 export type EarlyRefresh =
-  /** Probabilistic (XFetch, Vattani et al. 2015): refresh when `now - delta * beta * ln(random()) >= expiry`. */
+  /**
+   * Probabilistic (XFetch, Vattani et al. 2015): refresh when
+   * `now - delta * beta * ln(random()) >= expiry`.
+   */
   | { beta?: number }
   /** Refresh once less than this fraction of the TTL remains (e.g. `0.2`: in the last 20 %). */
   | { threshold: number };
 
 /** Options of `getOrSet` / `getOrSetWithStatus` (and of `@Cacheable`). */
 export interface StoreCacheOptions {
-  /** Time the value is fresh: seconds, or a duration such as `'30s'`. Default: the module's `defaultTtl`. */
+  /**
+   * Time the value is fresh: seconds, or a duration such as `'30s'`. Default: the module's
+   * `defaultTtl`.
+   */
   ttl?: Ttl;
   /** Tags to invalidate this entry by (`invalidateTags`). */
   tags?: string[];
@@ -19,16 +25,24 @@ export interface StoreCacheOptions {
    * instead of the error. Default: none.
    */
   grace?: Ttl;
-  /** Refresh before expiry: `true` for XFetch with beta 1, or an `EarlyRefresh` policy. Default: off. */
+  /**
+   * Refresh before expiry: `true` for XFetch with beta 1, or an `EarlyRefresh` policy. Default:
+   * off.
+   */
   earlyRefresh?: boolean | EarlyRefresh;
-  /** With a stale value at hand, serve it after this long and let the load finish in the background. */
+  /**
+   * With a stale value at hand, serve it after this long and let the load finish in the background.
+   */
   softTimeout?: Ttl;
-  /** Reject with `StoreLoaderTimeoutError` after this long (the load is abandoned for this caller). */
+  /**
+   * Reject with `StoreLoaderTimeoutError` after this long (the load is abandoned for this caller).
+   */
   hardTimeout?: Ttl;
   /**
    * Single-flight across instances: a lease lock in Redis lets one instance load while the others
-   * wait and pick the value up as soon as it is written. Default `true` (no effect on the memory driver,
-   * where in-process single-flight already covers every caller).
+   * wait and pick the value up as soon as it is written. Default `true` (no effect on the memory
+   * driver, where in-process single-flight already covers every caller, nor on a driver without
+   * the `leases` capability, where loads stay single-flight per instance).
    */
   lock?: boolean;
   /** Use the in-process L1 tier for this entry when the module has one. Default `true`. */
@@ -42,7 +56,10 @@ export type CacheStatus = 'hit' | 'miss' | 'stale';
 export interface CacheLookup<T> {
   /** The value. */
   value: T;
-  /** `hit`: cached and fresh; `miss`: loaded now; `stale`: served past its TTL within the grace period. */
+  /**
+   * `hit`: cached and fresh; `miss`: loaded now; `stale`: served past its TTL within the grace
+   * period.
+   */
   status: CacheStatus;
 }
 

@@ -41,7 +41,8 @@ function checkEarlyRefresh(option: unknown): void {
         (typeof option.beta === 'number' && Number.isFinite(option.beta) && option.beta > 0));
   if (!valid) {
     throw new StoreValidationError(
-      `Invalid earlyRefresh ${describe(option)}: expected true, { beta > 0 } or { threshold between 0 and 1 }`,
+      `Invalid earlyRefresh ${describe(option)}: expected true, { beta > 0 } or ` +
+        '{ threshold between 0 and 1 }',
     );
   }
 }

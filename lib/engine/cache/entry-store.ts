@@ -30,7 +30,9 @@ export interface StoredValue<T> {
 export class EntryStore {
   constructor(private readonly context: StoreContext) {}
 
-  /** Serializes `value` for `key`, refusing what has no stored form and what is over `maxValueSize`. */
+  /**
+   * Serializes `value` for `key`, refusing what has no stored form and what is over `maxValueSize`.
+   */
   payload(key: string, value: unknown): string {
     const payload = this.serialize(key, value);
     const limit = this.context.options.maxValueSize;
@@ -60,7 +62,10 @@ export class EntryStore {
     return payload;
   }
 
-  /** Reads a stored payload back; a foreign or damaged value is a `StoreSerializationError` naming the key. */
+  /**
+   * Reads a stored payload back; a foreign or damaged value is a `StoreSerializationError` naming
+   * the key.
+   */
   deserialize<T>(key: string, raw: string): T {
     try {
       return this.context.options.serializer.deserialize(raw) as T;
@@ -114,8 +119,8 @@ export class EntryStore {
 
   /**
    * Runs a cache-path command for `call`; a store failure is logged, counted and published
-   * (`cache.fallback`) and yields `undefined` instead of throwing, so a cache never makes its caller
-   * less available than no cache.
+   * (`cache.fallback`) and yields `undefined` instead of throwing, so a cache never makes its
+   * caller less available than no cache.
    */
   async cachePath<R>(
     operation: string,
@@ -135,7 +140,8 @@ export class EntryStore {
         this.context.fallbacks,
       );
       this.context.logger.warn(
-        `${operation}: ${error.message}; serving without the cache (${this.context.fallbacks} fallbacks so far)`,
+        `${operation}: ${error.message}; serving without the ` +
+          `cache (${this.context.fallbacks} fallbacks so far)`,
       );
       return undefined;
     }

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { StoreDriver } from '../../drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../../errors/store.errors.js';
 
 /** First and longest wait between retries while the store stays unreachable. */
@@ -22,7 +22,7 @@ export class EvictionRetries {
   private closed = false;
 
   constructor(
-    driver: StoreDriver,
+    driver: CompleteDriver,
     private readonly logger: Logger,
   ) {
     this.stopWatching = driver.onConnectionState((state) => {
@@ -41,7 +41,8 @@ export class EvictionRetries {
     if (this.pending.length >= MAX_PENDING) {
       this.pending.shift();
       this.logger.warn(
-        `More than ${MAX_PENDING} @CacheEvict operations wait for the store: the oldest was dropped`,
+        `More than ${MAX_PENDING} @CacheEvict operations wait for the store: ` +
+          'the oldest was dropped',
       );
     }
     this.pending.push(work);
@@ -87,7 +88,8 @@ export class EvictionRetries {
         this.pending.push(batch[i]);
       } else
         this.logger.error(
-          `@CacheEvict retry failed: ${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
+          '@CacheEvict retry failed: ' +
+            `${outcome.reason instanceof Error ? outcome.reason.message : String(outcome.reason)}`,
         );
     });
     if (stillAway === 0 && batch.length > 0)

@@ -1,6 +1,8 @@
 import type { EarlyRefresh } from './cache-options.interface.js';
 
-/** Early refresh resolved from options: XFetch with `beta`, or a remaining-TTL `threshold` fraction. */
+/**
+ * Early refresh resolved from options: XFetch with `beta`, or a remaining-TTL `threshold` fraction.
+ */
 export type EarlyRefreshPolicy = { beta: number } | { threshold: number } | null;
 
 /** Normalises `earlyRefresh` (`true` → XFetch, beta 1). */

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import type { StoreDriver, Unsubscribe } from '../../drivers/store-driver.interface.js';
+import type { CompleteDriver, Unsubscribe } from '../../drivers/store-driver.interface.js';
 import type { L1Tier } from './l1-tier.js';
 
-/** What one instance tells the others: keys, tag keys or key patterns whose L1 copies are stale. Never values. */
+/**
+ * What one instance tells the others: keys, tag keys or key patterns whose L1 copies are stale.
+ * Never values.
+ */
 interface BusMessage {
   /** Origin instance. */
   o: string;
@@ -24,7 +27,7 @@ export class InvalidationBus {
   private stopReconnectWatch: (() => void) | null = null;
 
   constructor(
-    private readonly driver: StoreDriver,
+    private readonly driver: CompleteDriver,
     private readonly channel: string,
     private readonly l1: L1Tier,
     private readonly logger: Logger,

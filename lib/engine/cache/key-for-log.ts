@@ -14,7 +14,10 @@ export function keyForLog(key: string): string {
   return `${key.slice(0, LOGGED_HEAD)}…#${digest(key, 8)} (${key.length} chars)`;
 }
 
-/** An error message with every occurrence of `key` replaced by its log form (store errors name the key). */
+/**
+ * An error message with every occurrence of `key` replaced by its log form (store errors name the
+ * key).
+ */
 export function messageForLog(error: unknown, key: string): string {
   const message = error instanceof Error ? error.message : String(error);
   return key.length <= MAX_LOGGED_KEY ? message : message.split(key).join(keyForLog(key));

@@ -43,7 +43,9 @@ export class L1Tier {
     return this.entries.get(fullKey);
   }
 
-  /** Keeps `entry` unless an invalidation happened since `readGeneration`; never past its freshness. */
+  /**
+   * Keeps `entry` unless an invalidation happened since `readGeneration`; never past its freshness.
+   */
   set(fullKey: string, entry: L1Entry, readGeneration: number): void {
     if (readGeneration !== this.currentGeneration) return;
     const ttl =

@@ -1,4 +1,4 @@
-import type { StoreDriver } from '../../drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../../drivers/store-driver.interface.js';
 import { newToken } from '../../common/token.js';
 
 /**
@@ -10,7 +10,7 @@ export class LeaseLock {
   private readonly renewal: NodeJS.Timeout;
 
   private constructor(
-    private readonly driver: StoreDriver,
+    private readonly driver: CompleteDriver,
     private readonly key: string,
     private readonly token: string,
     leaseMs: number,
@@ -26,9 +26,12 @@ export class LeaseLock {
     this.renewal.unref();
   }
 
-  /** The lock, or `null` when another holder has it; while held, it is in `held` (for release at shutdown). */
+  /**
+   * The lock, or `null` when another holder has it; while held, it is in `held` (for release at
+   * shutdown).
+   */
   static async acquire(
-    driver: StoreDriver,
+    driver: CompleteDriver,
     key: string,
     leaseMs: number,
     held: Set<LeaseLock> = new Set(),

@@ -1,5 +1,5 @@
 import { Observable, distinctUntilChanged } from 'rxjs';
-import type { StoreConnectionState, StoreDriver } from '../../drivers/store-driver.interface.js';
+import type { StoreConnectionState, CompleteDriver } from '../../drivers/store-driver.interface.js';
 import { SharedSubscription, type RawSubscribe, type SKIP } from './shared-subscription.js';
 
 /**
@@ -20,7 +20,7 @@ export class ChannelBridge {
   readonly connectionState$: Observable<StoreConnectionState>;
 
   constructor(
-    driver: StoreDriver,
+    driver: CompleteDriver,
     private readonly lingerMs: number,
   ) {
     this.connectionState$ = new Observable<StoreConnectionState>((observer) => {
@@ -63,7 +63,10 @@ export class ChannelBridge {
     });
   }
 
-  /** Completes every observer (`connectionState$` after a last `closed`) and drops every subscription (the store is closing). */
+  /**
+   * Completes every observer (`connectionState$` after a last `closed`) and drops every
+   * subscription (the store is closing).
+   */
   async close(): Promise<void> {
     this.closed = true;
     for (const close of [...this.stateObservers]) close();

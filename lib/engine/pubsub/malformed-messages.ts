@@ -2,7 +2,10 @@ import type { Logger } from '@nestjs/common';
 
 /** How often (at most) one channel's unreadable messages are logged. */
 const LOG_INTERVAL_MS = 10_000;
-/** Channels tracked at most: a pattern can match any number of channels, and junk must not grow memory. */
+/**
+ * Channels tracked at most: a pattern can match any number of channels, and junk must not grow
+ * memory.
+ */
 const MAX_CHANNELS = 10_000;
 
 /**
@@ -39,7 +42,10 @@ export class MalformedMessages {
     this.logged.delete(oldest);
   }
 
-  /** Unreadable messages skipped on `channel` so far (channels beyond the 10,000 most recent are forgotten). */
+  /**
+   * Unreadable messages skipped on `channel` so far (channels beyond the 10,000 most recent are
+   * forgotten).
+   */
   count(channel: string): number {
     return this.counts.get(channel) ?? 0;
   }

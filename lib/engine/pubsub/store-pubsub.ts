@@ -17,7 +17,10 @@ export interface StorePatternMessage<T> {
 /** Handler of `subscribe`: receives each deserialized message and the channel name it came on. */
 export type StoreMessageHandler<T> = (message: T, channel: string) => void | Promise<void>;
 
-/** What `subscribe` and `@OnChannel` listen to: a channel name, or `{ pattern }` for a glob of channels. */
+/**
+ * What `subscribe` and `@OnChannel` listen to: a channel name, or `{ pattern }` for a glob of
+ * channels.
+ */
 export type StoreSubscriptionTarget = string | { pattern: string };
 
 /**

@@ -37,7 +37,9 @@ export class BlockedKeys {
     entries.set(key, { until: now + ms, resetAt });
   }
 
-  /** The refusal still in force for `key` under `scope`: ms left and `resetAt`; undefined when none. */
+  /**
+   * The refusal still in force for `key` under `scope`: ms left and `resetAt`; undefined when none.
+   */
   lookup(
     scope: string,
     key: string,

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { assertKey } from '../../common/validation.js';
 
-/** Caller keys longer than this are replaced by their hash: an API key header or a long forwarded address must never fail a check. */
+/**
+ * Caller keys longer than this are replaced by their hash: an API key header or a long forwarded
+ * address must never fail a check.
+ */
 export const MAX_PLAIN_CALLER_KEY = 200;
 
 /**

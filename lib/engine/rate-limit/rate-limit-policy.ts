@@ -32,7 +32,10 @@ export interface RateLimitPolicyContext {
   defaultFailure: RateLimitFailurePolicy;
   /** The longest name (the store's `maxKeyLength`; unbounded where no store is known yet). */
   maxNameLength: number;
-  /** How errors name the policy (`'@RateLimit'`, `'rateLimit.defaults'`). Default: `rate limit policy "<name>"`. */
+  /**
+   * How errors name the policy (`'@RateLimit'`, `'rateLimit.defaults'`). Default:
+   * `rate limit policy "<name>"`.
+   */
   what?: string;
 }
 
@@ -95,7 +98,8 @@ function resolveAlgorithm(
 export function assertRateLimitCostFits(cost: number, policy: ResolvedRateLimitPolicy): void {
   if (cost > policy.limit) {
     throw new StoreValidationError(
-      `Invalid rate limit cost ${cost} for policy "${policy.name}": must be at most its limit (${policy.limit})`,
+      `Invalid rate limit cost ${cost} for policy "${policy.name}": ` +
+        `must be at most its limit (${policy.limit})`,
     );
   }
 }

@@ -12,13 +12,19 @@ export interface RateLimitPolicy {
   name?: string;
   /** Requests allowed per window (token bucket and GCRA: the burst size). A positive integer. */
   limit: number;
-  /** The window: seconds, or a duration such as `'1m'` (token bucket / GCRA: time to refill `limit`). */
+  /**
+   * The window: seconds, or a duration such as `'1m'` (token bucket / GCRA: time to refill
+   * `limit`).
+   */
   window: Ttl;
   /** Counting algorithm. Default `'sliding-window'`. */
   algorithm?: RateLimitAlgorithm;
   /** Once over the limit, refuse the key for this long (instead of until the window frees up). */
   blockDuration?: Ttl;
-  /** When the store is unreachable: `'open'` admits (and logs), `'closed'` refuses. Default: the module's, else `'open'`. */
+  /**
+   * When the store is unreachable: `'open'` admits (and logs), `'closed'` refuses. Default: the
+   * module's, else `'open'`.
+   */
   failure?: RateLimitFailurePolicy;
 }
 

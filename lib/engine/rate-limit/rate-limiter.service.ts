@@ -106,15 +106,18 @@ export class RateLimiterService {
     await this.context.driver.delete([keys.state, keys.block]);
   }
 
-  /** The result of a check under the store-failure policy (`unavailable: true`), rather than a count. */
+  /**
+   * The result of a check under the store-failure policy (`unavailable: true`), rather than a
+   * count.
+   */
   static isUnavailable(result: RateLimitResult): boolean {
     return (result as RateLimitResult & { unavailable?: boolean }).unavailable === true;
   }
 
   /**
    * Validated once per policy object: `RateLimitGuard` builds one frozen policy per rule and passes
-   * it on every request, as does a caller that keeps its policy in a constant. A policy object built
-   * per call is validated on every call.
+   * it on every request, as does a caller that keeps its policy in a constant. A policy object
+   * built per call is validated on every call.
    */
   private resolve(policy: RateLimitPolicy): ResolvedRateLimitPolicy {
     const known =

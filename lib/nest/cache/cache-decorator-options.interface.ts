@@ -22,7 +22,10 @@ export interface CacheKeyContext {
    * GraphQL: the resolver's args object.
    */
   named: ReadonlyArray<Readonly<Record<string, unknown>>>;
-  /** HTTP request method in upper case (`HEAD` is reported as `GET`: HEAD is answered from the GET entry). */
+  /**
+   * HTTP request method in upper case (`HEAD` is reported as `GET`: HEAD is answered from the GET
+   * entry).
+   */
   httpMethod?: string;
   /** The raw HTTP request (Express `Request` or Fastify `FastifyRequest`); HTTP only. */
   request?: unknown;
@@ -40,11 +43,13 @@ export type CacheUserResolver = (request: unknown) => string | number | undefine
  */
 export type CacheScope = 'shared' | 'user' | 'public';
 
-/** Options of `@Cacheable`. Every option of `getOrSet` (`StoreCacheOptions`) is accepted as well. */
+/**
+ * Options of `@Cacheable`. Every option of `getOrSet` (`StoreCacheOptions`) is accepted as well.
+ */
 export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
   /**
-   * The key: a template such as `'user:{id}'`, `'{0}:{1}'` or `'order:{order.id}'`, or a function of
-   * the call. Placeholders read HTTP route params then query, provider method arguments by name
+   * The key: a template such as `'user:{id}'`, `'{0}:{1}'` or `'order:{order.id}'`, or a function
+   * of the call. Placeholders read HTTP route params then query, provider method arguments by name
    * (plain identifiers only) or position, the RPC payload / WebSocket body / GraphQL args by name,
    * or the raw context arguments by position. A placeholder that resolves to `undefined`, `null`,
    * an object or an array leaves the call uncached. Default for HTTP: method, normalised path and
@@ -56,7 +61,10 @@ export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
    * it, followed by `?<hash>` of the sorted query: query values never appear in clear in Redis.
    */
   key?: string | CacheKeyFunction;
-  /** Tags of the entry, templates like `key` (`['users', 'user:{id}']`); invalidate with `store.invalidateTags` or `@CacheEvict({ tags })`. */
+  /**
+   * Tags of the entry, templates like `key` (`['users', 'user:{id}']`); invalidate with
+   * `store.invalidateTags` or `@CacheEvict({ tags })`.
+   */
   tags?: string[];
   /**
    * `'shared'` (default): one entry for every caller whom nothing identifies. An HTTP request
@@ -75,7 +83,10 @@ export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
    * `cache.credentialHeaders`. A request carrying one bypasses a `'shared'` entry.
    */
   credentialHeaders?: string[];
-  /** Identity of the caller for `scope: 'user'`. Default: the module option, else `req.user.id ?? req.user.sub`. */
+  /**
+   * Identity of the caller for `scope: 'user'`. Default: the module option, else
+   * `req.user.id ?? req.user.sub`.
+   */
   user?: CacheUserResolver;
   /** Cache this call only when it returns `true` (evaluated before the cache is read). */
   condition?: (ctx: CacheKeyContext) => boolean;
@@ -86,7 +97,10 @@ export interface CacheableOptions extends Omit<StoreCacheOptions, 'tags'> {
    * when there is one and never fills it (a HEAD miss runs the handler, `X-Cache: BYPASS`).
    */
   methods?: string[];
-  /** Let a client's `Cache-Control: no-cache` skip the read (the entry is refreshed). Default: the module option, else `false`. */
+  /**
+   * Let a client's `Cache-Control: no-cache` skip the read (the entry is refreshed). Default: the
+   * module option, else `false`.
+   */
   honorNoCache?: boolean;
   /** The store to cache in: a `name` registered with `forRoot`. Default: the default store. */
   store?: string;
@@ -98,9 +112,14 @@ export interface CacheEvictOptions {
   keys?: Array<string | CacheKeyFunction>;
   /** Tags to invalidate, templates too. */
   tags?: string[];
-  /** Redis globs within the decorator key space (`'user:*'` deletes `cache:user:*`), templates too. */
+  /**
+   * Redis globs within the decorator key space (`'user:*'` deletes `cache:user:*`), templates too.
+   */
   patterns?: string[];
-  /** Delete every entry written by `@Cacheable` (shared and per-user) in this store. Default `false`. */
+  /**
+   * Delete every entry written by `@Cacheable` (shared and per-user) in this store. Default
+   * `false`.
+   */
   all?: boolean;
   /**
    * `'user'`: `keys` name the caller's `scope: 'user'` entries (HTTP). `'shared'` (default) and
@@ -118,7 +137,9 @@ export interface CacheEvictOptions {
   store?: string;
 }
 
-/** Module-level options of the caching decorators, provided under `STORE_CACHE_DECORATOR_OPTIONS`. */
+/**
+ * Module-level options of the caching decorators, provided under `STORE_CACHE_DECORATOR_OPTIONS`.
+ */
 export interface StoreCacheDecoratorOptions {
   /**
    * Default identity resolver for `scope: 'user'`. Default: `req.user.id ?? req.user.sub`. In

@@ -52,7 +52,10 @@ export class CacheEvictInterceptor implements NestInterceptor {
     this.defaults = defaults ?? {};
   }
 
-  /** The interceptor of the store `name` (registered with `forRoot({ name })`); `@CacheEvict({ store })` applies it. */
+  /**
+   * The interceptor of the store `name` (registered with `forRoot({ name })`);
+   * `@CacheEvict({ store })` applies it.
+   */
   static forStore(name?: string): Type<CacheEvictInterceptor> {
     return bindToStore(CacheEvictInterceptor, name, (tokens) => [
       { token: tokens.store, optional: true },

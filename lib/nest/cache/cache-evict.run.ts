@@ -14,7 +14,10 @@ export interface EvictionPlan {
   patterns: string[];
 }
 
-/** Fills the templates of a `@CacheEvict` for one call; entries that cannot be built are skipped (logged). */
+/**
+ * Fills the templates of a `@CacheEvict` for one call; entries that cannot be built are skipped
+ * (logged).
+ */
 export function planEviction(
   options: CacheEvictOptions,
   ctx: CacheKeyContext,
@@ -23,7 +26,8 @@ export function planEviction(
 ): EvictionPlan {
   const skipped = (what: string) =>
     logger.debug(
-      `@CacheEvict on ${ctx.className}.${ctx.methodName}: ${what} could not be built from this call; skipped`,
+      `@CacheEvict on ${ctx.className}.${ctx.methodName}: ${what} could not be built ` +
+        'from this call; skipped',
     );
   const keys = built(
     options.keys ?? [],

@@ -4,7 +4,10 @@ import type { CacheKeyContext, CacheKeyFunction } from './cache-decorator-option
 const PLACEHOLDER = /\{([^{}]+)\}/g;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
-/** Fills `{name}`, `{0}` and `{a.b}` placeholders from a call; `undefined` when one has no usable value. */
+/**
+ * Fills `{name}`, `{0}` and `{a.b}` placeholders from a call; `undefined` when one has no usable
+ * value.
+ */
 export function fillTemplate(
   template: string,
   ctx: CacheKeyContext,
@@ -19,7 +22,9 @@ export function fillTemplate(
   return missing ? undefined : filled;
 }
 
-/** Like `fillTemplate`, with glob characters in filled-in values escaped (for `deleteByPattern`). */
+/**
+ * Like `fillTemplate`, with glob characters in filled-in values escaped (for `deleteByPattern`).
+ */
 export function fillPattern(template: string, ctx: CacheKeyContext): string | undefined {
   return fillTemplate(template, ctx, escapeGlob);
 }
@@ -94,7 +99,10 @@ export function parameterNames(fn: (...args: never[]) => unknown): Array<string 
   });
 }
 
-/** Splits the parameter list starting at `start` on its top-level commas, up to the closing parenthesis. */
+/**
+ * Splits the parameter list starting at `start` on its top-level commas, up to the closing
+ * parenthesis.
+ */
 function splitTopLevel(source: string, start: number): string[] {
   const parts: string[] = [];
   let depth = 0;
@@ -127,7 +135,10 @@ export function argumentsByName(
   return named;
 }
 
-/** Default provider-method key: `method:Class.method:[args as JSON]`; `undefined` unless every argument is a primitive. */
+/**
+ * Default provider-method key: `method:Class.method:[args as JSON]`; `undefined` unless every
+ * argument is a primitive.
+ */
 export function defaultMethodKey(ctx: CacheKeyContext): string | undefined {
   const primitive = ctx.args.every(
     (arg) => arg === null || ['string', 'number', 'boolean'].includes(typeof arg),

@@ -19,7 +19,8 @@ import type { StoreContext } from '../../engine/store-context.js';
  * providers are not wrapped (a warning names them).
  *
  * One explorer per store: it wraps the methods whose decorators name its store (`store` option),
- * with the store the provider's module sees (a `forFeature({ namespace })` namespace), else the root store.
+ * with the store the provider's module sees (a `forFeature({ namespace })` namespace), else the
+ * root store.
  */
 export class CacheMethodExplorer implements OnModuleInit {
   private readonly logger = new Logger('CacheMethodExplorer');
@@ -69,12 +70,14 @@ export class CacheMethodExplorer implements OnModuleInit {
     );
     if (stores.size > 1)
       throw new StoreConfigurationError(
-        `${className}.${methodName}: @Cacheable and @CacheEvict name different stores (${[...stores].join(', ')}); a method uses one store`,
+        `${className}.${methodName}: @Cacheable and @CacheEvict name different stores ` +
+          `(${[...stores].join(', ')}); a method uses one store`,
       );
     if (!stores.has(this.tokens.name)) return;
     if (!wrapper.isDependencyTreeStatic()) {
       this.logger.warn(
-        `${className}.${methodName}: request-scoped or transient providers are not wrapped; @Cacheable/@CacheEvict ignored`,
+        `${className}.${methodName}: request-scoped or transient providers are not wrapped; ` +
+          '@Cacheable/@CacheEvict ignored',
       );
       return;
     }

@@ -16,7 +16,10 @@ import { isPassthroughValue } from './http-cache-rules.js';
 /** A provider method as the wrapper sees it. */
 export type ProviderMethod = (this: unknown, ...args: unknown[]) => unknown;
 
-/** Marks methods already wrapped, so a provider seen twice (aliases, several explorers) is wrapped once. */
+/**
+ * Marks methods already wrapped, so a provider seen twice (aliases, several explorers) is wrapped
+ * once.
+ */
 export const WRAPPED_METHOD = Symbol('nestjs-store:wrapped-method');
 
 /** What a wrapped provider method needs. */
@@ -121,7 +124,8 @@ function probingWrapper(
     if (!isThenable(result)) {
       mode = 'sync';
       spec.logger.warn(
-        `${spec.className}.${spec.methodName} does not return a promise: @Cacheable/@CacheEvict ignore it (only async methods are supported)`,
+        `${spec.className}.${spec.methodName} does not return a promise: ` +
+          '@Cacheable/@CacheEvict ignore it (only async methods are supported)',
       );
       return result;
     }

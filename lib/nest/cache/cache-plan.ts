@@ -17,7 +17,10 @@ export type CachePlan =
 /** A plan that reads or fills an entry. */
 export type CacheEntryPlan = Extract<CachePlan, { kind: 'cache' }>;
 
-/** Identity of the caller: `null` when the entry is shared, `undefined` when a per-user entry has no identity. */
+/**
+ * Identity of the caller: `null` when the entry is shared, `undefined` when a per-user entry has no
+ * identity.
+ */
 export type CacheIdentity = string | null | undefined;
 
 /**
@@ -53,7 +56,10 @@ export function templateKey(
   return options.key === undefined ? defaultKey() : resolveKey(options.key, ctx);
 }
 
-/** The store key of a decorator key: `cache:<key>` when shared, `cache-user:<identity>:<key>` per user. */
+/**
+ * The store key of a decorator key: `cache:<key>` when shared, `cache-user:<identity>:<key>` per
+ * user.
+ */
 export function scopedKey(key: string, identity: CacheIdentity): string | undefined {
   if (identity === undefined) return undefined;
   return identity === null
@@ -61,7 +67,10 @@ export function scopedKey(key: string, identity: CacheIdentity): string | undefi
     : `${USER_CACHE_KEY_PREFIX}${encodeURIComponent(identity)}:${key}`;
 }
 
-/** The identity a scope needs: `null` for shared and public entries, the resolved identity (maybe `undefined`) per user. */
+/**
+ * The identity a scope needs: `null` for shared and public entries, the resolved identity (maybe
+ * `undefined`) per user.
+ */
 export function identityFor(
   scope: CacheScope | undefined,
   resolve: () => string | undefined,

@@ -18,7 +18,10 @@ export interface CacheRunOutcome<T> {
 export interface CacheRun<T> {
   store: StoreService;
   plan: CacheEntryPlan;
-  /** Runs the handler or method (at most once per call, unless another caller's load was not storable). */
+  /**
+   * Runs the handler or method (at most once per call, unless another caller's load was not
+   * storable).
+   */
   load: () => Promise<T>;
   /** Whether a freshly loaded value may be stored (status, streams, `unless`). */
   storable: (value: T) => boolean;

@@ -17,5 +17,7 @@ export const STORE_CACHE_DECORATOR_OPTIONS = Symbol('STORE_CACHE_DECORATOR_OPTIO
  */
 export const CACHE_KEY_PREFIX = 'cache:';
 
-/** Keys of `scope: 'user'` entries start with this segment, followed by the user identity and `:`. */
+/**
+ * Keys of `scope: 'user'` entries start with this segment, followed by the user identity and `:`.
+ */
 export const USER_CACHE_KEY_PREFIX = 'cache-user:';

@@ -4,7 +4,10 @@ import type { CacheableOptions } from './cache-decorator-options.interface.js';
 import { validateCacheableOptions } from './cache-options.validation.js';
 import { CacheableInterceptor } from './cacheable.interceptor.js';
 
-/** What `@Cacheable` leaves on a handler or method: its options, or `false` for `@NoCache()` / `@Cacheable(false)`. */
+/**
+ * What `@Cacheable` leaves on a handler or method: its options, or `false` for `@NoCache()` /
+ * `@Cacheable(false)`.
+ */
 export type CacheableMetadata = CacheableOptions | false;
 
 /**

@@ -65,15 +65,17 @@ const X_CACHE: Record<CacheRunStatus, XCacheValue> = {
  *
  * It caches in the store its module sees (`forFeature({ namespace })` gives a namespace), else in
  * the root store; `CacheableInterceptor.forStore(name)` is the interceptor of a named store.
- * Subclass it to change how requests are keyed or which are cached, as with Nest's `CacheInterceptor`:
- * override `trackBy` and `isRequestCacheable`.
+ * Subclass it to change how requests are keyed or which are cached, as with Nest's
+ * `CacheInterceptor`: override `trackBy` and `isRequestCacheable`.
  */
 @Injectable()
 export class CacheableInterceptor implements NestInterceptor {
   protected readonly logger = new Logger('Cacheable');
   /** The store entries are read from and written to. */
   protected readonly store: StoreService;
-  /** Credential headers of the module (built-in ones included), and per route when it adds its own. */
+  /**
+   * Credential headers of the module (built-in ones included), and per route when it adds its own.
+   */
   private readonly credentialHeaders: string[];
   private readonly routeCredentialHeaders = new WeakMap<CacheableOptions, string[]>();
 
@@ -93,7 +95,10 @@ export class CacheableInterceptor implements NestInterceptor {
     this.credentialHeaders = credentialHeaderNames(this.defaults.credentialHeaders);
   }
 
-  /** The interceptor of the store `name` (registered with `forRoot({ name })`); `@Cacheable({ store })` applies it. */
+  /**
+   * The interceptor of the store `name` (registered with `forRoot({ name })`);
+   * `@Cacheable({ store })` applies it.
+   */
   static forStore(name?: string): Type<CacheableInterceptor> {
     return bindToStore(CacheableInterceptor, name, (tokens) => [
       { token: tokens.store, optional: true },
@@ -139,10 +144,10 @@ export class CacheableInterceptor implements NestInterceptor {
   }
 
   /**
-   * The cache key of this call, before the store adds its `cache:` (or per-user) segment; `undefined`
-   * leaves the call uncached (`X-Cache: BYPASS`). Default: the `@Cacheable` `key` (template or
-   * function), else for HTTP `http:<METHOD> <host><path>?<query hash>`. Credential, scope and
-   * `Vary` rules still apply to the key returned.
+   * The cache key of this call, before the store adds its `cache:` (or per-user) segment;
+   * `undefined` leaves the call uncached (`X-Cache: BYPASS`). Default: the `@Cacheable` `key`
+   * (template or function), else for HTTP `http:<METHOD> <host><path>?<query hash>`. Credential,
+   * scope and `Vary` rules still apply to the key returned.
    */
   protected trackBy(
     context: ExecutionContext,

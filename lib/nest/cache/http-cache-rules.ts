@@ -5,7 +5,10 @@ import type { CacheUserResolver } from './cache-decorator-options.interface.js';
 /** Value of the `X-Cache` response header. */
 export type XCacheValue = 'HIT' | 'MISS' | 'STALE' | 'BYPASS';
 
-/** The parts of an HTTP response the decorators use (Express `Response` and Fastify `FastifyReply` alike). */
+/**
+ * The parts of an HTTP response the decorators use (Express `Response` and Fastify `FastifyReply`
+ * alike).
+ */
 export interface HttpResponseLike {
   statusCode?: number;
   headersSent?: boolean;
@@ -46,7 +49,10 @@ export function resolveIdentity(resolver: CacheUserResolver, request: unknown): 
   return text.length > 0 ? text : undefined;
 }
 
-/** Whether the handler already wrote the response itself (`@Res()`): such responses are never cached. */
+/**
+ * Whether the handler already wrote the response itself (`@Res()`): such responses are never
+ * cached.
+ */
 export function responseSent(response: HttpResponseLike): boolean {
   return response.headersSent === true || response.sent === true;
 }

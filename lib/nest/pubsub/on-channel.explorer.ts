@@ -22,7 +22,8 @@ import type {
  * start-up is missed) and unsubscribes them when it shuts down.
  *
  * One explorer per store: it subscribes the listeners that name its store (`store` option), through
- * the store the provider's module sees (a `forFeature({ namespace })` namespace), else the root store.
+ * the store the provider's module sees (a `forFeature({ namespace })` namespace), else the root
+ * store.
  */
 export class OnChannelExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OnChannel');

@@ -1,6 +1,9 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-/** The JSON body of a refused call (HTTP response body, GraphQL error `extensions`, WebSocket `exception` event). */
+/**
+ * The JSON body of a refused call (HTTP response body, GraphQL error `extensions`, WebSocket
+ * `exception` event).
+ */
 export interface RateLimitExceptionBody {
   /** 429 when over the limit, 503 when the store is unreachable and the policy fails closed. */
   statusCode: 429 | 503;

@@ -11,7 +11,10 @@ export interface RateLimitOutcome {
   result: RateLimitResult;
 }
 
-/** A response the guard can set headers on: Express / Node (`setHeader`) or a Fastify reply (`header`). */
+/**
+ * A response the guard can set headers on: Express / Node (`setHeader`) or a Fastify reply
+ * (`header`).
+ */
 export interface RateLimitResponseLike {
   setHeader?: (name: string, value: string) => unknown;
   header?: (name: string, value: string) => unknown;
@@ -24,7 +27,9 @@ export function secondsUntil(resetAt: number, now = Date.now()): number {
   return Math.max(0, Math.ceil((resetAt - now) / 1000));
 }
 
-/** Seconds a refused caller should wait: the longest `retryAfter` among the refusals, at least 1. */
+/**
+ * Seconds a refused caller should wait: the longest `retryAfter` among the refusals, at least 1.
+ */
 export function retryAfterSeconds(outcomes: readonly RateLimitOutcome[]): number {
   const refused = outcomes.filter((outcome) => !outcome.result.allowed);
   return Math.max(1, ...refused.map((outcome) => Math.ceil(outcome.result.retryAfter)));
@@ -75,7 +80,8 @@ export function rateLimitHeaders(
         outcomes
           .map(
             (outcome) =>
-              `${sfString(outcome.name)};q=${outcome.result.limit};w=${Math.ceil(outcome.windowSeconds)}`,
+              `${sfString(outcome.name)};q=${outcome.result.limit};` +
+              `w=${Math.ceil(outcome.windowSeconds)}`,
           )
           .join(', '),
       ],
@@ -84,7 +90,8 @@ export function rateLimitHeaders(
         outcomes
           .map(
             (outcome) =>
-              `${sfString(outcome.name)};r=${Math.max(0, Math.floor(outcome.result.remaining))};t=${secondsUntil(outcome.result.resetAt, now)}`,
+              `${sfString(outcome.name)};r=${Math.max(0, Math.floor(outcome.result.remaining))};` +
+              `t=${secondsUntil(outcome.result.resetAt, now)}`,
           )
           .join(', '),
       ],
@@ -95,7 +102,10 @@ export function rateLimitHeaders(
   return headers;
 }
 
-/** Sets the headers on an Express / Node response or a Fastify reply; a sent response or no response is left alone. */
+/**
+ * Sets the headers on an Express / Node response or a Fastify reply; a sent response or no response
+ * is left alone.
+ */
 export function writeRateLimitHeaders(
   response: RateLimitResponseLike | null | undefined,
   headers: ReadonlyArray<[string, string]>,
@@ -114,7 +124,10 @@ export function writeRateLimitHeaders(
   }
 }
 
-/** A Structured Fields string: `"name"` with `\` and `"` escaped, other characters outside printable ASCII dropped. */
+/**
+ * A Structured Fields string: `"name"` with `\` and `"` escaped, other characters outside printable
+ * ASCII dropped.
+ */
 function sfString(value: string): string {
   return `"${value.replace(/[^\x20-\x7e]/g, '').replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }

@@ -55,7 +55,9 @@ function expandIPv6(ip: string): number[] {
   const tail = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
   if (tail) {
     const [a, b, c, d] = tail[1].split('.').map(Number);
-    text = `${text.slice(0, -tail[1].length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+    text =
+      `${text.slice(0, -tail[1].length)}${((a << 8) | b).toString(16)}:` +
+      `${((c << 8) | d).toString(16)}`;
   }
   const [head, rest] = text.split('::');
   const left = head ? head.split(':') : [];
@@ -159,8 +161,9 @@ export function routeScope(context: ExecutionContext): string {
 }
 
 /**
- * The key handed to `RateLimiterService`: `{scope}:{tracker}`, e.g. `AuthController.login:ip:203.0.113.7`
- * (the service files it under the policy name and algorithm: `rl:{default:AuthController.login:ip:…}:sw`).
+ * The key handed to `RateLimiterService`: `{scope}:{tracker}`, e.g.
+ * `AuthController.login:ip:203.0.113.7` (the service files it under the policy name and algorithm:
+ * `rl:{default:AuthController.login:ip:…}:sw`).
  */
 export function rateLimitKey(scope: string, tracker: string): string {
   return `${scope}:${tracker}`;

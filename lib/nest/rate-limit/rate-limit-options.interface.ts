@@ -30,12 +30,16 @@ export type RateLimitKeyFunction = (
  * - `'ip'`: the client IP as the platform resolves it (Express `req.ip`, so `trust proxy` decides;
  *   Fastify `request.ip`, so `trustProxy` decides), IPv6 grouped by /64, IPv4-mapped IPv6 as IPv4.
  *   WebSocket: the address of the socket. RPC has no IP: calls are not limited.
- * - `'user'`: `req.user.id`, else `req.user.sub` (as set by an auth guard that ran before), else the IP.
+ * - `'user'`: `req.user.id`, else `req.user.sub` (as set by an auth guard that ran before), else
+ *   the IP.
  * - a function of the `ExecutionContext` (the only source that also works for RPC).
  */
 export type RateLimitKey = 'ip' | 'user' | RateLimitKeyFunction;
 
-/** A policy as `@RateLimit` and the module defaults take it: a `RateLimitPolicy` plus where it counts. */
+/**
+ * A policy as `@RateLimit` and the module defaults take it: a `RateLimitPolicy` plus where it
+ * counts.
+ */
 export interface RateLimitRule extends RateLimitPolicy {
   /**
    * The counter's scope. By default each route counts on its own (`Controller.handler`); give

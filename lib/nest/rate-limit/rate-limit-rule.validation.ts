@@ -31,7 +31,9 @@ export function validateRateLimitRules(rules: unknown, what: string): readonly R
   return rateLimitRuleList(list as RateLimitRule[]);
 }
 
-/** One policy or several, as a frozen list of frozen copies: what the guard and the metadata hold. */
+/**
+ * One policy or several, as a frozen list of frozen copies: what the guard and the metadata hold.
+ */
 export function rateLimitRuleList(
   rules: RateLimitRule | readonly RateLimitRule[],
 ): readonly RateLimitRule[] {

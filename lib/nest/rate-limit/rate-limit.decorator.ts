@@ -14,8 +14,8 @@ export type RateLimitMetadata = readonly RateLimitRule[];
  * With several policies, a call must pass **all** of them (give each its own `name`). A policy
  * whose name matches a module default replaces it on this route; other names are added. On a
  * handler, `@RateLimit` replaces the controller's `@RateLimit` policies of the same name.
- * By default each route counts on its own, per client IP; `scope` shares a counter, `key` changes who is counted,
- * `store` counts in a named store.
+ * By default each route counts on its own, per client IP; `scope` shares a counter, `key` changes
+ * who is counted, `store` counts in a named store.
  *
  * @example
  * ```ts

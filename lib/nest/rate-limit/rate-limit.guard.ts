@@ -46,14 +46,20 @@ import { RateLimiterService } from '../../engine/rate-limit/rate-limiter.service
 import type { SkipRateLimitMetadata } from './skip-rate-limit.decorator.js';
 import { rpcRateLimitError, wsRateLimitError } from './rate-limit-transport-error.js';
 
-/** One guard per call and store does the work, even when it runs both as `APP_GUARD` and from `@RateLimit`. */
+/**
+ * One guard per call and store does the work, even when it runs both as `APP_GUARD` and from
+ * `@RateLimit`.
+ */
 const claims = new ContextClaims();
 
 /** What the guard hands the service for one rule: built once per rule. */
 interface RulePolicy {
   /** The policy's name (`'default'` when the rule has none). */
   name: string;
-  /** The rule as a frozen `RateLimitPolicy`: the same object on every call, so the service validates it once. */
+  /**
+   * The rule as a frozen `RateLimitPolicy`: the same object on every call, so the service validates
+   * it once.
+   */
   policy: RateLimitPolicy;
   /** The window in seconds (`w` of the `RateLimit-Policy` header). */
   windowSeconds: number;
@@ -67,11 +73,17 @@ interface PlannedCheck {
 
 /** What `throwRateLimitException` is told about a refused call. */
 export interface RateLimitRefusal {
-  /** The policy that decides the answer: the first one the store could not check, else the one that frees up last. */
+  /**
+   * The policy that decides the answer: the first one the store could not check, else the one that
+   * frees up last.
+   */
   policy: string;
   /** Seconds until the call would be admitted (the `Retry-After` value). */
   retryAfter: number;
-  /** `true` when a policy could not be checked (store unreachable, `failure: 'closed'`): a 503, not a 429. */
+  /**
+   * `true` when a policy could not be checked (store unreachable, `failure: 'closed'`): a 503, not
+   * a 429.
+   */
   unavailable: boolean;
   /** Every policy that refused the call, with its result. */
   refused: ReadonlyArray<{ name: string; result: RateLimitResult }>;
@@ -84,17 +96,21 @@ export interface RateLimitRefusal {
  * Per call: the module defaults, then the controller's `@RateLimit` policies, then the handler's,
  * merged by name (a later policy of the same name replaces an earlier one), minus the policies
  * `@SkipRateLimit` names. Every policy counts the call; the call proceeds only if all admit it.
- * A refusal is a 429 (`RateLimitExceededException`) on HTTP and GraphQL, a `WsException` (WebSocket)
- * or `RpcException` (RPC) with the same body elsewhere; a store outage under `failure: 'closed'` is a 503.
+ * A refusal is a 429 (`RateLimitExceededException`) on HTTP and GraphQL, a `WsException`
+ * (WebSocket) or `RpcException` (RPC) with the same body elsewhere; a store outage under
+ * `failure: 'closed'` is a 503.
  *
- * The guard counts in its store: `RateLimitGuard` in the default store, `RateLimitGuard.forStore(name)`
- * in a named one (a policy with `store: name` is counted there). Subclass it as Nest's
- * `ThrottlerGuard`: override `shouldSkip`, `getTracker`, `generateKey` or `throwRateLimitException`.
+ * The guard counts in its store: `RateLimitGuard` in the default store,
+ * `RateLimitGuard.forStore(name)` in a named one (a policy with `store: name` is counted there).
+ * Subclass it as Nest's `ThrottlerGuard`: override `shouldSkip`, `getTracker`, `generateKey` or
+ * `throwRateLimitException`.
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   private readonly defaults: readonly RateLimitRule[];
-  /** Each rule's policy, built on its first call (rules live as long as their class or this guard). */
+  /**
+   * Each rule's policy, built on its first call (rules live as long as their class or this guard).
+   */
   private readonly policies = new WeakMap<RateLimitRule, RulePolicy>();
   protected readonly options: StoreRateLimitOptions;
 
@@ -112,7 +128,10 @@ export class RateLimitGuard implements CanActivate {
         : this.ownDefaults(rateLimitRuleList(this.options.defaults));
   }
 
-  /** The guard of the store `name` (registered with `forRoot({ name })`); `@RateLimit({ store })` applies it. */
+  /**
+   * The guard of the store `name` (registered with `forRoot({ name })`); `@RateLimit({ store })`
+   * applies it.
+   */
   static forStore(name?: string): Type<RateLimitGuard> {
     return bindToStore(RateLimitGuard, name, (tokens) => [
       { token: tokens.rootRateLimiter },
@@ -192,7 +211,10 @@ export class RateLimitGuard implements CanActivate {
     throw exception;
   }
 
-  /** The response to set headers on: HTTP, or GraphQL's `context.res`; `undefined` elsewhere (no headers). */
+  /**
+   * The response to set headers on: HTTP, or GraphQL's `context.res`; `undefined` elsewhere (no
+   * headers).
+   */
   protected getResponse(context: ExecutionContext): RateLimitResponseLike | undefined {
     const type = context.getType<string>();
     if (type === 'http')
@@ -207,17 +229,23 @@ export class RateLimitGuard implements CanActivate {
     return undefined;
   }
 
-  /** The module defaults count in this guard's store; a default naming another store is a mistake. */
+  /**
+   * The module defaults count in this guard's store; a default naming another store is a mistake.
+   */
   private ownDefaults(rules: readonly RateLimitRule[]): readonly RateLimitRule[] {
     const foreign = rules.find((rule) => rule.store !== undefined && rule.store !== this.storeName);
     if (foreign)
       throw new StoreConfigurationError(
-        `Invalid options.rateLimit.defaults store "${foreign.store}": the defaults of a store count in that store ("${this.storeName}")`,
+        `Invalid options.rateLimit.defaults store "${foreign.store}": ` +
+          `the defaults of a store count in that store ("${this.storeName}")`,
       );
     return rules.map((rule) => ({ ...rule, store: this.storeName }));
   }
 
-  /** The policies of this guard's store that apply to this call, merged by name, minus the skipped ones. */
+  /**
+   * The policies of this guard's store that apply to this call, merged by name, minus the skipped
+   * ones.
+   */
   private rulesFor(context: ExecutionContext): RateLimitRule[] {
     const handler = context.getHandler();
     const controller = context.getClass();
@@ -247,7 +275,10 @@ export class RateLimitGuard implements CanActivate {
       .map(([, rule]) => rule);
   }
 
-  /** Keys and service policies; a policy whose caller cannot be identified (RPC without a key function) is left out. */
+  /**
+   * Keys and service policies; a policy whose caller cannot be identified (RPC without a key
+   * function) is left out.
+   */
   private async plan(
     context: ExecutionContext,
     rules: readonly RateLimitRule[],
@@ -269,7 +300,9 @@ export class RateLimitGuard implements CanActivate {
     return checks.filter((check): check is PlannedCheck => check !== undefined);
   }
 
-  /** The rule's policy for the service, built on the rule's first call and kept (see `RulePolicy`). */
+  /**
+   * The rule's policy for the service, built on the rule's first call and kept (see `RulePolicy`).
+   */
   private policyOf(rule: RateLimitRule): RulePolicy {
     let known = this.policies.get(rule);
     if (known === undefined) {
@@ -280,7 +313,10 @@ export class RateLimitGuard implements CanActivate {
   }
 }
 
-/** The rule without `scope` / `key` / `store`, named, with the module's failure mode when it has none. */
+/**
+ * The rule without `scope` / `key` / `store`, named, with the module's failure mode when it has
+ * none.
+ */
 function rulePolicy(
   rule: RateLimitRule,
   moduleFailure: RateLimitFailurePolicy | undefined,
@@ -294,7 +330,10 @@ function rulePolicy(
   return { name, policy: Object.freeze(policy), windowSeconds: ttlToMs(rule.window) / 1000 };
 }
 
-/** What decides the answer to a refused call: a store outage first (503), else the policy that frees up last. */
+/**
+ * What decides the answer to a refused call: a store outage first (503), else the policy that frees
+ * up last.
+ */
 function refusalOf(refused: readonly RateLimitOutcome[]): RateLimitRefusal {
   const unavailable = refused.find((outcome) => RateLimiterService.isUnavailable(outcome.result));
   const worst =

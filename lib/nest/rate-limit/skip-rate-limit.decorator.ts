@@ -1,15 +1,21 @@
 import { SetMetadata } from '@nestjs/common';
 import { SKIP_RATE_LIMIT_METADATA } from './rate-limit.constants.js';
 
-/** What `@SkipRateLimit` leaves on a handler or controller: `true` (skip every policy) or the names to skip. */
+/**
+ * What `@SkipRateLimit` leaves on a handler or controller: `true` (skip every policy) or the names
+ * to skip.
+ */
 export type SkipRateLimitMetadata = true | readonly string[];
 
 /**
  * Exempts a handler (or every handler of a controller) from rate limiting.
- * - `@SkipRateLimit()` skips **every** policy: module defaults (`APP_GUARD`) and `@RateLimit` alike.
- * - `@SkipRateLimit('burst', 'daily')` skips only the policies with those names; the others still apply.
+ * - `@SkipRateLimit()` skips **every** policy: module defaults (`APP_GUARD`) and `@RateLimit`
+ *   alike.
+ * - `@SkipRateLimit('burst', 'daily')` skips only the policies with those names; the others still
+ *   apply.
  *
- * On both a controller and a handler, the names add up (and `@SkipRateLimit()` on either skips all).
+ * On both a controller and a handler, the names add up (and `@SkipRateLimit()` on either skips
+ * all).
  *
  * @example
  * ```ts

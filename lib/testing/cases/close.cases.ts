@@ -17,7 +17,6 @@ export const closeCases: CaseGroup = {
           driver.set(scope.key('w'), 'v'),
           driver.incrBy(scope.key('n'), 1),
           driver.get(key, rawValue),
-          driver.publish(scope.key('ch'), 'm'),
         ];
         await scope.close(driver);
         const outcomes = await Promise.allSettled(underWay);
@@ -25,7 +24,8 @@ export const closeCases: CaseGroup = {
           assert.equal(
             outcome.status,
             'fulfilled',
-            `command #${i} under way at close() failed: ${outcome.status === 'rejected' ? describeError(outcome.reason) : ''}`,
+            `command #${i} under way at close() failed: ` +
+              `${outcome.status === 'rejected' ? describeError(outcome.reason) : ''}`,
           );
         });
         assert.equal(

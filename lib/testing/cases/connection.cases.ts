@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import type { StoreConnectionState } from '../../drivers/store-driver.interface.js';
 import type { CaseGroup } from '../case-definition.js';
 
-/** `connectionState`, `onConnectionState`, `onSubscriberReconnect`: what `connectionState$` and the L1 tier follow. */
+/** `connectionState`, `onConnectionState`: what `connectionState$` follows. */
 export const connectionCases: CaseGroup = {
   group: 'connection',
   cases: [
     {
       title:
-        "connectionState() becomes 'connected' (also with a subscription open); listeners hear 'closed' once, last, when the driver closes; a removed listener hears nothing",
+        "connectionState() becomes 'connected'; listeners hear 'closed' once, " +
+        'last, when the driver closes; a removed listener hears nothing',
       async run(scope) {
         const driver = await scope.driver();
         await driver.set(scope.key('k'), 'v');
-        await driver.subscribe(scope.key('ch'), () => undefined);
         await scope.waitFor(
           () => driver.connectionState() === 'connected',
           "connectionState() to be 'connected'",
@@ -22,13 +22,6 @@ export const connectionCases: CaseGroup = {
         driver.onConnectionState((state) => heard.push(state));
         const remove = driver.onConnectionState((state) => removedHeard.push(state));
         remove();
-        const stopReconnectWatch = driver.onSubscriberReconnect(() => undefined);
-        assert.equal(
-          typeof stopReconnectWatch,
-          'function',
-          'onSubscriberReconnect must return a function that removes the listener',
-        );
-        stopReconnectWatch();
         await scope.close(driver);
         assert.equal(driver.connectionState(), 'closed', 'connectionState() after close()');
         assert.equal(

@@ -57,7 +57,8 @@ export const deleteByPatternCases: CaseGroup = {
   cases: [
     {
       title:
-        'deletes exactly the keys a Redis glob matches (*, ?, [a-c], [^x], \\ escapes, bytes of UTF-8), strings and hashes, and counts them',
+        'deletes exactly the keys a Redis glob matches (*, ?, [a-c], [^x], ' +
+        '\\ escapes, bytes of UTF-8), strings and hashes, and counts them',
       async run(scope) {
         const driver = await scope.driver();
         await Promise.all(

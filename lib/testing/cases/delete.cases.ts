@@ -7,7 +7,8 @@ export const deleteCases: CaseGroup = {
   cases: [
     {
       title:
-        'delete removes strings and hashes across slots and resolves to how many of the keys existed (a key named twice counts once)',
+        'delete removes strings and hashes across slots and resolves to ' +
+        'how many of the keys existed (a key named twice counts once)',
       async run(scope) {
         const driver = await scope.driver();
         const [text, hash, missing, other] = ['text', 'hash', 'missing', 'other'].map((name) =>

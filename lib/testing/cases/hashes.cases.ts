@@ -11,7 +11,8 @@ export const hashCases: CaseGroup = {
   cases: [
     {
       title:
-        "read answers a string, a hash's fields, or null, whichever type it is told to expect first",
+        "read answers a string, a hash's fields, or null, " +
+        'whichever type it is told to expect first',
       async run(scope) {
         const driver = await scope.driver();
         const [text, hash, missing] = ['text', 'hash', 'missing'].map((name) => scope.key(name));
@@ -38,7 +39,8 @@ export const hashCases: CaseGroup = {
     },
     {
       title:
-        'setHash replaces whatever the key held (a string, or a hash with other fields) and its TTL',
+        'setHash replaces whatever the key held (a string, ' +
+        'or a hash with other fields) and its TTL',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('k');
@@ -65,7 +67,8 @@ export const hashCases: CaseGroup = {
     },
     {
       title:
-        'get of a key holding a hash rejects with StoreCommandError (WRONGTYPE) and leaves it as it is',
+        'get of a key holding a hash rejects with ' +
+        'StoreCommandError (WRONGTYPE) and leaves it as it is',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('h');

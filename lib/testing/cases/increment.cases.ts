@@ -5,7 +5,10 @@ import { assertTtl, rejectsWithCommandError } from '../checks.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
-/** What Redis's INCRBY refuses as "not an integer": decimals, spaces, signs other than '-', leading zeros, '-0', nothing. */
+/**
+ * What Redis's INCRBY refuses as "not an integer": decimals, spaces, signs other than '-', leading
+ * zeros, '-0', nothing.
+ */
 const NOT_INTEGERS = ['1.5', ' 1', '1 ', '01', 'abc', '+1', '', '-0'];
 
 /** `incrBy`: INCRBY on strings, keeping the TTL, within JavaScript's safe integers. */
@@ -14,7 +17,8 @@ export const incrementCases: CaseGroup = {
   cases: [
     {
       title:
-        'a missing key counts as 0; incrBy resolves to the new value, stored as a decimal string without expiry',
+        'a missing key counts as 0; incrBy resolves to the new ' +
+        'value, stored as a decimal string without expiry',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('n');
@@ -44,7 +48,8 @@ export const incrementCases: CaseGroup = {
     },
     {
       title:
-        'incrBy of a string Redis does not read as an integer rejects with StoreCommandError and changes nothing',
+        'incrBy of a string Redis does not read as an integer ' +
+        'rejects with StoreCommandError and changes nothing',
       async run(scope) {
         const driver = await scope.driver();
         for (const [i, value] of NOT_INTEGERS.entries()) {
@@ -64,7 +69,8 @@ export const incrementCases: CaseGroup = {
     },
     {
       title:
-        'incrBy of a key holding a hash rejects with StoreCommandError (WRONGTYPE) and changes nothing',
+        'incrBy of a key holding a hash rejects with ' +
+        'StoreCommandError (WRONGTYPE) and changes nothing',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('h');

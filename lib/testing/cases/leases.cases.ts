@@ -9,10 +9,12 @@ const HOUR = 3_600_000;
 /** `setIfAbsent`, `renewIfOwner`, `deleteIfOwner`: the lease locks of cache loads. */
 export const leaseCases: CaseGroup = {
   group: 'leases',
+  capability: 'leases',
   cases: [
     {
       title:
-        'setIfAbsent writes (true) only when the key is absent, with a TTL in ms; of concurrent calls exactly one wins; an expired lease can be taken again',
+        'setIfAbsent writes (true) only when the key is absent, with a TTL in ms; ' +
+        'of concurrent calls exactly one wins; an expired lease can be taken again',
       async run(scope) {
         const driver = await scope.driver();
         const [lease, plain, fleeting] = ['lease', 'plain', 'fleeting'].map((name) =>
@@ -65,7 +67,8 @@ export const leaseCases: CaseGroup = {
     },
     {
       title:
-        'renewIfOwner and deleteIfOwner act only while the key holds the given value, and never create a key',
+        'renewIfOwner and deleteIfOwner act only while the ' +
+        'key holds the given value, and never create a key',
       async run(scope) {
         const driver = await scope.driver();
         const lease = scope.key('lease');

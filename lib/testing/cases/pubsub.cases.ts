@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import type { CaseGroup } from '../case-definition.js';
+import { describeError } from '../checks.js';
 import { MessageLog, type LoggedMessage } from '../message-log.js';
 
-/** Deliveries in a stable order, for comparing messages of several channels (a Cluster may interleave those). */
+/**
+ * Deliveries in a stable order, for comparing messages of several channels (a Cluster may
+ * interleave those).
+ */
 const byMessage = (entries: LoggedMessage[]) =>
   [...entries].sort((a, b) => a.message.localeCompare(b.message));
 
@@ -13,10 +17,41 @@ const byMessage = (entries: LoggedMessage[]) =>
  */
 export const pubsubCases: CaseGroup = {
   group: 'pubsub',
+  capability: 'pubsub',
   cases: [
     {
       title:
-        'once subscribe resolves, every message published on the channel arrives, in order, with its channel; publish counts the subscription',
+        "connectionState() becomes 'connected' with a subscription open; onSubscriberReconnect " +
+        'returns a function that removes its listener; a publish under way at close() completes',
+      async run(scope) {
+        const driver = await scope.driver();
+        await driver.subscribe(scope.key('ch'), () => undefined);
+        await scope.waitFor(
+          () => driver.connectionState() === 'connected',
+          "connectionState() to be 'connected' with a subscription open",
+        );
+        const stopReconnectWatch = driver.onSubscriberReconnect(() => undefined);
+        assert.equal(
+          typeof stopReconnectWatch,
+          'function',
+          'onSubscriberReconnect must return a function that removes the listener',
+        );
+        stopReconnectWatch();
+        const underWay = driver.publish(scope.key('ch'), 'm');
+        await scope.close(driver);
+        const [outcome] = await Promise.allSettled([underWay]);
+        assert.equal(
+          outcome.status,
+          'fulfilled',
+          'a publish under way at close() failed: ' +
+            `${outcome.status === 'rejected' ? describeError(outcome.reason) : ''}`,
+        );
+      },
+    },
+    {
+      title:
+        'once subscribe resolves, every message published on the channel ' +
+        'arrives, in order, with its channel; publish counts the subscription',
       async run(scope) {
         const driver = await scope.driver();
         const channel = scope.key('ch');
@@ -51,7 +86,8 @@ export const pubsubCases: CaseGroup = {
     },
     {
       title:
-        'listeners of one channel (even subscribing at once) share one subscription and each receives every message; a channel nobody listens to counts 0',
+        'listeners of one channel (even subscribing at once) share one subscription ' +
+        'and each receives every message; a channel nobody listens to counts 0',
       async run(scope) {
         const driver = await scope.driver();
         const channel = scope.key('ch');
@@ -76,7 +112,8 @@ export const pubsubCases: CaseGroup = {
     },
     {
       title:
-        'psubscribe receives the messages of every channel its Redis glob matches (\\ escapes literal), with the channel they were published on',
+        'psubscribe receives the messages of every channel its Redis glob ' +
+        'matches (\\ escapes literal), with the channel they were published on',
       async run(scope) {
         const driver = await scope.driver();
         const news = new MessageLog();
@@ -122,7 +159,8 @@ export const pubsubCases: CaseGroup = {
     },
     {
       title:
-        'unsubscribing one listener of a channel leaves the others; once the last leaves the subscription ends; unsubscribing twice is harmless',
+        'unsubscribing one listener of a channel leaves the others; once the ' +
+        'last leaves the subscription ends; unsubscribing twice is harmless',
       async run(scope) {
         const driver = await scope.driver();
         const channel = scope.key('ch');
@@ -149,7 +187,8 @@ export const pubsubCases: CaseGroup = {
           1,
           'publish after the last listener left (only the pattern)',
         );
-        // Redis sends a channel's subscribers a message before the patterns': once the pattern has it, the channel's would be in.
+        // Redis sends a channel's subscribers a message before the patterns': once the pattern has
+        // it, the channel's would be in.
         await scope.waitFor(() => witness.has('two'), 'the pattern to receive the message');
         assert.deepEqual(a.messages, [], 'a listener that unsubscribed must receive nothing');
         assert.deepEqual(
@@ -161,7 +200,8 @@ export const pubsubCases: CaseGroup = {
     },
     {
       title:
-        'unsubscribing one listener of a pattern leaves the others; once the last leaves the subscription ends; unsubscribing twice is harmless',
+        'unsubscribing one listener of a pattern leaves the others; once the ' +
+        'last leaves the subscription ends; unsubscribing twice is harmless',
       async run(scope) {
         const driver = await scope.driver();
         const channel = scope.key('p.1');

@@ -13,7 +13,8 @@ import { assertTtl } from '../checks.js';
 
 /*
  * `StoreDriver.rateLimit` runs whatever script it is given; the cases run it with every algorithm
- * nestjs-store has (each a `RateLimitScript`), so a driver proves its atomic check with all of them.
+ * nestjs-store has (each a `RateLimitScript`), so a driver proves its atomic check with all of
+ * them.
  */
 
 /**
@@ -25,7 +26,7 @@ const HOUR = 3_600_000;
 
 /** One check of `script` on `keys`. */
 function check(
-  driver: StoreDriver,
+  driver: Required<StoreDriver>,
   script: RateLimitScript,
   keys: RateLimitKeys,
   args: Partial<RateLimitArgs>,
@@ -55,7 +56,10 @@ function assertAllowed(reply: RawRateLimitReply, remaining: number, what: string
   assert.equal(reply.retryAfterMs, 0, `${what}: retryAfterMs of an allowed check`);
 }
 
-/** A refusal: nothing remains, and a retry may pass no later than the state is full again (for a cost within the limit). */
+/**
+ * A refusal: nothing remains, and a retry may pass no later than the state is full again (for a
+ * cost within the limit).
+ */
 function assertRefused(reply: RawRateLimitReply, what: string, withinLimit = true): void {
   assert.equal(reply.allowed, false, `${what}: allowed`);
   assert.equal(reply.remaining, 0, `${what}: remaining of a refused check`);
@@ -66,17 +70,23 @@ function assertRefused(reply: RawRateLimitReply, what: string, withinLimit = tru
   if (withinLimit)
     assert.ok(
       reply.retryAfterMs <= reply.resetAfterMs,
-      `${what}: retryAfterMs (${reply.retryAfterMs}) must not exceed resetAfterMs (${reply.resetAfterMs})`,
+      `${what}: retryAfterMs (${reply.retryAfterMs}) must ` +
+        `not exceed resetAfterMs (${reply.resetAfterMs})`,
     );
 }
 
-/** `rateLimit`: every algorithm's replies, atomicity, cost, peeks, blocking, expiry, and the store's clock. */
+/**
+ * `rateLimit`: every algorithm's replies, atomicity, cost, peeks, blocking, expiry, and the store's
+ * clock.
+ */
 export const rateLimitCases: CaseGroup = {
   group: 'rateLimit',
+  capability: 'rateLimit',
   cases: [
     {
       title:
-        'a peek (cost 0) on fresh keys reports the whole limit and writes nothing (every algorithm)',
+        'a peek (cost 0) on fresh keys reports the whole ' +
+        'limit and writes nothing (every algorithm)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -101,7 +111,8 @@ export const rateLimitCases: CaseGroup = {
     },
     {
       title:
-        'consumes count remaining down to 0, then checks are refused (0 < retryAfterMs <= resetAfterMs); state keys expire on their own (every algorithm)',
+        'consumes count remaining down to 0, then checks are refused (0 < retryAfterMs ' +
+        '<= resetAfterMs); state keys expire on their own (every algorithm)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -110,7 +121,8 @@ export const rateLimitCases: CaseGroup = {
             assertAllowed(reply, remaining, `${script.id}: consume leaving ${remaining}`);
             assert.ok(
               reply.resetAfterMs > 0,
-              `${script.id}: resetAfterMs once something was consumed must be > 0, got ${reply.resetAfterMs}`,
+              `${script.id}: resetAfterMs once something was ` +
+                `consumed must be > 0, got ${reply.resetAfterMs}`,
             );
           }
           assertRefused(
@@ -131,7 +143,8 @@ export const rateLimitCases: CaseGroup = {
     },
     {
       title:
-        'a consume takes cost units; a refused one takes nothing, also with a cost above the limit (every algorithm)',
+        'a consume takes cost units; a refused one takes nothing, ' +
+        'also with a cost above the limit (every algorithm)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -159,7 +172,8 @@ export const rateLimitCases: CaseGroup = {
     },
     {
       title:
-        'checks are atomic: of 12 concurrent consumes on one key with limit 4, exactly 4 pass, leaving 3, 2, 1 and 0 (every algorithm)',
+        'checks are atomic: of 12 concurrent consumes on one key with ' +
+        'limit 4, exactly 4 pass, leaving 3, 2, 1 and 0 (every algorithm)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -177,7 +191,8 @@ export const rateLimitCases: CaseGroup = {
     },
     {
       title:
-        'a refused consume with blockMs blocks the keys for blockMs; a refused peek never blocks; deleting both keys resets (every algorithm)',
+        'a refused consume with blockMs blocks the keys for blockMs; a refused ' +
+        'peek never blocks; deleting both keys resets (every algorithm)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -208,7 +223,8 @@ export const rateLimitCases: CaseGroup = {
           assertRefused(blocked, `${script.id}: a check while blocked`);
           assert.ok(
             blocked.retryAfterMs <= HOUR,
-            `${script.id}: retryAfterMs while blocked is the block's time left, got ${blocked.retryAfterMs}`,
+            `${script.id}: retryAfterMs while blocked is the ` +
+              `block's time left, got ${blocked.retryAfterMs}`,
           );
           assert.equal(
             await driver.delete([keys.state, keys.block]),
@@ -225,7 +241,8 @@ export const rateLimitCases: CaseGroup = {
     },
     {
       title:
-        'capacity comes back once the window has passed, and the state key expires (every algorithm, 60 ms windows)',
+        'capacity comes back once the window has passed, and the ' +
+        'state key expires (every algorithm, 60 ms windows)',
       async run(scope) {
         const driver = await scope.driver();
         await forEachAlgorithm(scope, async (script, keys) => {
@@ -258,7 +275,8 @@ export const rateLimitCases: CaseGroup = {
         );
         assert.ok(
           reply.serverNowMs >= before - tolerance && reply.serverNowMs <= after + tolerance,
-          `serverNowMs ${reply.serverNowMs} must be within ${tolerance} ms (clockToleranceMs) of the time of the call [${before}, ${after}]`,
+          `serverNowMs ${reply.serverNowMs} must be within ${tolerance} ms ` +
+            `(clockToleranceMs) of the time of the call [${before}, ${after}]`,
         );
       },
     },

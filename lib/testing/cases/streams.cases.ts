@@ -67,7 +67,10 @@ async function assertReadEnded(
     );
 }
 
-/** Asserts that `promise` rejects with the error `isMissingGroup` recognises: a `StoreCommandError` whose `replyCode` is NOGROUP. */
+/**
+ * Asserts that `promise` rejects with the error `isMissingGroup` recognises: a `StoreCommandError`
+ * whose `replyCode` is NOGROUP.
+ */
 function rejectsWithNoGroup(promise: Promise<unknown>, what: string): Promise<void> {
   return rejectsWithCommandError(promise, what, 'NOGROUP');
 }
@@ -75,10 +78,12 @@ function rejectsWithNoGroup(promise: Promise<unknown>, what: string): Promise<vo
 /** `streams`: XADD, XRANGE, consumer groups, blocking readers and the NOGROUP refusals. */
 export const streamCases: CaseGroup = {
   group: 'streams',
+  capability: 'streams',
   cases: [
     {
       title:
-        'add resolves to increasing ids; range reads entries in order between inclusive, exclusive ("(id") and millisecond bounds, at most count of them',
+        'add resolves to increasing ids; range reads entries in order between ' +
+        'inclusive, exclusive ("(id") and millisecond bounds, at most count of them',
       async run(scope) {
         const { streams } = await scope.driver();
         const key = scope.key('s');
@@ -152,7 +157,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        'createGroup creates a missing stream, leaves an existing group as it is, and starts at "$" (after the last entry) or "0" (the first)',
+        'createGroup creates a missing stream, leaves an existing group as ' +
+        'it is, and starts at "$" (after the last entry) or "0" (the first)',
       async run(scope) {
         const { streams } = await scope.driver();
         const reader = openReader(streams);
@@ -194,7 +200,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        'a reader delivers each new entry to the group once (deliveryCount 1), answers [] after blockMs when there is none, and wakes up for an add',
+        'a reader delivers each new entry to the group once (deliveryCount 1), ' +
+        'answers [] after blockMs when there is none, and wakes up for an add',
       async run(scope) {
         const { streams } = await scope.driver();
         const key = scope.key('s');
@@ -205,7 +212,8 @@ export const streamCases: CaseGroup = {
           [],
           'a read with nothing new',
         );
-        // Blocks for up to a minute: a reader that did not wake for the add would fail by the deadline or answer [].
+        // Blocks for up to a minute: a reader that did not wake for the add would fail by the
+        // deadline or answer [].
         const waiting = scope.within(
           reader.readNew(key, 'g', 'c1', 10, MAX_BLOCK_MS),
           'a blocked read to wake up for an add',
@@ -227,7 +235,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        "readPending delivers again a consumer's own unacknowledged entries after an id, counting each delivery; ack removes them and counts them",
+        "readPending delivers again a consumer's own unacknowledged entries " +
+        'after an id, counting each delivery; ack removes them and counts them',
       async run(scope) {
         const { streams } = await scope.driver();
         const key = scope.key('s');
@@ -274,7 +283,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        "claimIdle hands entries idle at least minIdleMs to another consumer, page by page through its cursor; renew keeps only the owner's entries and counts no delivery",
+        'claimIdle hands entries idle at least minIdleMs to another consumer, page by page ' +
+        "through its cursor; renew keeps only the owner's entries and counts no delivery",
       async run(scope) {
         const { streams } = await scope.driver();
         const key = scope.key('s');
@@ -322,7 +332,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        'reads, claims and renewals on a missing stream or group reject with StoreCommandError (NOGROUP); ack answers 0',
+        'reads, claims and renewals on a missing stream or group ' +
+        'reject with StoreCommandError (NOGROUP); ack answers 0',
       async run(scope) {
         const { streams } = await scope.driver();
         const reader = openReader(streams);
@@ -354,7 +365,8 @@ export const streamCases: CaseGroup = {
     },
     {
       title:
-        'closing a reader ends a read under way and resolves closed; the driver closing closes every reader, and openReader then answers null',
+        'closing a reader ends a read under way and resolves closed; the ' +
+        'driver closing closes every reader, and openReader then answers null',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('s');

@@ -3,7 +3,10 @@ import { rawValue } from '../../drivers/store-driver.interface.js';
 import type { CaseGroup } from '../case-definition.js';
 import { assertTtl, assertTtlOrGone } from '../checks.js';
 
-/** Strings that must come back byte for byte: empty, Unicode beyond the BMP, control characters, number-like, large. */
+/**
+ * Strings that must come back byte for byte: empty, Unicode beyond the BMP, control characters,
+ * number-like, large.
+ */
 const ODD_STRINGS = [
   '',
   'plain',
@@ -22,7 +25,8 @@ export const stringCases: CaseGroup = {
   cases: [
     {
       title:
-        'get hands the stored string, or null for a missing key, to the decoder and resolves to what it returns (a promise awaited, a throw rejected as it is)',
+        'get hands the stored string, or null for a missing key, to the decoder and ' +
+        'resolves to what it returns (a promise awaited, a throw rejected as it is)',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('k');
@@ -69,7 +73,8 @@ export const stringCases: CaseGroup = {
     },
     {
       title:
-        'a TTL is in milliseconds; once it runs out the key is gone for get, read and mget, and pttl answers -2',
+        'a TTL is in milliseconds; once it runs out the key ' +
+        'is gone for get, read and mget, and pttl answers -2',
       async run(scope) {
         const driver = await scope.driver();
         const long = scope.key('long');
@@ -93,7 +98,8 @@ export const stringCases: CaseGroup = {
     },
     {
       title:
-        'set replaces the value, the type (a hash) and the TTL: without ttlMs the key no longer expires',
+        'set replaces the value, the type (a hash) and the ' +
+        'TTL: without ttlMs the key no longer expires',
       async run(scope) {
         const driver = await scope.driver();
         const key = scope.key('k');
@@ -110,7 +116,8 @@ export const stringCases: CaseGroup = {
     },
     {
       title:
-        'mget answers each key in order: a string, a hash as its fields, or null; keys may repeat and span slots',
+        'mget answers each key in order: a string, a hash as ' +
+        'its fields, or null; keys may repeat and span slots',
       async run(scope) {
         const driver = await scope.driver();
         const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((name) => scope.key(name));
@@ -128,7 +135,8 @@ export const stringCases: CaseGroup = {
     },
     {
       title:
-        'mset writes strings and hashes, each with its own TTL or none, replacing what the keys held',
+        'mset writes strings and hashes, each with its ' +
+        'own TTL or none, replacing what the keys held',
       async run(scope) {
         const driver = await scope.driver();
         const [a, b, c] = ['a', 'b', 'c'].map((name) => scope.key(name));

@@ -15,10 +15,12 @@ function assertToken(token: unknown, what: string): asserts token is string {
 /** `ensureTags`, `readTags`, `bumpTags`: the version tokens tag invalidation rests on. */
 export const tagCases: CaseGroup = {
   group: 'tags',
+  capability: 'tags',
   cases: [
     {
       title:
-        'ensureTags creates missing tags with fresh, distinct tokens and returns existing ones unchanged; readTags reads them (null when missing)',
+        'ensureTags creates missing tags with fresh, distinct tokens and returns ' +
+        'existing ones unchanged; readTags reads them (null when missing)',
       async run(scope) {
         const driver = await scope.driver();
         const [one, two, missing] = ['t:1', 't:2', 't:missing'].map((name) => scope.key(name));
@@ -42,13 +44,15 @@ export const tagCases: CaseGroup = {
         assert.notEqual(
           recreated,
           first,
-          'a tag created again (after it was deleted or expired) must get a new token, or old entries would count as current',
+          'a tag created again (after it was deleted or expired) must ' +
+            'get a new token, or old entries would count as current',
         );
       },
     },
     {
       title:
-        'bumpTags gives each existing tag a new token and keeps its TTL; a missing tag stays missing',
+        'bumpTags gives each existing tag a new token ' +
+        'and keeps its TTL; a missing tag stays missing',
       async run(scope) {
         const driver = await scope.driver();
         const [expiring, lasting, missing] = ['t:expiring', 't:lasting', 't:missing'].map((name) =>
@@ -81,7 +85,8 @@ export const tagCases: CaseGroup = {
     },
     {
       title:
-        'ensureTags makes a tag live at least ttlMs: created with it, a shorter TTL stretched, a longer one kept, the expiry removed when ttlMs is undefined',
+        'ensureTags makes a tag live at least ttlMs: created with it, a shorter TTL ' +
+        'stretched, a longer one kept, the expiry removed when ttlMs is undefined',
       async run(scope) {
         const driver = await scope.driver();
         const tag = scope.key('t');

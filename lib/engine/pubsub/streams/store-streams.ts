@@ -28,7 +28,10 @@ export async function appendToStream(
   return source.driver.add(source.key, [STREAM_MESSAGE_FIELD, payload], maxLen);
 }
 
-/** A consumer of a group as a cold Observable; throws `StoreValidationError` at once for bad options. */
+/**
+ * A consumer of a group as a cold Observable; throws `StoreValidationError` at once for bad
+ * options.
+ */
 export function openStream<T>(
   source: StreamSource,
   options: StoreStreamOptions,
@@ -36,7 +39,9 @@ export function openStream<T>(
   return consumeStream<T>(source, resolveStreamOptions(options, source.maxNameLength));
 }
 
-/** The stream's history as a cold Observable; throws `StoreValidationError` at once for bad options. */
+/**
+ * The stream's history as a cold Observable; throws `StoreValidationError` at once for bad options.
+ */
 export function replayFrom<T>(
   source: StreamSource,
   options: StoreReplayOptions,

@@ -20,7 +20,9 @@ import {
   publishStreamDelivered,
 } from '../../../telemetry/stream.telemetry.js';
 
-/** Bounds of the time between two maintenance rounds (lease renewal, then claiming idle messages). */
+/**
+ * Bounds of the time between two maintenance rounds (lease renewal, then claiming idle messages).
+ */
 const MIN_MAINTENANCE_MS = 10;
 const MAX_MAINTENANCE_MS = 10_000;
 /** Backoff after failures: doubling from the first, capped. */
@@ -74,7 +76,10 @@ class StreamConsumer<T> {
   private stopped = false;
   private groupStart: StreamStart;
   private groupReady = false;
-  /** Where re-reading this consumer's own pending messages continues; `null` once they are all delivered. */
+  /**
+   * Where re-reading this consumer's own pending messages continues; `null` once they are all
+   * delivered.
+   */
   private ownPendingAfter: string | null = '0';
   private claimCursor = '0-0';
   private nextMaintenance = 0;
@@ -140,7 +145,9 @@ class StreamConsumer<T> {
     this.deliver(fresh);
   }
 
-  /** Renews the hold on held messages, then claims idle ones of other consumers while there is room. */
+  /**
+   * Renews the hold on held messages, then claims idle ones of other consumers while there is room.
+   */
   private async maintain(): Promise<void> {
     const { driver, key } = this.source;
     const { group, consumer, claimIdleMs, batchSize } = this.options;
@@ -192,7 +199,8 @@ class StreamConsumer<T> {
 
   private message(delivery: RawDelivery, message: T): StreamMessage<T> {
     let acked: Promise<void> | null = null;
-    // For `stream.acked`'s heldMs: one clock read per message, on a path of round trips, and no payload.
+    // For `stream.acked`'s heldMs: one clock read per message, on a path of round trips, and no
+    // payload.
     const deliveredAt = performance.now();
     return {
       id: delivery.id,
@@ -200,7 +208,8 @@ class StreamConsumer<T> {
       message,
       deliveryCount: delivery.deliveryCount,
       ack: () => {
-        // One acknowledgement per message, shared by every call; after a failure a later call tries again.
+        // One acknowledgement per message, shared by every call; after a failure a later call tries
+        // again.
         acked ??= this.settle(delivery.id).then(
           () => publishStreamAcked(this.source, this.options, delivery, deliveredAt),
           (error: unknown) => {
@@ -222,12 +231,16 @@ class StreamConsumer<T> {
     this.unreadable += 1;
     this.log.warn(
       'unreadable',
-      `skipped and acknowledged entry ${id} that could not be read: ${reason} (${this.unreadable} skipped so far)`,
+      `skipped and acknowledged entry ${id} that could not be read: ${reason} ` +
+        `(${this.unreadable} skipped so far)`,
     );
     void this.settle(id).catch(() => undefined);
   }
 
-  /** XACK; connection failures are retried while the consumer runs, so a handled message is not handled again. */
+  /**
+   * XACK; connection failures are retried while the consumer runs, so a handled message is not
+   * handled again.
+   */
   private async settle(id: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -249,7 +262,8 @@ class StreamConsumer<T> {
       !(error instanceof StoreError) ||
       (error instanceof StoreCommandError && error.replyCode === 'WRONGTYPE')
     ) {
-      // Not a failure of the moment (a bug, or the key holds something else): retrying would fail forever.
+      // Not a failure of the moment (a bug, or the key holds something else): retrying would fail
+      // forever.
       this.subscriber.error(error);
       this.stop();
       return;
@@ -264,7 +278,10 @@ class StreamConsumer<T> {
     await this.sleep(backoffMs(this.failures));
   }
 
-  /** The stream or group is gone (a restart without persistence, a deleted key): what it had pending went with it. */
+  /**
+   * The stream or group is gone (a restart without persistence, a deleted key): what it had pending
+   * went with it.
+   */
   private groupLost(error: StoreError): void {
     this.log.warn(
       'group',

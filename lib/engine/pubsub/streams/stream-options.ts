@@ -76,7 +76,10 @@ export function resolveReplayRange(options: StoreReplayOptions): ResolvedReplayR
 
 const ENTRY_ID = /^\d+(-\d+)?$/;
 
-/** An id stays as it is; a time becomes bare milliseconds, which XRANGE reads as that millisecond's first (start) or last (end) id. */
+/**
+ * An id stays as it is; a time becomes bare milliseconds, which XRANGE reads as that millisecond's
+ * first (start) or last (end) id.
+ */
 function rangeBound(position: StreamPosition, what: string): string {
   if (
     typeof position === 'string' &&
@@ -86,7 +89,8 @@ function rangeBound(position: StreamPosition, what: string): string {
   const ms = position instanceof Date ? position.getTime() : position;
   if (typeof ms === 'number' && Number.isSafeInteger(ms) && ms >= 0) return String(ms);
   throw new StoreValidationError(
-    `Invalid replay ${what} ${describe(position)}: must be an entry id ('<ms>-<seq>'), a valid Date or epoch ms`,
+    `Invalid replay ${what} ${describe(position)}: must be an entry id ('<ms>-<seq>'), ` +
+      'a valid Date or epoch ms',
   );
 }
 

@@ -12,7 +12,10 @@ export interface StreamSource {
   name: string;
   /** The store's `keyPrefix` (telemetry reports it, and the namespace between it and `name`). */
   keyPrefix: string;
-  /** The store's serializer for this stream's messages; throws a typed error on what it cannot store. */
+  /**
+   * The store's serializer for this stream's messages; throws a typed error on what it cannot
+   * store.
+   */
   serialize: (message: unknown) => string;
   /** The store's deserializer for this stream; throws on what it cannot read. */
   deserialize: (payload: string) => unknown;
@@ -24,7 +27,10 @@ export interface StreamSource {
 /** A decoded entry, or why it could not be read. */
 export type DecodedStreamMessage<T> = { ok: true; message: T } | { ok: false; reason: string };
 
-/** Reads an entry's message; an entry without the message field or with a payload the serializer refuses is not ok. */
+/**
+ * Reads an entry's message; an entry without the message field or with a payload the serializer
+ * refuses is not ok.
+ */
 export function decodeStreamMessage<T>(
   source: StreamSource,
   fields: string[],

@@ -8,12 +8,18 @@ export interface StoreAppendOptions {
   maxLen?: number;
 }
 
-/** Where a consumer group that does not exist yet starts reading: new entries only (`$`) or the whole stream (`0`). */
+/**
+ * Where a consumer group that does not exist yet starts reading: new entries only (`$`) or the
+ * whole stream (`0`).
+ */
 export type StreamStart = '$' | '0';
 
 /** Options of `stream`. */
 export interface StoreStreamOptions {
-  /** The consumer group: every group gets every message; the consumers of one group share them. Created on first use. */
+  /**
+   * The consumer group: every group gets every message; the consumers of one group share them.
+   * Created on first use.
+   */
   group: string;
   /**
    * This consumer's name within the group, unique among the consumers running at once (an
@@ -26,7 +32,10 @@ export interface StoreStreamOptions {
    * while that many are held. A positive integer up to 1000. Default: 10.
    */
   batchSize?: number;
-  /** How long one read waits on the server for new messages (XREADGROUP BLOCK), in ms. A positive integer. Default: 1000. */
+  /**
+   * How long one read waits on the server for new messages (XREADGROUP BLOCK), in ms. A positive
+   * integer. Default: 1000.
+   */
   blockMs?: number;
   /**
    * Messages delivered to another consumer and left unacknowledged this long (in ms) are taken over
@@ -35,7 +44,10 @@ export interface StoreStreamOptions {
    * Default: 30000.
    */
   claimIdleMs?: number;
-  /** Where the group starts when this call creates it: `$` (only messages appended from now on) or `0` (the whole stream). Default: `$`. */
+  /**
+   * Where the group starts when this call creates it: `$` (only messages appended from now on) or
+   * `0` (the whole stream). Default: `$`.
+   */
   startFrom?: StreamStart;
 }
 
@@ -63,9 +75,14 @@ export type StreamPosition = string | Date | number;
 
 /** Options of `replay`. */
 export interface StoreReplayOptions {
-  /** First entry to read (inclusive): an id, or a time (the first entry appended at or after it). */
+  /**
+   * First entry to read (inclusive): an id, or a time (the first entry appended at or after it).
+   */
   from: StreamPosition;
-  /** Last entry to read (inclusive): an id, or a time (the last entry appended at or before it). Default: the end of the stream. */
+  /**
+   * Last entry to read (inclusive): an id, or a time (the last entry appended at or before it).
+   * Default: the end of the stream.
+   */
   to?: StreamPosition;
   /** The most messages to emit. A positive integer. Default: all in the range. */
   count?: number;

@@ -19,11 +19,15 @@ export const RATE_LIMIT_ALGORITHMS = [
 
 /**
  * How requests are counted:
- * - `fixed-window`: a counter per window; cheapest; allows bursts of up to 2x `limit` across a window edge.
- * - `sliding-window`: two fixed windows weighted by overlap (approximate sliding); smooth, one key pair.
+ * - `fixed-window`: a counter per window; cheapest; allows bursts of up to 2x `limit` across a
+ *   window edge.
+ * - `sliding-window`: two fixed windows weighted by overlap (approximate sliding); smooth, one key
+ *   pair.
  * - `sliding-log`: every request's timestamp in a sorted set; exact; memory grows with `limit`.
- * - `token-bucket`: `limit` tokens, refilled continuously over `window`; allows bursts up to `limit`.
- * - `gcra`: generic cell rate (leaky bucket as a meter): evenly spaced requests, a burst of `limit`.
+ * - `token-bucket`: `limit` tokens, refilled continuously over `window`; allows bursts up to
+ *   `limit`.
+ * - `gcra`: generic cell rate (leaky bucket as a meter): evenly spaced requests, a burst of
+ *   `limit`.
  */
 export type RateLimitAlgorithm = (typeof RATE_LIMIT_ALGORITHMS)[number]['id'];
 

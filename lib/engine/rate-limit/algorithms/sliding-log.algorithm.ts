@@ -36,7 +36,8 @@ if count + need > limit then
   local retry = window
   if need <= limit then
     local k = count + need - limit
-    local entry = redis.call('ZRANGEBYSCORE', stateKey, live, '+inf', 'WITHSCORES', 'LIMIT', k - 1, 1)
+    local entry = redis.call('ZRANGEBYSCORE', stateKey, live, '+inf',
+      'WITHSCORES', 'LIMIT', k - 1, 1)
     if entry[2] ~= nil then retry = tonumber(entry[2]) + window - now end
   end
   return refuse(resetAfter(), retry)
@@ -98,6 +99,8 @@ export const slidingLog: RateLimitAlgorithmDefinition<'sliding-log'> = {
   memory: slidingLogInMemory,
   limitProblem: (limit) =>
     limit > MAX_SLIDING_LOG_LIMIT
-      ? `at most ${MAX_SLIDING_LOG_LIMIT} for 'sliding-log': it keeps one entry per request, so one check's time in Redis grows with the limit; use 'sliding-window' for large limits`
+      ? `at most ${MAX_SLIDING_LOG_LIMIT} for 'sliding-log': it keeps one entry per request, ` +
+        "so one check's time in Redis grows with the limit; " +
+        "use 'sliding-window' for large limits"
       : undefined,
 };

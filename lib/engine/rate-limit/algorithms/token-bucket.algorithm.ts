@@ -54,7 +54,9 @@ function tokenBucketInMemory(check: RateLimitCheckContext): RawRateLimitReply {
   return check.allow(Math.floor(units / window), Math.ceil((full - units) / limit));
 }
 
-/** `token-bucket`: `limit` tokens, refilled continuously over `window`; allows bursts up to `limit`. */
+/**
+ * `token-bucket`: `limit` tokens, refilled continuously over `window`; allows bursts up to `limit`.
+ */
 export const tokenBucket: RateLimitAlgorithmDefinition<'token-bucket'> = {
   id: 'token-bucket',
   suffix: 'tb',

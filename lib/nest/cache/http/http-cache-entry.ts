@@ -12,7 +12,10 @@ export interface HttpCacheEntry {
   kind: 'http-response';
   /** The status the handler answered with (2xx). */
   status: number;
-  /** The headers the handler set, minus hop-by-hop headers, `Set-Cookie` and per-send ones (see `replayableHeaders`). */
+  /**
+   * The headers the handler set, minus hop-by-hop headers, `Set-Cookie` and per-send ones (see
+   * `replayableHeaders`).
+   */
   headers: HttpHeaders;
   /** What the handler returned. */
   body: unknown;
@@ -23,9 +26,9 @@ export interface HttpCacheEntry {
 /**
  * What the route key holds once the handler answered with `Vary`: the varied request headers, and
  * the id of this set of variants. Each variant is an `HttpCacheEntry` under
- * `<route key>#vary:<variants>:<digest of the request's values of those headers>`. A new spec (after
- * the route key was evicted, invalidated or expired) has a new id, so variants stored before are
- * never served again.
+ * `<route key>#vary:<variants>:<digest of the request's values of those headers>`. A new spec
+ * (after the route key was evicted, invalidated or expired) has a new id, so variants stored before
+ * are never served again.
  */
 export interface HttpVarySpec {
   kind: 'http-vary';

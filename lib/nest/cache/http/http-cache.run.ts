@@ -55,9 +55,14 @@ export function runHttpCached(run: HttpCacheRun): Promise<HttpCacheOutcome> {
   return new HttpCacheCall(run).answer();
 }
 
-/** The state of one call: which entries its own handler runs produced, and what it answered with. */
+/**
+ * The state of one call: which entries its own handler runs produced, and what it answered with.
+ */
 class HttpCacheCall {
-  /** Entries produced by this call's handler runs, and whether each may be stored where it was loaded. */
+  /**
+   * Entries produced by this call's handler runs, and whether each may be stored where it was
+   * loaded.
+   */
   private readonly loads = new WeakMap<HttpCacheEntry, boolean>();
   /** What the handler returned for an entry loaded by this call (the entry holds its wire form). */
   private readonly returned = new WeakMap<HttpCacheEntry, unknown>();
@@ -83,7 +88,8 @@ class HttpCacheCall {
     );
     if (isHttpCacheEntry(value)) return this.outcome(value, status);
     if (isHttpVarySpec(value)) return this.fromVariant(value, false);
-    // Something this interceptor did not write (an entry from before responses were stored whole): replaced once.
+    // Something this interceptor did not write (an entry from before responses were stored whole):
+    // replaced once.
     this.run.logger.debug(`${keyForLog(this.run.plan.key)} holds no HTTP response: replacing it`);
     return firstTry ? this.fromRoute(true, false) : this.uncached();
   }
@@ -96,7 +102,8 @@ class HttpCacheCall {
 
   /** Answers with an entry: this call's own response as it is, a stored one replayed. */
   private outcome(entry: HttpCacheEntry, status: CacheRunStatus): HttpCacheOutcome {
-    // This call's own response goes out as the handler returned it (outer interceptors may still transform it).
+    // This call's own response goes out as the handler returned it (outer interceptors may still
+    // transform it).
     if (this.loads.has(entry))
       return {
         body: this.returned.get(entry),
@@ -139,7 +146,10 @@ class HttpCacheCall {
     return this.loaded(captured, reason === undefined, reason);
   }
 
-  /** A load for a variant: stored when the response still varies on the spec's headers, else the spec is dropped. */
+  /**
+   * A load for a variant: stored when the response still varies on the spec's headers, else the
+   * spec is dropped.
+   */
   private async loadForVariant(spec: HttpVarySpec): Promise<HttpCacheEntry> {
     const captured = await this.capture();
     const differs = !sameVary(varyNames(captured.headers['vary']), spec.vary);
@@ -162,13 +172,18 @@ class HttpCacheCall {
     return captured.entry;
   }
 
-  /** Runs the handler; after the stale answer went out (a background refresh), from that answer's headers. */
+  /**
+   * Runs the handler; after the stale answer went out (a background refresh), from that answer's
+   * headers.
+   */
   private capture(): Promise<CapturedResponse> {
     const base = responseSent(this.run.response) ? this.served?.headers : undefined;
     return captureResponse(this.run.response, this.run.handle, base);
   }
 
-  /** First response with `Vary`: stores it as a variant of a new set, then the spec naming that set. */
+  /**
+   * First response with `Vary`: stores it as a variant of a new set, then the spec naming that set.
+   */
   private async learn(entry: HttpCacheEntry, vary: string[]): Promise<void> {
     const spec: HttpVarySpec = { kind: 'http-vary', vary, variants: newVariantsId() };
     const { hardTimeout, softTimeout, ...write } = this.run.plan.options;
@@ -191,7 +206,10 @@ class HttpCacheCall {
     );
   }
 
-  /** The spec is never stale (it has no freshness of its own): it lives for a variant's TTL and grace. */
+  /**
+   * The spec is never stale (it has no freshness of its own): it lives for a variant's TTL and
+   * grace.
+   */
   private specOptions(): { ttl?: `${number}ms`; tags?: string[] } {
     const lifetimeMs = this.specLifetimeMs();
     const tags = this.run.plan.options.tags;
@@ -218,7 +236,10 @@ class HttpCacheCall {
     return isHttpVarySpec(value) ? value : undefined;
   }
 
-  /** Runs a store operation whose failure only costs caching: logged, never thrown. `true` when it succeeded. */
+  /**
+   * Runs a store operation whose failure only costs caching: logged, never thrown. `true` when it
+   * succeeded.
+   */
   private async quietly(what: string, operation: () => Promise<unknown>): Promise<boolean> {
     try {
       await operation();

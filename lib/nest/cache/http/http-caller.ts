@@ -27,7 +27,8 @@ export function credentialHeaderNames(...lists: Array<readonly string[] | undefi
 /**
  * What identifies the caller of this request (for the debug log), or `undefined` when nothing
  * does: a non-empty credential header, `req.user` (set by a guard, from whatever it authenticates
- * by: a header, a client certificate, the source address), or an identity the `user` resolver finds.
+ * by: a header, a client certificate, the source address), or an identity the `user` resolver
+ * finds.
  */
 export function callerIdentifiedBy(
   request: HttpRequestLike,
@@ -42,7 +43,10 @@ export function callerIdentifiedBy(
   return identityFrom(resolver, request);
 }
 
-/** Asks the `user` resolver; one that throws (written for authenticated routes only) cannot vouch for an anonymous caller. */
+/**
+ * Asks the `user` resolver; one that throws (written for authenticated routes only) cannot vouch
+ * for an anonymous caller.
+ */
 function identityFrom(resolver: CacheUserResolver, request: HttpRequestLike): string | undefined {
   try {
     return resolveIdentity(resolver, request) === undefined ? undefined : 'the user resolver';

@@ -1,7 +1,10 @@
 import type { HttpRequestLike } from '../cache-call-context.js';
 import { digest } from '../../../engine/cache/digest.js';
 
-/** Longest `<host><path>` a default key keeps readable; a longer one is shortened to its head and a digest. */
+/**
+ * Longest `<host><path>` a default key keeps readable; a longer one is shortened to its head and a
+ * digest.
+ */
 const MAX_READABLE_TARGET = 256;
 /** How much of a long `<host><path>` the key keeps before the digest. */
 const TARGET_HEAD = 64;
@@ -24,7 +27,10 @@ export function defaultHttpKey(method: string, host: string, url: string): strin
   return `http:${method} ${target}${query ? `?${digest(query)}` : ''}`;
 }
 
-/** The path as received and the query in a canonical order (the fragment, never sent by clients, is ignored). */
+/**
+ * The path as received and the query in a canonical order (the fragment, never sent by clients, is
+ * ignored).
+ */
 function splitUrl(url: string): { path: string; query: string } {
   const hash = url.indexOf('#');
   const bare = hash < 0 ? url : url.slice(0, hash);
@@ -46,7 +52,9 @@ function readable(target: string): string {
     : `${target.slice(0, TARGET_HEAD)}…#${digest(target)}`;
 }
 
-/** The host the request was sent to: `Host`, or HTTP/2's `:authority`; empty when neither is there. */
+/**
+ * The host the request was sent to: `Host`, or HTTP/2's `:authority`; empty when neither is there.
+ */
 export function requestHost(request: HttpRequestLike): string {
   const headers = request.headers ?? {};
   const host = headers['host'] ?? headers[':authority'];

@@ -21,7 +21,10 @@ export function replayEntry(
   writeHeader(response, 'age', String(Math.max(0, Math.floor((now - entry.storedAt) / 1000))));
 }
 
-/** Sets `Vary` to the names already on the response followed by the stored ones, each once (compared without case). */
+/**
+ * Sets `Vary` to the names already on the response followed by the stored ones, each once (compared
+ * without case).
+ */
 function mergeVary(response: HttpResponseLike, stored: HttpHeaderValue): void {
   const byName = new Map<string, string>();
   for (const name of [readHeaders(response)['vary'] ?? [], stored]

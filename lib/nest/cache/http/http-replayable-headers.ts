@@ -22,7 +22,10 @@ const NEVER_STORED = new Set([
   'x-cache',
 ]);
 
-/** `headers` without the ones a HIT must not replay, including those the response's `Connection` header names. */
+/**
+ * `headers` without the ones a HIT must not replay, including those the response's `Connection`
+ * header names.
+ */
 export function replayableHeaders(
   headers: HttpHeaders,
   connection: string | string[] | undefined,

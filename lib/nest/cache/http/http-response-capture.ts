@@ -7,11 +7,16 @@ import { readHeaders } from './http-response.js';
 export interface CapturedResponse {
   /** What a HIT would replay: the status, the headers the handler set, the body. */
   entry: HttpCacheEntry;
-  /** Every response header once the handler returned: `Cache-Control`, `Set-Cookie` and `Vary` are judged on these. */
+  /**
+   * Every response header once the handler returned: `Cache-Control`, `Set-Cookie` and `Vary` are
+   * judged on these.
+   */
   headers: HttpHeaders;
   /** The handler wrote the response itself (`@Res()`): nothing to store. */
   sentByHandler: boolean;
-  /** What the handler returned, as it is: this call answers with it (the entry holds its wire form). */
+  /**
+   * What the handler returned, as it is: this call answers with it (the entry holds its wire form).
+   */
   body: unknown;
 }
 
@@ -51,9 +56,10 @@ export async function captureResponse(
 }
 
 /**
- * The body as the platform sends it (`JSON.stringify`, so a Date is its ISO string): what a HIT must
- * answer with, and something the serializer stores exactly. Streams, bytes and what JSON cannot
- * encode are kept as they are (not stored: see `whyNotStored`, and the serializer refuses the rest).
+ * The body as the platform sends it (`JSON.stringify`, so a Date is its ISO string): what a HIT
+ * must answer with, and something the serializer stores exactly. Streams, bytes and what JSON
+ * cannot encode are kept as they are (not stored: see `whyNotStored`, and the serializer refuses
+ * the rest).
  */
 function wireForm(body: unknown): unknown {
   if (body === null || typeof body !== 'object' || isPassthroughValue(body)) return body;

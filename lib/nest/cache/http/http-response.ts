@@ -1,7 +1,10 @@
 import type { HttpResponseLike } from '../http-cache-rules.js';
 import type { HttpHeaders, HttpHeaderValue } from './http-cache-entry.js';
 
-/** Every header on the response so far, by lower-case name (Express `getHeaders()`, Fastify `reply.getHeaders()`). */
+/**
+ * Every header on the response so far, by lower-case name (Express `getHeaders()`, Fastify
+ * `reply.getHeaders()`).
+ */
 export function readHeaders(response: HttpResponseLike): HttpHeaders {
   const headers: HttpHeaders = {};
   for (const [name, value] of Object.entries(response.getHeaders?.() ?? {})) {

@@ -3,7 +3,10 @@ import type { HttpRequestLike } from '../cache-call-context.js';
 import { digest } from '../../../engine/cache/digest.js';
 import type { HttpHeaderValue, HttpVarySpec } from './http-cache-entry.js';
 
-/** The header names a `Vary` value lists (lower case, sorted, unique), or `'*'` when it varies on everything. */
+/**
+ * The header names a `Vary` value lists (lower case, sorted, unique), or `'*'` when it varies on
+ * everything.
+ */
 export function varyNames(value: HttpHeaderValue | undefined): string[] | '*' {
   const names = [value ?? []]
     .flat()
@@ -20,8 +23,8 @@ export function sameVary(a: string[] | '*', b: readonly string[]): boolean {
 }
 
 /**
- * The key of the request's variant (RFC 9111 §4.1 secondary key): the route key, the spec's id, and a
- * digest of the request's values of the varied headers (absent and empty are distinct; repeated
+ * The key of the request's variant (RFC 9111 §4.1 secondary key): the route key, the spec's id, and
+ * a digest of the request's values of the varied headers (absent and empty are distinct; repeated
  * headers are joined and whitespace runs collapsed, as the RFC allows).
  */
 export function variantKey(routeKey: string, spec: HttpVarySpec, request: HttpRequestLike): string {
