@@ -3,7 +3,9 @@ import type {
   OnApplicationShutdown,
   OnModuleInit,
 } from '@nestjs/common';
+import type { CompleteDriver } from './drivers/store-driver.interface.js';
 import type { StoreContext } from './engine/store-context.js';
+import { StoreConnectionError } from './errors/store.errors.js';
 
 /**
  * Starts the L1 invalidation bus (when L1 is configured) before the application serves, and shuts
@@ -21,8 +23,20 @@ export class StoreLifecycle
 {
   constructor(private readonly context: StoreContext) {}
 
-  /** Nest hook: subscribes the L1 bus, so no invalidation is missed once the app serves. */
+  /**
+   * Nest hook: waits for the connection when `waitForConnection` asks for it, then subscribes the
+   * L1 bus, so no invalidation is missed once the app serves (without Redis, L1 stays off until
+   * the bus is listening).
+   */
   async onModuleInit(): Promise<void> {
+    const { waitForConnectionMs } = this.context.options;
+    if (waitForConnectionMs !== null) {
+      // A failed start runs no shutdown hook: close what was opened rather than reconnect forever.
+      await connected(this.context.driver, waitForConnectionMs).catch(async (error: unknown) => {
+        await this.context.driver.close();
+        throw error;
+      });
+    }
     await this.context.bus?.start();
   }
 
@@ -48,4 +62,25 @@ export class StoreLifecycle
     await context.bus?.stop();
     await context.driver.close();
   }
+}
+
+/** Resolves once `driver` is connected; rejects with `StoreConnectionError` after `timeoutMs`. */
+function connected(driver: CompleteDriver, timeoutMs: number): Promise<void> {
+  if (driver.connectionState() === 'connected') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const stop = driver.onConnectionState((state) => {
+      if (state !== 'connected') return;
+      finish();
+      resolve();
+    });
+    const timer = setTimeout(() => {
+      finish();
+      const cause = new Error(`not connected within ${timeoutMs} ms (waitForConnection)`);
+      reject(new StoreConnectionError('bootstrap', cause));
+    }, timeoutMs);
+    const finish = () => {
+      stop();
+      clearTimeout(timer);
+    };
+  });
 }

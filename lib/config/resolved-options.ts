@@ -13,7 +13,7 @@ import { assertKnownKeys } from './option-keys.js';
 import type { ResolvedStoreOptions } from '../engine/resolved-store-options.js';
 
 export type { ResolvedStoreOptions } from '../engine/resolved-store-options.js';
-import { STORE_DEFAULTS } from './store-defaults.js';
+import { STORE_DEFAULTS, WAIT_FOR_CONNECTION_TIMEOUT } from './store-defaults.js';
 import { segmentProblem } from '../common/validation.js';
 
 /**
@@ -30,6 +30,7 @@ export const MODULE_OPTIONS = [
   'maxValueSize',
   'maxKeyLength',
   'commandTimeout',
+  'waitForConnection',
   'l1',
   'cache',
   'rateLimit',
@@ -84,6 +85,7 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
       'commandTimeout',
       STORE_DEFAULTS.commandTimeout,
     ),
+    waitForConnectionMs: resolveWaitForConnection(options.waitForConnection),
     maxEntries: positiveInteger(
       options.memory?.maxEntries,
       'memory.maxEntries',
@@ -210,6 +212,11 @@ function resolveInternalSegment(segment: unknown): string {
   if (problem !== null)
     throw new StoreConfigurationError(`options.internalSegment ${describe(segment)} ${problem}`);
   return segment as string;
+}
+
+function resolveWaitForConnection(wait: StoreModuleOptions['waitForConnection']): number | null {
+  if (wait === undefined || wait === false) return null;
+  return configTtl(wait === true ? WAIT_FOR_CONNECTION_TIMEOUT : wait, 'waitForConnection');
 }
 
 function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {

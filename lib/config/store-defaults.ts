@@ -13,8 +13,12 @@ export const STORE_DEFAULTS = {
   maxValueSize: 1_048_576,
   maxKeyLength: 1_024,
   commandTimeout: 2_000,
+  waitForConnection: false,
   /** What `l1: true` means, and what an `l1` object leaves out. */
   l1: { maxEntries: 10_000, ttl: '1m' },
   pubsub: { sharded: false, lingerMs: 100 },
   memory: { maxEntries: 100_000 },
 } as const;
+
+/** How long `waitForConnection: true` waits for the store at bootstrap. */
+export const WAIT_FOR_CONNECTION_TIMEOUT = '10s';

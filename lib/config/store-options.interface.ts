@@ -85,12 +85,22 @@ export interface StoreModuleOptions {
    */
   maxKeyLength?: number;
   /**
-   * For clients the module creates: ms a connection may stay silent while commands wait for
-   * replies; then it is dropped and those commands fail with `StoreConnectionError` (a frozen
-   * server or a silent network never hangs a caller). Keep it above your slowest command.
+   * For clients the module creates: the longest any command waits, in ms. Between reconnect
+   * attempts a command fails at once with `StoreConnectionError`; during an attempt it waits for
+   * it, at most this long (`connectTimeout`); a connection whose oldest command has waited this
+   * long for its reply (a frozen server, a black hole) is dropped and its commands fail with
+   * `StoreConnectionError`. Keep it above your slowest command.
    * @default 2000
    */
   commandTimeout?: number;
+  /**
+   * Whether the application start waits for the store's connection: `false` boots at once (calls
+   * fail fast with `StoreConnectionError` until Redis is reachable, cache paths fall back to their
+   * loaders, `@OnChannel` listeners subscribe once it is back); `true` waits up to 10 s, a `Ttl`
+   * up to that long, then fails the start with a `StoreConnectionError`.
+   * @default false
+   */
+  waitForConnection?: boolean | Ttl;
   /**
    * An in-process L1 tier in front of Redis for `get` and `getOrSet`: `true` for the defaults or
    * `{ maxEntries, ttl }`. Kept coherent across instances through an internal pub/sub channel.

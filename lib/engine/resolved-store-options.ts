@@ -14,6 +14,8 @@ export interface ResolvedStoreOptions {
   maxValueSize: number;
   maxKeyLength: number;
   commandTimeout: number;
+  /** How long bootstrap waits for the connection; `null`: it does not wait. */
+  waitForConnectionMs: number | null;
   maxEntries: number;
   /** The L1 tier's bounds, or `null` without L1. */
   l1: { maxEntries: number; ttlMs: number } | null;

@@ -21,7 +21,7 @@ function clientDefaults(commandTimeout: number): RedisOptions {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     socketTimeout: commandTimeout,
-    connectTimeout: Math.max(commandTimeout, 1_000),
+    connectTimeout: commandTimeout,
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),
     // ioredis arms this timer on disconnect and, if the socket had already closed (Redis down),
     // never clears it: a short one keeps a shut-down app from lingering.

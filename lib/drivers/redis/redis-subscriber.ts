@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
 import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
+import { boundWaits } from './bounded-waits.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
@@ -15,6 +16,8 @@ export interface RedisSubscriberOptions {
    * then on: opening it on the first subscription is not a loss of connection).
    */
   onOpen: (connection: Redis | Cluster) => void;
+  /** The longest a subscription command may wait (see `boundWaits`). */
+  commandTimeout: number;
 }
 
 /**
@@ -28,6 +31,7 @@ export interface RedisSubscriberOptions {
  */
 export class RedisSubscriber {
   private connection: Redis | Cluster | null = null;
+  private stopBounding: (() => void) | null = null;
   private readonly channels: SubscriptionRegistry;
   private readonly patterns: SubscriptionRegistry;
   private readonly reconnectListeners = new Set<() => void>();
@@ -77,6 +81,7 @@ export class RedisSubscriber {
     this.reconnectListeners.clear();
     const connection = this.connection;
     this.connection = null;
+    this.stopBounding?.();
     if (connection) connection.disconnect();
   }
 
@@ -106,6 +111,7 @@ export class RedisSubscriber {
   private open(): Redis | Cluster {
     if (this.connection) return this.connection;
     const connection = this.duplicate();
+    this.stopBounding = boundWaits(connection, this.options.commandTimeout);
     logConnectionState(connection, 'subscriber', this.logger);
     connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
       this.channels.dispatch(channel, message, channel),

@@ -23,6 +23,7 @@ import { fail, isWrongType, toStoreError } from './redis-errors.js';
 import { SAFE_INCRBY } from './counter-scripts.js';
 import { REPLACE_HASH } from './hash-scripts.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
+import { boundWaits } from './bounded-waits.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisStreams } from './redis-streams.js';
 import { isCluster, masters, publishConnection } from './redis-topology.js';
@@ -42,6 +43,7 @@ export class RedisDriver implements CompleteDriver {
   private readonly subscriber: RedisSubscriber;
   private readonly rateLimits: RateLimitBatcher;
   private readonly stopLogging: () => void;
+  private readonly stopBounding: () => void;
   readonly streams: RedisStreams;
   private readonly state = new ConnectionStateTracker();
   private readonly sharded: boolean;
@@ -60,7 +62,10 @@ export class RedisDriver implements CompleteDriver {
     this.subscriber = new RedisSubscriber(client, logger, {
       sharded: this.sharded,
       onOpen: (connection) => this.state.track(connection),
+      commandTimeout: closeTimeoutMs,
     });
+    // A client passed in (`redis: { client }`) keeps the settings its owner gave it.
+    this.stopBounding = owned ? boundWaits(client, closeTimeoutMs) : () => undefined;
     this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) =>
       toStoreError(error, 'rateLimit'),
     );
@@ -232,6 +237,7 @@ export class RedisDriver implements CompleteDriver {
     await this.subscriber.close();
     this.stopLogging();
     if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
+    this.stopBounding();
     this.state.close();
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@nestjs/common';
-import type { CompleteDriver, Unsubscribe } from '../../drivers/store-driver.interface.js';
+import type { CompleteDriver } from '../../drivers/store-driver.interface.js';
+import { messageOf } from '../../errors/store.errors.js';
+import { LateSubscription } from '../pubsub/late-subscription.js';
 import type { L1Tier } from './l1-tier.js';
 
 /**
@@ -23,7 +25,7 @@ interface BusMessage {
  */
 export class InvalidationBus {
   private readonly origin = randomUUID();
-  private unsubscribe: Unsubscribe | null = null;
+  private subscription: LateSubscription | null = null;
   private stopReconnectWatch: (() => void) | null = null;
 
   constructor(
@@ -33,19 +35,40 @@ export class InvalidationBus {
     private readonly logger: Logger,
   ) {}
 
-  /** Subscribes; L1 is only trustworthy once this has resolved. */
+  /**
+   * Subscribes; L1 is only trustworthy once this has resolved. When the store cannot be reached,
+   * L1 keeps nothing until the subscription is in place (tried again on every reconnect), so an
+   * application boots without Redis and its L1 never serves a copy no bus would invalidate.
+   */
   async start(): Promise<void> {
     this.stopReconnectWatch = this.driver.onSubscriberReconnect(() => {
       this.logger.warn('L1 cleared: the invalidation bus reconnected and may have missed messages');
       this.l1.clear();
     });
-    this.unsubscribe = await this.driver.subscribe(this.channel, (raw) => this.receive(raw));
+    this.subscription = new LateSubscription({
+      subscribe: () => this.driver.subscribe(this.channel, (raw) => this.receive(raw)),
+      onConnectionState: (listener) => this.driver.onConnectionState(listener),
+      onWaiting: (error) => {
+        if (!this.l1.isSuspended)
+          this.logger.warn(`L1 off until the invalidation bus can subscribe: ${error.message}`);
+        this.l1.suspend();
+      },
+      onEstablished: () => {
+        if (this.l1.isSuspended) this.logger.log('L1 on: the invalidation bus is listening');
+        this.l1.resume();
+      },
+      onFailed: (error) =>
+        this.logger.error(
+          `L1 stays off: the invalidation bus cannot subscribe: ${messageOf(error)}`,
+        ),
+    });
+    await this.subscription.start();
   }
 
   /** Stops listening. */
   async stop(): Promise<void> {
     this.stopReconnectWatch?.();
-    await this.unsubscribe?.().catch(() => undefined);
+    await this.subscription?.close();
   }
 
   /** Drops keys locally and on every other instance. */

@@ -21,6 +21,7 @@ export interface L1Entry {
 export class L1Tier {
   private readonly entries: LRUCache<string, L1Entry>;
   private currentGeneration = 0;
+  private suspended = false;
 
   constructor(
     maxEntries: number,
@@ -47,7 +48,7 @@ export class L1Tier {
    * Keeps `entry` unless an invalidation happened since `readGeneration`; never past its freshness.
    */
   set(fullKey: string, entry: L1Entry, readGeneration: number): void {
-    if (readGeneration !== this.currentGeneration) return;
+    if (readGeneration !== this.currentGeneration || this.suspended) return;
     const ttl =
       entry.freshUntil === undefined
         ? this.maxTtlMs
@@ -76,6 +77,23 @@ export class L1Tier {
     const matches = compileScanGlob(pattern);
     for (const fullKey of [...this.entries.keys()])
       if (matches(fullKey)) this.entries.delete(fullKey);
+  }
+
+  /** Whether the tier holds nothing and keeps nothing, until `resume()`. */
+  get isSuspended(): boolean {
+    return this.suspended;
+  }
+
+  /** Drops everything and keeps nothing until `resume()` (no bus to keep copies coherent). */
+  suspend(): void {
+    this.suspended = true;
+    this.clear();
+  }
+
+  /** Keeps values again (the bus is listening). */
+  resume(): void {
+    this.suspended = false;
+    this.currentGeneration += 1;
   }
 
   /** Drops everything (e.g. after the bus was disconnected and may have missed invalidations). */

@@ -5,7 +5,9 @@ import {
 } from '@nestjs/common';
 import type { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import type { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper.js';
-import { StoreValidationError, describe } from '../../errors/store.errors.js';
+import { skip } from 'rxjs';
+import { StoreValidationError, describe, messageOf } from '../../errors/store.errors.js';
+import { LateSubscription } from '../../engine/pubsub/late-subscription.js';
 import type { StoreService } from '../../store/store.service.js';
 import { DEFAULT_STORE_NAME, type StoreTokens } from '../store.tokens.js';
 import { storeVisibleTo } from '../visible-store.js';
@@ -17,9 +19,10 @@ import type {
 } from '../../engine/pubsub/store-pubsub.js';
 
 /**
- * Subscribes every provider method marked `@OnChannel` once the application has booted (every
- * subscription confirmed before `app.init()` / `listen()` resolves, so no message published after
- * start-up is missed) and unsubscribes them when it shuts down.
+ * Subscribes every provider method marked `@OnChannel` once the application has booted (with the
+ * store reachable, every subscription is confirmed before `app.init()` / `listen()` resolves, so no
+ * message published after start-up is missed; without it, each is made once the store is back)
+ * and unsubscribes them when it shuts down.
  *
  * One explorer per store: it subscribes the listeners that name its store (`store` option), through
  * the store the provider's module sees (a `forFeature({ namespace })` namespace), else the root
@@ -27,7 +30,7 @@ import type {
  */
 export class OnChannelExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('OnChannel');
-  private unsubscribes: Array<() => Promise<void>> = [];
+  private subscriptions: LateSubscription[] = [];
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -37,27 +40,45 @@ export class OnChannelExplorer implements OnApplicationBootstrap, BeforeApplicat
     private readonly tokens: StoreTokens,
   ) {}
 
-  /** Nest hook: subscribes every `@OnChannel` method. */
+  /**
+   * Nest hook: subscribes every `@OnChannel` method. A listener whose store cannot be reached is
+   * subscribed once it can (tried again on every reconnect and every second): the application boots
+   * without Redis.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    const subscriptions = this.discovery
-      .getProviders()
-      .flatMap((wrapper) => this.listenersOf(wrapper));
-    this.unsubscribes = await Promise.all(
-      subscriptions.map(({ store, target, handler }) => store.subscribe(target, handler)),
-    );
+    const listeners = this.discovery.getProviders().flatMap((wrapper) => this.listenersOf(wrapper));
+    this.subscriptions = listeners.map((listener) => this.lateSubscription(listener));
+    await Promise.all(this.subscriptions.map((subscription) => subscription.start()));
   }
 
   /** Nest hook: unsubscribes them, before the store closes its connections. */
   async beforeApplicationShutdown(): Promise<void> {
-    const unsubscribes = this.unsubscribes.splice(0);
-    await Promise.allSettled(unsubscribes.map((unsubscribe) => unsubscribe()));
+    const subscriptions = this.subscriptions.splice(0);
+    await Promise.allSettled(subscriptions.map((subscription) => subscription.close()));
   }
 
-  private listenersOf(wrapper: InstanceWrapper): Array<{
-    store: StoreService;
-    target: StoreSubscriptionTarget;
-    handler: StoreMessageHandler<unknown>;
-  }> {
+  private lateSubscription({ store, target, handler }: Listener): LateSubscription {
+    const name = typeof target === 'string' ? target : `pattern ${target.pattern}`;
+    let waited = false;
+    return new LateSubscription({
+      subscribe: () => store.subscribe(target, handler),
+      onConnectionState: (listener) => {
+        const states = store.connectionState$.pipe(skip(1)).subscribe(listener);
+        return () => states.unsubscribe();
+      },
+      onWaiting: (error) => {
+        if (!waited)
+          this.logger.warn(`${name}: subscribing once the store is back (${error.message})`);
+        waited = true;
+      },
+      onEstablished: () => {
+        if (waited) this.logger.log(`${name}: subscribed, the store is back`);
+      },
+      onFailed: (error) => this.logger.error(`${name}: not subscribed: ${messageOf(error)}`),
+    });
+  }
+
+  private listenersOf(wrapper: InstanceWrapper): Listener[] {
     const instance: unknown = wrapper.instance;
     if (instance === null || typeof instance !== 'object' || wrapper.isAlias) return [];
     const prototype = Object.getPrototypeOf(instance) as object | null;
@@ -85,6 +106,13 @@ export class OnChannelExplorer implements OnApplicationBootstrap, BeforeApplicat
   private listensHere(listener: OnChannelListener): boolean {
     return (listener.store ?? DEFAULT_STORE_NAME) === this.tokens.name;
   }
+}
+
+/** One `@OnChannel` method, bound to its instance, and the store it listens through. */
+interface Listener {
+  store: StoreService;
+  target: StoreSubscriptionTarget;
+  handler: StoreMessageHandler<unknown>;
 }
 
 function checked(target: unknown, where: string): StoreSubscriptionTarget {
