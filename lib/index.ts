@@ -16,6 +16,7 @@ export type {
   StoreExistingClient,
   StoreMemoryOptions,
   StoreModuleOptions,
+  StoreCircuitBreakerOptions,
   StorePubSubOptions,
   StoreRedisConnection,
   StoreSentinelConnection,

@@ -34,5 +34,8 @@ export function createDriver(
   }
   // resolveStoreOptions has checked that `redis` is present for the redis driver.
   const { client, owned } = createRedisConnection(options.redis!, resolved.commandTimeout);
-  return new RedisDriver(client, owned, resolved.commandTimeout, logger, resolved.pubsub.sharded);
+  return new RedisDriver(client, owned, resolved.commandTimeout, logger, {
+    sharded: resolved.pubsub.sharded,
+    breakerThreshold: resolved.breakerThreshold,
+  });
 }

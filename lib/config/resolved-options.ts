@@ -36,6 +36,7 @@ export const MODULE_OPTIONS = [
   'rateLimit',
   'memory',
   'pubsub',
+  'circuitBreaker',
   'isGlobal',
 ] as const;
 
@@ -93,6 +94,7 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     ),
     l1: resolveL1(options.l1),
     pubsub: resolvePubSub(options.pubsub),
+    breakerThreshold: resolveBreakerThreshold(options.circuitBreaker),
   };
 }
 
@@ -104,6 +106,7 @@ export const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]
   ['l1', ['maxEntries', 'ttl']],
   ['memory', ['maxEntries']],
   ['pubsub', ['sharded', 'lingerMs']],
+  ['circuitBreaker', ['threshold']],
   ['cache', ['user', 'honorNoCache', 'credentialHeaders']],
   ['rateLimit', ['defaults', 'headers', 'key', 'failure', 'maxBlockedKeys']],
 ];
@@ -217,6 +220,18 @@ function resolveInternalSegment(segment: unknown): string {
 function resolveWaitForConnection(wait: StoreModuleOptions['waitForConnection']): number | null {
   if (wait === undefined || wait === false) return null;
   return configTtl(wait === true ? WAIT_FOR_CONNECTION_TIMEOUT : wait, 'waitForConnection');
+}
+
+function resolveBreakerThreshold(breaker: StoreModuleOptions['circuitBreaker']): number | null {
+  if (breaker === false) return null;
+  const { threshold } = STORE_DEFAULTS.circuitBreaker;
+  if (breaker === undefined) return threshold;
+  if (breaker === null || typeof breaker !== 'object') {
+    throw new StoreConfigurationError(
+      `options.circuitBreaker must be false or { threshold }, got ${describe(breaker)}`,
+    );
+  }
+  return positiveInteger(breaker.threshold, 'circuitBreaker.threshold', threshold);
 }
 
 function resolveL1(l1: StoreModuleOptions['l1']): ResolvedStoreOptions['l1'] {

@@ -18,6 +18,7 @@ export const STORE_DEFAULTS = {
   l1: { maxEntries: 10_000, ttl: '1m' },
   pubsub: { sharded: false, lingerMs: 100 },
   memory: { maxEntries: 100_000 },
+  circuitBreaker: { threshold: 3 },
 } as const;
 
 /** How long `waitForConnection: true` waits for the store at bootstrap. */

@@ -39,6 +39,17 @@ export interface StorePubSubOptions {
   lingerMs?: number;
 }
 
+/** The circuit breaker around each connection the module creates (`circuitBreaker`). */
+export interface StoreCircuitBreakerOptions {
+  /**
+   * Connection failures in a row (the connection lost, then each failed reconnect attempt) after
+   * which the breaker opens: calls then fail at once with `StoreConnectionError`, without waiting
+   * for an attempt under way, until a reconnect attempt (the probe) succeeds.
+   * @default 3
+   */
+  threshold?: number;
+}
+
 /** Options of `StoreModule.forRoot` / the factory of `forRootAsync`. */
 export interface StoreModuleOptions {
   /** Redis to use. Required unless `driver` is `'memory'` or a driver instance. */
@@ -121,4 +132,10 @@ export interface StoreModuleOptions {
   memory?: StoreMemoryOptions;
   /** Pub/sub: sharded channels on a Cluster, linger after the last observer. */
   pubsub?: StorePubSubOptions;
+  /**
+   * A circuit breaker around each connection the module creates (see
+   * `StoreCircuitBreakerOptions`); its state shows in `connectionState$` as `circuit-open`.
+   * `false` turns it off. Default `{ threshold: 3 }`.
+   */
+  circuitBreaker?: false | StoreCircuitBreakerOptions;
 }

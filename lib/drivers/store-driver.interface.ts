@@ -5,10 +5,12 @@ import type { StreamDriver } from './stream-driver.interface.js';
 export type RawMessageListener = (message: string, channel: string) => void;
 
 /**
- * The connections pub/sub depends on: `connected` (all ready), `reconnecting` (not ready, trying;
- * also before the first connect), `closed` (the store was closed).
+ * The state of a store's connections: `connected` (all ready), `reconnecting` (one is not,
+ * trying; also before the first connect), `circuit-open` (one is not, and its circuit breaker is
+ * open after attempts kept failing: calls fail at once until a reconnect attempt succeeds),
+ * `closed` (the store was closed).
  */
-export type StoreConnectionState = 'connected' | 'reconnecting' | 'closed';
+export type StoreConnectionState = 'connected' | 'reconnecting' | 'circuit-open' | 'closed';
 
 /**
  * Removes a subscription; resolves once the server has been told (when it was the last listener).

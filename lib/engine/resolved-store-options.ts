@@ -20,4 +20,6 @@ export interface ResolvedStoreOptions {
   /** The L1 tier's bounds, or `null` without L1. */
   l1: { maxEntries: number; ttlMs: number } | null;
   pubsub: { sharded: boolean; lingerMs: number };
+  /** Connection failures in a row that open a connection's breaker; `null`: no breaker. */
+  breakerThreshold: number | null;
 }

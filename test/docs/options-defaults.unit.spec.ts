@@ -28,7 +28,12 @@ import {
 const OPTION_INTERFACES: Array<[string, Record<string, string>]> = [
   [
     'lib/config/store-options.interface.ts',
-    { StoreModuleOptions: '', StoreMemoryOptions: 'memory.', StorePubSubOptions: 'pubsub.' },
+    {
+      StoreModuleOptions: '',
+      StoreMemoryOptions: 'memory.',
+      StorePubSubOptions: 'pubsub.',
+      StoreCircuitBreakerOptions: 'circuitBreaker.',
+    },
   ],
   ['lib/engine/cache/cache-options.interface.ts', { StoreL1Options: 'l1.' }],
 ];

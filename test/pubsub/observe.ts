@@ -1,5 +1,5 @@
 import type { Observable, Subscription } from 'rxjs';
-import type { StoreService } from '../../lib/index.js';
+import { StoreConnectionError, type StoreService } from '../../lib/index.js';
 import { sleep, waitFor } from '../contract/store-fixture.js';
 
 /** Everything an Observable did, recorded for assertions. */
@@ -45,7 +45,12 @@ export async function untilLive(
   await waitFor(
     async () => {
       if (seen()) return true;
-      await store.publish(channel, PROBE);
+      // The command connection may still be reconnecting (calls then fail at once): probe again.
+      const published = await store.publish(channel, PROBE).catch((error: unknown) => {
+        if (error instanceof StoreConnectionError) return null;
+        throw error;
+      });
+      if (published === null) return false;
       await sleep(10);
       return seen();
     },

@@ -1,13 +1,23 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { ConnectionBreaker } from './connection-breaker.js';
 import { isCluster } from './redis-topology.js';
 
 /**
- * Bounds how long a command of a client the module owns can wait: never for the next connection
- * attempt (`failFastBetweenAttempts`), never more than `timeoutMs` for a reply or a connection
- * under way (`dropStalledConnections`). Returns a function that stops both.
+ * Bounds how long a command of a connection the module owns can wait: never for the next
+ * connection attempt, nor for any while `breaker` is open (`failFastBetweenAttempts`), never more
+ * than `timeoutMs` for a reply or an attempt under way (`dropStalledConnections`). Returns a
+ * function that stops all of it.
  */
-export function boundWaits(client: Redis | Cluster, timeoutMs: number): () => void {
-  const stops = [failFastBetweenAttempts(client), dropStalledConnections(client, timeoutMs)];
+export function boundWaits(
+  client: Redis | Cluster,
+  timeoutMs: number,
+  breaker: ConnectionBreaker | null,
+): () => void {
+  const stops = [
+    failFastBetweenAttempts(client, breaker),
+    dropStalledConnections(client, timeoutMs),
+    breaker?.follow(client) ?? (() => undefined),
+  ];
   return () => stops.forEach((stop) => stop());
 }
 
@@ -20,17 +30,23 @@ const STATUS_EVENTS = ['connecting', 'connect', 'ready', 'close', 'reconnecting'
  * the end fail at once instead of waiting in ioredis's offline queue for the next attempt, which
  * may be seconds away. During an attempt they still queue: the attempt itself is bounded
  * (`connectTimeout`, and the stall watchdog for the handshake), and at start-up this is what lets
- * the first commands wait for the first connection. ioredis reads `enableOfflineQueue` on every
- * command, so following the status is enough. Returns a function that stops following it.
+ * the first commands wait for the first connection. While the breaker is open they fail at once
+ * during attempts too. ioredis reads `enableOfflineQueue` on every command, so following the
+ * status and the breaker is enough. Returns a function that stops following them.
  */
-export function failFastBetweenAttempts(client: Redis | Cluster): () => void {
+export function failFastBetweenAttempts(
+  client: Redis | Cluster,
+  breaker: ConnectionBreaker | null,
+): () => void {
   const follow = () => {
-    client.options.enableOfflineQueue = ATTEMPTING.has(client.status);
+    client.options.enableOfflineQueue = ATTEMPTING.has(client.status) && !breaker?.isOpen;
   };
   for (const event of STATUS_EVENTS) client.on(event, follow);
+  const stopBreaker = breaker?.onChange(follow);
   follow();
   return () => {
     for (const event of STATUS_EVENTS) client.off(event, follow);
+    stopBreaker?.();
   };
 }
 

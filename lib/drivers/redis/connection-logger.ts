@@ -1,39 +1,77 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
+import { messageOf } from '../../errors/store.errors.js';
+import type { ConnectionBreaker } from './connection-breaker.js';
 
-/** How often the same connection error may be logged again while Redis stays away. */
-const ERROR_LOG_INTERVAL_MS = 10_000;
+/** While Redis stays away, how often a line says it still is. */
+const STILL_AWAY_LOG_INTERVAL_MS = 60_000;
 
 /**
- * Logs a client's connection state changes (connected, reconnecting, closed) and its errors,
- * at most once per interval while the error repeats, so an outage does not flood the log.
- * Returns a function that removes the listeners (for clients the module does not own).
+ * Logs a connection's outages, not its every event, so an outage of minutes writes a handful of
+ * lines: one when the connection is lost (or not available at start-up) with the error, one each
+ * minute while it stays away, one when its circuit breaker opens, and one when it is back, with
+ * how long it was away. Returns a function that removes the listeners.
  */
 export function logConnectionState(
   client: Redis | Cluster,
   role: string,
   logger: Logger,
+  breaker: ConnectionBreaker | null = null,
 ): () => void {
+  let everReady = false;
+  let awaySince: number | null = null;
   let lastError = '';
-  let lastErrorAt = 0;
+  let lastLineAt = 0;
+  const away = (line: string) => {
+    lastLineAt = Date.now();
+    logger.warn(line);
+  };
   const listeners: Record<string, (...args: unknown[]) => void> = {
     ready: () => {
-      lastError = '';
-      logger.log(`Redis ${role} connection ready`);
+      if (awaySince !== null)
+        logger.log(`Redis ${role} connection back after ${seconds(Date.now() - awaySince)}`);
+      else if (!everReady) logger.log(`Redis ${role} connection ready`);
+      everReady = true;
+      awaySince = null;
     },
-    reconnecting: () => logger.warn(`Redis ${role} connection lost; reconnecting`),
-    end: () => logger.log(`Redis ${role} connection closed`),
     error: (error) => {
-      const message = error instanceof Error ? error.message : String(error);
-      const now = Date.now();
-      if (message === lastError && now - lastErrorAt < ERROR_LOG_INTERVAL_MS) return;
-      lastError = message;
-      lastErrorAt = now;
-      logger.error(`Redis ${role} connection error: ${message}`);
+      lastError = messageOf(error);
+      if (awaySince === null) {
+        awaySince = Date.now();
+        away(
+          everReady
+            ? `Redis ${role} connection lost (${lastError}); reconnecting`
+            : `Redis ${role} connection not available yet (${lastError}); retrying`,
+        );
+      } else if (Date.now() - lastLineAt >= STILL_AWAY_LOG_INTERVAL_MS) {
+        const length = seconds(Date.now() - awaySince);
+        away(`Redis ${role} connection still away after ${length} (${lastError})`);
+      }
     },
+    reconnecting: () => {
+      // A connection closed without an error (the server shut down) is lost all the same.
+      if (awaySince !== null) return;
+      awaySince = Date.now();
+      away(`Redis ${role} connection lost; reconnecting`);
+    },
+    end: () => logger.log(`Redis ${role} connection closed`),
   };
   for (const [event, listener] of Object.entries(listeners)) client.on(event, listener);
+  let breakerWas = breaker?.state;
+  const stopBreaker = breaker?.onChange((state) => {
+    // Each failed probe reopens it (half-open, then open): only the first opening is news.
+    if (state === 'open' && breakerWas === 'closed')
+      logger.warn(
+        `Redis ${role} circuit breaker open: calls fail at once until a reconnect attempt succeeds`,
+      );
+    breakerWas = state;
+  });
   return () => {
     for (const [event, listener] of Object.entries(listeners)) client.off(event, listener);
+    stopBreaker?.();
   };
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
 }

@@ -1,27 +1,33 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { StoreConnectionState } from '../store-driver.interface.js';
+import type { ConnectionBreaker } from './connection-breaker.js';
 
 const STATUS_EVENTS = ['ready', 'connect', 'close', 'reconnecting', 'end'] as const;
 
 /**
  * One state for the connections a driver depends on (the command client and, once opened, the
  * subscriber): `connected` while all are ready, `reconnecting` while any is not (first connect
- * included), `closed` once the driver is closed or a client has ended for good.
+ * included), `circuit-open` while, besides, a breaker is open, `closed` once the driver is closed
+ * or a client has ended for good.
  */
 export class ConnectionStateTracker {
   private readonly clients: Array<Redis | Cluster> = [];
+  private readonly breakers: ConnectionBreaker[] = [];
   private readonly listeners = new Set<(state: StoreConnectionState) => void>();
   private readonly detachers: Array<() => void> = [];
   private current: StoreConnectionState = 'reconnecting';
   private closed = false;
 
-  /** Follows `client`'s status from now on. */
-  track(client: Redis | Cluster): void {
+  /** Follows `client`'s status, and its breaker's when it has one, from now on. */
+  track(client: Redis | Cluster, breaker: ConnectionBreaker | null = null): void {
     this.clients.push(client);
     const update = () => this.update();
     for (const event of STATUS_EVENTS) client.on(event, update);
+    const stopBreaker = breaker?.onChange(update);
+    if (breaker) this.breakers.push(breaker);
     this.detachers.push(() => {
       for (const event of STATUS_EVENTS) client.off(event, update);
+      stopBreaker?.();
     });
     this.update();
   }
@@ -46,7 +52,8 @@ export class ConnectionStateTracker {
 
   private compute(): StoreConnectionState {
     if (this.closed || this.clients.some((client) => client.status === 'end')) return 'closed';
-    return this.clients.every((client) => client.status === 'ready') ? 'connected' : 'reconnecting';
+    if (this.clients.every((client) => client.status === 'ready')) return 'connected';
+    return this.breakers.some((breaker) => breaker.isOpen) ? 'circuit-open' : 'reconnecting';
   }
 
   private update(): void {

@@ -3,6 +3,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
 import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
 import { boundWaits } from './bounded-waits.js';
+import { ConnectionBreaker } from './connection-breaker.js';
 import { logConnectionState } from './connection-logger.js';
 import { toStoreError } from './redis-errors.js';
 import { isCluster } from './redis-topology.js';
@@ -15,9 +16,11 @@ export interface RedisSubscriberOptions {
    * Called once with the subscriber connection when it is first ready (to follow its state from
    * then on: opening it on the first subscription is not a loss of connection).
    */
-  onOpen: (connection: Redis | Cluster) => void;
+  onOpen: (connection: Redis | Cluster, breaker: ConnectionBreaker | null) => void;
   /** The longest a subscription command may wait (see `boundWaits`). */
   commandTimeout: number;
+  /** Connection failures in a row that open the connection's circuit breaker; `null`: none. */
+  breakerThreshold: number | null;
 }
 
 /**
@@ -111,8 +114,10 @@ export class RedisSubscriber {
   private open(): Redis | Cluster {
     if (this.connection) return this.connection;
     const connection = this.duplicate();
-    this.stopBounding = boundWaits(connection, this.options.commandTimeout);
-    logConnectionState(connection, 'subscriber', this.logger);
+    const { breakerThreshold, commandTimeout } = this.options;
+    const breaker = breakerThreshold === null ? null : new ConnectionBreaker(breakerThreshold);
+    this.stopBounding = boundWaits(connection, commandTimeout, breaker);
+    logConnectionState(connection, 'subscriber', this.logger, breaker);
     connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) =>
       this.channels.dispatch(channel, message, channel),
     );
@@ -122,7 +127,7 @@ export class RedisSubscriber {
     let readyBefore = false;
     connection.on('ready', () => {
       if (readyBefore) this.afterReconnect(connection);
-      else this.options.onOpen(connection);
+      else this.options.onOpen(connection, breaker);
       readyBefore = true;
     });
     this.connection = connection;

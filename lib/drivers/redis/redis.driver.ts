@@ -24,11 +24,20 @@ import { SAFE_INCRBY } from './counter-scripts.js';
 import { REPLACE_HASH } from './hash-scripts.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { boundWaits } from './bounded-waits.js';
+import { ConnectionBreaker } from './connection-breaker.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisStreams } from './redis-streams.js';
 import { isCluster, masters, publishConnection } from './redis-topology.js';
 import { deleteByPattern } from './scan-delete.js';
 import { BUMP_TAG, DELETE_IF_OWNER, ENSURE_TAG, RENEW_IF_OWNER } from './tag-scripts.js';
+
+/** How a `RedisDriver` uses its connections. */
+export interface RedisDriverOptions {
+  /** Channels use sharded pub/sub (SSUBSCRIBE / SPUBLISH) on a Cluster. */
+  sharded?: boolean;
+  /** Connection failures in a row that open a connection's circuit breaker; `null`: none. */
+  breakerThreshold?: number | null;
+}
 
 /**
  * The Redis driver: standalone, Sentinel and Cluster behind one client type. Every command touches
@@ -53,23 +62,25 @@ export class RedisDriver implements CompleteDriver {
     private readonly owned: boolean,
     private readonly closeTimeoutMs: number,
     logger: Logger,
-    /** Channels use sharded pub/sub (SSUBSCRIBE / SPUBLISH) on a Cluster. */
-    sharded = false,
+    options: RedisDriverOptions = {},
   ) {
     this.cluster = isCluster(client);
-    this.sharded = sharded && this.cluster;
-    this.state.track(client);
+    this.sharded = (options.sharded ?? false) && this.cluster;
+    const threshold = options.breakerThreshold ?? null;
+    // A client passed in (`redis: { client }`) keeps the settings its owner gave it.
+    const breaker = owned && threshold !== null ? new ConnectionBreaker(threshold) : null;
+    this.state.track(client, breaker);
     this.subscriber = new RedisSubscriber(client, logger, {
       sharded: this.sharded,
-      onOpen: (connection) => this.state.track(connection),
+      onOpen: (connection, subscriberBreaker) => this.state.track(connection, subscriberBreaker),
       commandTimeout: closeTimeoutMs,
+      breakerThreshold: threshold,
     });
-    // A client passed in (`redis: { client }`) keeps the settings its owner gave it.
-    this.stopBounding = owned ? boundWaits(client, closeTimeoutMs) : () => undefined;
+    this.stopBounding = owned ? boundWaits(client, closeTimeoutMs, breaker) : () => undefined;
     this.rateLimits = new RateLimitBatcher(client, this.cluster, (error) =>
       toStoreError(error, 'rateLimit'),
     );
-    this.stopLogging = logConnectionState(client, 'command', logger);
+    this.stopLogging = logConnectionState(client, 'command', logger, breaker);
     this.streams = new RedisStreams(client, closeTimeoutMs);
   }
 
