@@ -175,6 +175,14 @@ export type {
   StreamReader,
 } from './drivers/stream-driver.interface.js';
 
+// health: StoreService.probe() and the @nestjs/terminus indicator
+export {
+  StoreHealthIndicator,
+  type StoreHealthResult,
+  type StoreHealthStatus,
+} from './nest/health/store-health.indicator.js';
+export type { ConnectionProbe, StoreProbe } from './store/store-probe.interface.js';
+
 // telemetry: node:diagnostics_channel names and payloads (README "Telemetry (diagnostics_channel)")
 export {
   CACHE_FALLBACK_CHANNEL,

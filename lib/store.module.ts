@@ -15,6 +15,7 @@ import { StoreCoreModule } from './store-core.module.js';
 import { assertStoreName, storeTokens, type StoreTokens } from './nest/store.tokens.js';
 import { StoreService } from './store/store.service.js';
 import { STORE_ROOT } from './nest/store.constants.js';
+import { StoreHealthIndicator } from './nest/health/store-health.indicator.js';
 import { assertKnownKeys } from './config/option-keys.js';
 
 const ASYNC_KEYS = [
@@ -147,9 +148,9 @@ function rootModule(tokens: StoreTokens, isGlobal: unknown, core: DynamicModule)
 }
 
 /**
- * What a module using the store gets besides `StoreService`: `RateLimiterService`, and the guard
- * and interceptors, so `{ provide: APP_GUARD, useExisting: RateLimitGuard }` works as in Nest's own
- * modules.
+ * What a module using the store gets besides `StoreService`: `RateLimiterService`, the health
+ * indicator, and the guard and interceptors, so `{ provide: APP_GUARD, useExisting:
+ * RateLimitGuard }` works as in Nest's own modules.
  */
 function publicProviders(tokens: StoreTokens): Provider[] {
   return [
@@ -157,6 +158,7 @@ function publicProviders(tokens: StoreTokens): Provider[] {
     RateLimitGuard.forStore(tokens.name),
     CacheableInterceptor.forStore(tokens.name),
     CacheEvictInterceptor.forStore(tokens.name),
+    StoreHealthIndicator.forStore(tokens.name),
   ];
 }
 
@@ -167,6 +169,7 @@ function exportsOf(tokens: StoreTokens): Array<InjectionToken> {
     RateLimitGuard.forStore(tokens.name),
     CacheableInterceptor.forStore(tokens.name),
     CacheEvictInterceptor.forStore(tokens.name),
+    StoreHealthIndicator.forStore(tokens.name),
   ];
 }
 

@@ -10,6 +10,7 @@ import {
 import { AuthModule } from './auth/auth.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
 import { StoreValidationFilter } from './store-validation.filter.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -31,6 +32,7 @@ export class AppModule {
         UsersModule,
         CountersModule,
         EventsModule,
+        HealthModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: StoreValidationFilter },

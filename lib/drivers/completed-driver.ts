@@ -2,6 +2,7 @@ import { StoreUnsupportedError } from '../errors/store.errors.js';
 import { surveyCapabilities } from './driver-capabilities.js';
 import type {
   CompleteDriver,
+  ConnectionProbe,
   DriverCapability,
   RateLimitArgs,
   RateLimitKeys,
@@ -119,6 +120,12 @@ export class CompletedDriver implements CompleteDriver {
 
   close(): Promise<void> {
     return this.inner.close();
+  }
+
+  async probe(): Promise<ConnectionProbe[]> {
+    if (this.inner.probe) return this.inner.probe();
+    const ok = this.inner.connectionState() === 'connected';
+    return [{ connection: this.innerName, ok, ...(ok ? {} : { error: 'not connected' }) }];
   }
 
   async ensureTags(tagKeys: string[], ttlMs: number | undefined): Promise<string[]> {

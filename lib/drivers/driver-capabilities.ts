@@ -12,7 +12,7 @@ import type { StreamDriver } from './stream-driver.interface.js';
 
 /** The names of `T`'s methods. */
 type MethodOf<T> = {
-  [K in keyof T]-?: T[K] extends (...args: never[]) => unknown ? K : never;
+  [K in keyof T]-?: NonNullable<T[K]> extends (...args: never[]) => unknown ? K : never;
 }[keyof T];
 
 /** Every method of `StoreDriverCore`. */
@@ -63,8 +63,14 @@ export const STREAM_METHODS = [
   'close',
 ] as const satisfies ReadonlyArray<MethodOf<StreamDriver>>;
 
+/** Methods of the core a driver may leave out (the store then reads its state instead). */
+export const OPTIONAL_CORE_METHODS = ['probe'] as const satisfies ReadonlyArray<
+  MethodOf<StoreDriverCore>
+>;
+
 type Listed =
   | (typeof CORE_METHODS)[number]
+  | (typeof OPTIONAL_CORE_METHODS)[number]
   | (typeof CAPABILITY_METHODS)[keyof typeof CAPABILITY_METHODS][number];
 // Compiles only while the lists name every method of their interfaces.
 const LISTS_COMPLETE: [

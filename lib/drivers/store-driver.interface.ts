@@ -12,6 +12,24 @@ export type RawMessageListener = (message: string, channel: string) => void;
  */
 export type StoreConnectionState = 'connected' | 'reconnecting' | 'circuit-open' | 'closed';
 
+/** What one connection of a driver answered to a health probe. */
+export interface ConnectionProbe {
+  /**
+   * Which connection: `command` (with the node, `command 10.0.0.1:7000`, for each Cluster master),
+   * `subscriber`, `stream readers` (the blocking-read connections, by count), or the driver's own
+   * name.
+   */
+  connection: string;
+  /** Whether it answered (or, for stream readers, whether every one is connected). */
+  ok: boolean;
+  /** The PING round trip in ms, when it answered one. */
+  latencyMs?: number;
+  /** Why it is not ok. */
+  error?: string;
+  /** Its circuit breaker's state, when it has one. */
+  breaker?: 'closed' | 'open' | 'half-open';
+}
+
 /**
  * Removes a subscription; resolves once the server has been told (when it was the last listener).
  */
@@ -182,6 +200,12 @@ export interface StoreDriverCore {
 
   /** Closes what the driver owns, letting in-flight commands finish. */
   close(): Promise<void>;
+
+  /**
+   * Optional: probes every connection the driver holds (a PING each, bounded like any command);
+   * without it, health is read from `connectionState()`.
+   */
+  probe?(): Promise<ConnectionProbe[]>;
 }
 
 /**
@@ -273,6 +297,7 @@ export interface CompleteDriver
   extends StoreDriverCore, DriverTags, DriverLeases, DriverRateLimit, DriverPubSub, DriverStreams {
   /** The capabilities the backend really has. */
   readonly capabilities: ReadonlySet<DriverCapability>;
+  probe(): Promise<ConnectionProbe[]>;
 }
 
 /** A `get` / `read` decoder that keeps what is stored as it is. */

@@ -45,6 +45,7 @@ import type {
   StreamMessage,
 } from '../engine/pubsub/streams/stream.interfaces.js';
 import type { StoreContext } from '../engine/store-context.js';
+import type { StoreProbe } from './store-probe.interface.js';
 import { publishCacheL1Hit } from '../telemetry/cache.telemetry.js';
 import { publishConnectionStates } from '../telemetry/connection.telemetry.js';
 
@@ -376,8 +377,23 @@ export class StoreService {
   }
 
   /**
-   * The state of the connections pub/sub depends on: `connected`, `reconnecting` or `closed`
-   * (current value first).
+   * Probes every connection the store holds: a PING on the command connection (each master of a
+   * Cluster) and the subscriber, with its latency; the stream readers' state; each circuit
+   * breaker's state. Bounded like any call; never rejects: a connection that does not answer is
+   * reported so. `StoreHealthIndicator` serves it to `@nestjs/terminus`.
+   */
+  async probe(): Promise<StoreProbe> {
+    const connections = await this.context.driver.probe();
+    return {
+      healthy: connections.every((connection) => connection.ok),
+      state: this.context.driver.connectionState(),
+      connections,
+    };
+  }
+
+  /**
+   * The state of the store's connections: `connected`, `reconnecting`, `circuit-open` or
+   * `closed` (current value first).
    */
   get connectionState$(): Observable<StoreConnectionState> {
     return this.pubsub.connectionState$;

@@ -53,6 +53,6 @@ export interface RateLimitEvent {
  * answered.
  */
 export interface RateLimitUnavailableEvent extends RateLimitEvent {
-  /** `'open'` admitted the request, `'closed'` refused it. */
-  failure: 'open' | 'closed';
+  /** `'open'` admitted the request, `'closed'` refused it, `'memory'` counted it in process. */
+  failure: 'open' | 'closed' | 'memory';
 }

@@ -27,6 +27,8 @@ export interface RateLimitOutcome {
   resetAt: number;
   retryAfter: number;
   readonly unavailable?: boolean;
+  /** Its non-enumerable mark of a check counted in process (`failure: 'memory'`). */
+  readonly inProcess?: boolean;
 }
 
 /**
@@ -83,7 +85,7 @@ function publishOutcome(
   if (target !== unavailable) return target.publish(event);
   const failed: RateLimitUnavailableEvent = {
     ...event,
-    failure: result.allowed ? 'open' : 'closed',
+    failure: result.inProcess ? 'memory' : result.allowed ? 'open' : 'closed',
   };
   target.publish(failed);
 }

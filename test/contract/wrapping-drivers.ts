@@ -1,6 +1,7 @@
 /** Driver classes as a third party writes them, wrapping the memory driver: core only, core and pub/sub, everything. */
 import type {
   CompleteDriver,
+  ConnectionProbe,
   RateLimitArgs,
   RateLimitKeys,
   RateLimitScript,
@@ -116,6 +117,9 @@ export class WrappingDriver extends PubSubOnlyDriver implements Required<StoreDr
   }
   deleteIfOwner(key: string, value: string): Promise<boolean> {
     return this.inner.deleteIfOwner(key, value);
+  }
+  probe(): Promise<ConnectionProbe[]> {
+    return this.inner.probe();
   }
   rateLimit(
     script: RateLimitScript,

@@ -95,7 +95,9 @@ describe('Redis restarted while the app runs', () => {
     // to reconnect at least once (so it recovers from its retry loop, not from a first attempt).
     try {
       await waitFor(
-        () => pubsubState === 'reconnecting' && reconnectAttempts >= 2,
+        () =>
+          (pubsubState === 'reconnecting' || pubsubState === 'circuit-open') &&
+          reconnectAttempts >= 2,
         15_000,
         'the clients to notice the outage',
       );

@@ -290,6 +290,17 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     });
   });
 
+  describe('health (Terminus)', () => {
+    it('GET /health reports the store up, with each connection', async () => {
+      const { status, body } = await http('GET', '/health');
+      expect(status).toBe(200);
+      expect(body.status).toBe('ok');
+      expect(body.details.store.status).toBe('up');
+      expect(body.details.store.connections.length).toBeGreaterThan(0);
+      for (const connection of body.details.store.connections) expect(connection.ok).toBe(true);
+    });
+  });
+
   describe('events (pub/sub)', () => {
     it('publishes, reports the number of receivers, and the sample receives it', async () => {
       const published = await http('POST', '/events/greetings', { text: 'hello' });

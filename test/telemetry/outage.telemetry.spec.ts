@@ -113,6 +113,23 @@ describe('telemetry while Redis goes away', () => {
     ]);
   });
 
+  it('publishes checks counted in process (failure: memory) with failure memory', async () => {
+    const unavailable = probe.listen<RateLimitUnavailableEvent>(RATE_LIMIT_UNAVAILABLE_CHANNEL);
+    const limiter = app!.get(RateLimiterService);
+    const policy: RateLimitPolicy = { name: 'mem', limit: 5, window: 60, failure: 'memory' };
+    const result = await limiter.consume('client-2', policy);
+    expect(RateLimiterService.isCountedInProcess(result)).toBe(true);
+    expect(unavailable).toEqual([
+      expect.objectContaining({ policy: 'mem', allowed: true, remaining: 4, failure: 'memory' }),
+    ]);
+  });
+
+  it('reports circuit-open once failed reconnect attempts open the breaker', async () => {
+    expect(
+      await eventually(states, (e) => e.state === 'circuit-open', 'circuit-open'),
+    ).toMatchObject({ keyPrefix: KEY_PREFIX, driver: 'redis', state: 'circuit-open' });
+  });
+
   it('reports closed when the store closes', async () => {
     await app!.close();
     app = undefined;
@@ -120,7 +137,7 @@ describe('telemetry while Redis goes away', () => {
       keyPrefix: KEY_PREFIX,
       driver: 'redis',
       state: 'closed',
-      previous: 'reconnecting',
+      previous: 'circuit-open',
     });
   });
 });

@@ -15,6 +15,7 @@ import type {
   RawValue,
   StoreConnectionState,
   CompleteDriver,
+  ConnectionProbe,
   Unsubscribe,
 } from '../store-driver.interface.js';
 import { MemoryKeyspace, type MemoryEntry } from './memory-keyspace.js';
@@ -189,6 +190,12 @@ export class MemoryDriver implements CompleteDriver {
 
   psubscribe(pattern: string, listener: RawMessageListener): Promise<Unsubscribe> {
     return this.pubsub.psubscribe(pattern, listener);
+  }
+
+  /** The memory driver has no connection: it is healthy while open. */
+  async probe(): Promise<ConnectionProbe[]> {
+    const ok = this.connectionState() !== 'closed';
+    return [{ connection: 'memory', ok, latencyMs: 0, ...(ok ? {} : { error: 'closed' }) }];
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { ConnectionProbe } from '../store-driver.interface.js';
 import type {
   RawClaim,
   RawDelivery,
@@ -111,6 +112,15 @@ export class RedisStreams implements StreamDriver {
     for (const reader of [...this.readers]) reader.close();
   }
 
+  /** A health probe of the blocking-read connections (by count: a PING waits behind a read). */
+  probe(): ConnectionProbe[] {
+    if (this.readers.size === 0) return [];
+    const down = [...this.readers].filter((reader) => !reader.connected).length;
+    const connection = `stream readers (${this.readers.size})`;
+    if (down === 0) return [{ connection, ok: true }];
+    return [{ connection, ok: false, error: `${down} of ${this.readers.size} not connected` }];
+  }
+
   /**
    * Redelivered entries (own history, claims) with their delivery counts from XPENDING, one
    * auto-pipelined round trip. An entry taken by another consumer in between is reported as at
@@ -154,6 +164,11 @@ class RedisStreamReader implements StreamReader {
     // The read loop reports failures itself (rate-limited); without a listener ioredis would print
     // each one.
     connection.on('error', () => undefined);
+  }
+
+  /** Whether its connection is ready. */
+  get connected(): boolean {
+    return this.connection.status === 'ready';
   }
 
   async readNew(

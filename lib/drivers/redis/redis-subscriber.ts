@@ -1,7 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import type { Cluster, Redis } from 'ioredis';
 import { SubscriptionRegistry, logListenerError } from '../subscription-registry.js';
-import type { RawMessageListener, Unsubscribe } from '../store-driver.interface.js';
+import type {
+  ConnectionProbe,
+  RawMessageListener,
+  Unsubscribe,
+} from '../store-driver.interface.js';
+import { pingProbe } from './ping-probe.js';
 import { boundWaits } from './bounded-waits.js';
 import { ConnectionBreaker } from './connection-breaker.js';
 import { logConnectionState } from './connection-logger.js';
@@ -35,6 +40,7 @@ export interface RedisSubscriberOptions {
 export class RedisSubscriber {
   private connection: Redis | Cluster | null = null;
   private stopBounding: (() => void) | null = null;
+  private breaker: ConnectionBreaker | null = null;
   private readonly channels: SubscriptionRegistry;
   private readonly patterns: SubscriptionRegistry;
   private readonly reconnectListeners = new Set<() => void>();
@@ -77,6 +83,11 @@ export class RedisSubscriber {
     return () => this.reconnectListeners.delete(listener);
   }
 
+  /** A health probe of the subscriber connection, once one was opened. */
+  probe(): Array<Promise<ConnectionProbe>> {
+    return this.connection ? [pingProbe('subscriber', this.connection, this.breaker)] : [];
+  }
+
   /** Closes the subscriber connection, if one was opened. */
   async close(): Promise<void> {
     this.channels.clear();
@@ -116,6 +127,7 @@ export class RedisSubscriber {
     const connection = this.duplicate();
     const { breakerThreshold, commandTimeout } = this.options;
     const breaker = breakerThreshold === null ? null : new ConnectionBreaker(breakerThreshold);
+    this.breaker = breaker;
     this.stopBounding = boundWaits(connection, commandTimeout, breaker);
     logConnectionState(connection, 'subscriber', this.logger, breaker);
     connection.on(this.sharded ? 'smessage' : 'message', (channel: string, message: string) =>

@@ -14,6 +14,7 @@ import {
   type RawRateLimitReply,
   type StoreConnectionState,
   type CompleteDriver,
+  type ConnectionProbe,
   type Unsubscribe,
 } from '../store-driver.interface.js';
 import { ConnectionStateTracker } from './connection-state.tracker.js';
@@ -25,6 +26,7 @@ import { REPLACE_HASH } from './hash-scripts.js';
 import { RateLimitBatcher } from './rate-limit-batcher.js';
 import { boundWaits } from './bounded-waits.js';
 import { ConnectionBreaker } from './connection-breaker.js';
+import { pingProbe } from './ping-probe.js';
 import { RedisSubscriber } from './redis-subscriber.js';
 import { RedisStreams } from './redis-streams.js';
 import { isCluster, masters, publishConnection } from './redis-topology.js';
@@ -56,6 +58,7 @@ export class RedisDriver implements CompleteDriver {
   readonly streams: RedisStreams;
   private readonly state = new ConnectionStateTracker();
   private readonly sharded: boolean;
+  private readonly breaker: ConnectionBreaker | null;
 
   constructor(
     readonly client: Redis | Cluster,
@@ -69,6 +72,7 @@ export class RedisDriver implements CompleteDriver {
     const threshold = options.breakerThreshold ?? null;
     // A client passed in (`redis: { client }`) keeps the settings its owner gave it.
     const breaker = owned && threshold !== null ? new ConnectionBreaker(threshold) : null;
+    this.breaker = breaker;
     this.state.track(client, breaker);
     this.subscriber = new RedisSubscriber(client, logger, {
       sharded: this.sharded,
@@ -250,6 +254,21 @@ export class RedisDriver implements CompleteDriver {
     if (this.owned) await closeGracefully(this.client, this.closeTimeoutMs);
     this.stopBounding();
     this.state.close();
+  }
+
+  /** PINGs the command connection (each master of a Cluster) and the subscriber, if open. */
+  async probe(): Promise<ConnectionProbe[]> {
+    const commands = masters(this.client).map((node) =>
+      pingProbe(
+        this.cluster ? `command ${node.options.host}:${node.options.port}` : 'command',
+        node,
+        this.breaker,
+      ),
+    );
+    return [
+      ...(await Promise.all([...commands, ...this.subscriber.probe()])),
+      ...this.streams.probe(),
+    ];
   }
 
   private hash(key: string): Promise<RawHash | null> {

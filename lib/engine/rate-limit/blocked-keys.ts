@@ -56,7 +56,13 @@ export class BlockedKeys {
     return { leftMs, resetAt: entry.resetAt };
   }
 
+  /** Forgets the refusal of `key` under `scope`, if one is remembered. */
   forget(scope: string, key: string): void {
     this.scopes.get(scope)?.delete(key);
+  }
+
+  /** Forgets every remembered refusal (resets may have been missed: the store decides again). */
+  clear(): void {
+    this.scopes.clear();
   }
 }

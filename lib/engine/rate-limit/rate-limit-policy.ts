@@ -13,6 +13,22 @@ import type { RateLimitFailurePolicy, RateLimitPolicy } from './rate-limit.inter
 /** The policy name used when a policy has none. */
 export const DEFAULT_POLICY_NAME = 'default';
 
+/** Every failure policy, in the order error messages list them. */
+export const RATE_LIMIT_FAILURE_POLICIES: readonly RateLimitFailurePolicy[] = [
+  'open',
+  'closed',
+  'memory',
+];
+
+/** Throws a `StoreValidationError` naming `what` unless `failure` is a failure policy. */
+export function assertRateLimitFailure(
+  failure: unknown,
+  what: string,
+): asserts failure is RateLimitFailurePolicy {
+  if (!RATE_LIMIT_FAILURE_POLICIES.includes(failure as RateLimitFailurePolicy))
+    invalidRateLimitOption(what, failure, "'open', 'closed' or 'memory'");
+}
+
 /** A policy after validation, with defaults filled in and durations in ms. */
 export interface ResolvedRateLimitPolicy {
   name: string;
@@ -71,8 +87,7 @@ export function resolveRateLimitPolicy(
   const algorithm = resolveAlgorithm(candidate.algorithm, limit, what);
   const blockMs = candidate.blockDuration === undefined ? 0 : ttlToMs(candidate.blockDuration);
   const failure = candidate.failure ?? context.defaultFailure;
-  if (failure !== 'open' && failure !== 'closed')
-    invalidRateLimitOption(`${what} failure`, failure, "'open' or 'closed'");
+  assertRateLimitFailure(failure, `${what} failure`);
   return { name, limit, windowMs, algorithm, blockMs, failure, scope: `${algorithm.id}:${name}` };
 }
 

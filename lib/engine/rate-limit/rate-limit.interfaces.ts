@@ -3,8 +3,12 @@ import type { RateLimitAlgorithm } from './algorithms/registry.js';
 
 export type { RateLimitAlgorithm } from './algorithms/registry.js';
 
-/** What a rate limiter does when the store cannot be reached within `commandTimeout`. */
-export type RateLimitFailurePolicy = 'open' | 'closed';
+/**
+ * What a rate limiter does when the store cannot be reached within `commandTimeout`: `'open'`
+ * admits, `'closed'` refuses, `'memory'` counts in process (per instance) with the same algorithm
+ * until a check reaches the store again.
+ */
+export type RateLimitFailurePolicy = 'open' | 'closed' | 'memory';
 
 /** A limit: at most `limit` requests per `window`, counted with `algorithm`. */
 export interface RateLimitPolicy {
@@ -22,8 +26,9 @@ export interface RateLimitPolicy {
   /** Once over the limit, refuse the key for this long (instead of until the window frees up). */
   blockDuration?: Ttl;
   /**
-   * When the store is unreachable: `'open'` admits (and logs), `'closed'` refuses. Default: the
-   * module's, else `'open'`.
+   * When the store is unreachable: `'open'` admits (and logs), `'closed'` refuses, `'memory'`
+   * counts in this process with the same algorithm (each instance on its own) until the store
+   * answers again. Default: the module's, else `'open'`.
    */
   failure?: RateLimitFailurePolicy;
 }

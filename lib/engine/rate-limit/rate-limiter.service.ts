@@ -1,10 +1,16 @@
-import { Logger } from '@nestjs/common';
-import type { RawRateLimitReply } from '../../drivers/store-driver.interface.js';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import type {
+  RateLimitArgs,
+  RateLimitKeys,
+  RawRateLimitReply,
+} from '../../drivers/store-driver.interface.js';
 import { StoreConnectionError } from '../../errors/store.errors.js';
 import { KeySpace } from '../../keys/key-space.js';
 import type { StoreContext } from '../store-context.js';
+import { rateLimitAlgorithmOf } from './algorithms/registry.js';
 import { BlockedKeys } from './blocked-keys.js';
 import { callerKeyOf } from './caller-key.js';
+import { InProcessCounts } from './in-process-counts.js';
 import { observeRateLimit, rateLimitObserved } from '../../telemetry/rate-limit.telemetry.js';
 import {
   assertRateLimitCost,
@@ -13,6 +19,7 @@ import {
   type ResolvedRateLimitPolicy,
 } from './rate-limit-policy.js';
 import { RateLimitStateKeys } from './rate-limit-state-keys.js';
+import { RateLimitResetBus, type RateLimitReset } from './reset-bus.js';
 import type {
   RateLimitFailurePolicy,
   RateLimitPolicy,
@@ -30,6 +37,15 @@ export interface RateLimiterDefaults {
 /** How often (at most) the "store unreachable" warning is logged. */
 const WARN_INTERVAL_MS = 10_000;
 
+/** The internal channel resets are announced on (`RateLimitResetBus`). */
+const RESET_CHANNEL = 'bus:rl';
+
+/** What the failure policy adds to a result, as non-enumerable marks. */
+interface FailureMarks {
+  unavailable?: boolean;
+  inProcess?: boolean;
+}
+
 /**
  * Counts requests against rate-limit policies in the store: one atomic round trip per check (a Lua
  * script on Redis, on the server's clock), the same results on the memory driver.
@@ -38,10 +54,14 @@ const WARN_INTERVAL_MS = 10_000;
  *   client is answered without store round trips.
  * - When the store cannot be reached (it fails within `commandTimeout`), the policy's `failure`
  *   decides: `'open'` admits (and logs a warning, at most every 10 s), `'closed'` refuses with
- *   `retryAfter` 1. Such results carry a non-enumerable `unavailable: true`.
+ *   `retryAfter` 1, `'memory'` counts in process with the same algorithm (this instance only, at
+ *   most 10,000 keys, least recently checked dropped first) until a check reaches the store again,
+ *   which drops the in-process counts. Such results carry a non-enumerable `unavailable: true`.
+ * - `reset` is cluster-wide: announced on an internal channel (driver with pub/sub), so every
+ *   instance forgets the refusal it remembers for the key.
  * - Bad input (key, policy, cost) throws a `StoreValidationError` before anything is sent.
  */
-export class RateLimiterService {
+export class RateLimiterService implements BeforeApplicationShutdown {
   private readonly keys: RateLimitStateKeys;
   private readonly blocked: BlockedKeys;
   private readonly resolved = new WeakMap<RateLimitPolicy, ResolvedRateLimitPolicy>();
@@ -49,16 +69,33 @@ export class RateLimiterService {
   private readonly logger = new Logger('RateLimiterService');
   private lastWarningAt = 0;
   private suppressedWarnings = 0;
+  /** What `failure: 'memory'` counted while the store was unreachable; null while it answers. */
+  private counts: InProcessCounts | null = null;
+  /** Cluster-wide resets; null when the driver has no pub/sub (resets then stay local). */
+  private readonly resets: RateLimitResetBus | null;
+  /**
+   * Bumped whenever a remembered refusal may have become stale (a reset, made here or heard; resets
+   * possibly missed): a refusal is remembered only if this did not change while its check ran.
+   */
+  private generation = 0;
 
   constructor(
     private readonly context: StoreContext,
     defaults: RateLimiterDefaults = {},
   ) {
-    this.keys = new RateLimitStateKeys(
-      new KeySpace(context.options.keyPrefix, context.options.internalSegment).rateLimitBase,
-    );
+    const { driver, options } = context;
+    const space = new KeySpace(options.keyPrefix, options.internalSegment);
+    this.keys = new RateLimitStateKeys(space.rateLimitBase);
     this.blocked = new BlockedKeys(defaults.maxBlockedKeys ?? 10_000);
     this.defaultFailure = defaults.failure ?? 'open';
+    this.resets = driver.capabilities.has('pubsub')
+      ? new RateLimitResetBus(driver, space.internalChannel(RESET_CHANNEL), this.logger, {
+          reset: (reset) => this.heard(reset),
+          missed: () => this.forgetRefusals(),
+        })
+      : null;
+    // In process, listening costs no connection: from the start (see RateLimitResetBus).
+    if (driver.kind === 'memory') this.resets?.listen();
   }
 
   /**
@@ -95,23 +132,49 @@ export class RateLimiterService {
   }
 
   /**
-   * Forgets everything counted for `key` under `policy` (and lifts a block). Store failures reject
-   * with the store's typed error: resetting is an explicit act, not something to fail open.
+   * Forgets everything counted for `key` under `policy` (and lifts a block), on every instance:
+   * the state is deleted in the store, then the reset is announced on an internal channel so other
+   * instances forget the refusal (and the `failure: 'memory'` count) they hold in process. On a
+   * driver without pub/sub only this instance forgets; others hold a remembered refusal until its
+   * retry time. Store failures reject with the store's typed error (resetting is an explicit act,
+   * not something to fail open); a reset is safe to repeat.
    */
   async reset(key: string, policy: RateLimitPolicy): Promise<void> {
     const resolved = this.resolve(policy);
     const callerKey = callerKeyOf(key);
     const keys = this.keys.of(resolved.name, callerKey, resolved.algorithm);
-    this.blocked.forget(resolved.scope, callerKey);
+    this.forget(resolved.scope, callerKey, keys);
     await this.context.driver.delete([keys.state, keys.block]);
+    // After the delete: an instance that hears it and asks the store finds the state gone.
+    await this.resets?.announce({
+      algorithm: resolved.algorithm.id,
+      name: resolved.name,
+      key: callerKey,
+    });
+  }
+
+  /**
+   * Nest hook: stops listening for other instances' resets, before the store closes its
+   * connections.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.resets?.close();
   }
 
   /**
    * The result of a check under the store-failure policy (`unavailable: true`), rather than a
-   * count.
+   * count in the store: `'open'`, `'closed'`, or a count in process under `'memory'`.
    */
   static isUnavailable(result: RateLimitResult): boolean {
-    return (result as RateLimitResult & { unavailable?: boolean }).unavailable === true;
+    return (result as RateLimitResult & FailureMarks).unavailable === true;
+  }
+
+  /**
+   * The result of a check counted in process under `failure: 'memory'` while the store was
+   * unreachable (it is also `unavailable`): a refusal is a real one, the guard answers 429.
+   */
+  static isCountedInProcess(result: RateLimitResult): boolean {
+    return (result as RateLimitResult & FailureMarks).inProcess === true;
   }
 
   /**
@@ -149,41 +212,54 @@ export class RateLimiterService {
     cost: number,
   ): Promise<RateLimitResult> {
     const keys = this.keys.of(policy.name, key, policy.algorithm);
+    const args: RateLimitArgs = {
+      limit: policy.limit,
+      windowMs: policy.windowMs,
+      cost,
+      blockMs: policy.blockMs,
+    };
+    const generation = this.generation;
     let reply: RawRateLimitReply;
     try {
-      reply = await this.context.driver.rateLimit(policy.algorithm, keys, {
-        limit: policy.limit,
-        windowMs: policy.windowMs,
-        cost,
-        blockMs: policy.blockMs,
-      });
+      reply = await this.context.driver.rateLimit(policy.algorithm, keys, args);
     } catch (error) {
       if (!(error instanceof StoreConnectionError)) throw error;
-      return this.unavailable(policy, error);
+      return this.unavailable(policy, keys, args, error);
     }
+    if (this.counts !== null) this.handBack();
 
-    const resetAt = reply.serverNowMs + reply.resetAfterMs;
-    if (reply.allowed)
-      return {
-        allowed: true,
-        limit: policy.limit,
-        remaining: reply.remaining,
-        resetAt,
-        retryAfter: 0,
-      };
+    if (reply.allowed) return resultOf(policy.limit, reply);
     // A refusal for one unit (or a block) holds for every check until retryAfter; one for a
     // larger cost does not (a smaller request may still fit), so only the former is remembered.
-    if ((cost <= 1 || policy.blockMs > 0) && reply.retryAfterMs > 0)
+    // Not if a reset came meanwhile: the reply may predate it.
+    if (
+      (cost <= 1 || policy.blockMs > 0) &&
+      reply.retryAfterMs > 0 &&
+      this.generation === generation
+    ) {
+      const resetAt = reply.serverNowMs + reply.resetAfterMs;
       this.blocked.remember(policy.scope, key, reply.retryAfterMs, resetAt);
-    return refusal(policy.limit, resetAt, reply.retryAfterMs);
+      this.resets?.listen();
+    }
+    return resultOf(policy.limit, reply);
   }
 
-  /** The failure policy's answer when the store is unreachable. */
+  /**
+   * The failure policy's answer when the store is unreachable. Under `'memory'` a refusal is not
+   * remembered with the store's: it must not outlive the outage (the store decides once back).
+   */
   private unavailable(
     policy: ResolvedRateLimitPolicy,
+    keys: RateLimitKeys,
+    args: RateLimitArgs,
     error: StoreConnectionError,
   ): RateLimitResult {
     this.warn(policy, error);
+    if (policy.failure === 'memory') {
+      this.counts ??= new InProcessCounts();
+      const counted = resultOf(policy.limit, this.counts.check(policy.algorithm, keys, args));
+      return marked(counted, { unavailable: true, inProcess: true });
+    }
     const now = Date.now();
     const result: RateLimitResult =
       policy.failure === 'open'
@@ -201,8 +277,35 @@ export class RateLimiterService {
             resetAt: now + 1_000,
             retryAfter: 1,
           };
-    Object.defineProperty(result, 'unavailable', { value: true, enumerable: false });
-    return result;
+    return marked(result, { unavailable: true });
+  }
+
+  /** A check reached the store again: what was counted in process meanwhile is dropped. */
+  private handBack(): void {
+    this.counts = null;
+    this.logger.log('Rate limits are counted in the store again; in-process counts dropped');
+  }
+
+  /** Forgets, in this process, what is held for one key (a reset). */
+  private forget(scope: string, key: string, keys: RateLimitKeys): void {
+    this.generation++;
+    this.blocked.forget(scope, key);
+    this.counts?.forget(keys);
+  }
+
+  /** Another instance reset a key. */
+  private heard({ algorithm: id, name, key }: RateLimitReset): void {
+    const algorithm = rateLimitAlgorithmOf(id);
+    // The scope as `resolveRateLimitPolicy` builds it; an algorithm unknown here has no count.
+    this.generation++;
+    this.blocked.forget(`${id}:${name}`, key);
+    if (algorithm !== undefined) this.counts?.forget(this.keys.of(name, key, algorithm));
+  }
+
+  /** Resets may have been missed: every remembered refusal is asked of the store again. */
+  private forgetRefusals(): void {
+    this.generation++;
+    this.blocked.clear();
   }
 
   private warn(policy: ResolvedRateLimitPolicy, error: StoreConnectionError): void {
@@ -217,14 +320,32 @@ export class RateLimiterService {
         : '';
     this.lastWarningAt = now;
     this.suppressedWarnings = 0;
-    const outcome =
-      policy.failure === 'open'
-        ? 'admitting requests (failure: open)'
-        : 'refusing requests (failure: closed)';
+    const outcome = OUTCOMES[policy.failure];
     this.logger.warn(
       `Rate limit "${policy.name}" cannot be checked, ${outcome}: ${error.message}${suppressed}`,
     );
   }
+}
+
+/** What the "store unreachable" warning says each failure policy does. */
+const OUTCOMES: Record<RateLimitFailurePolicy, string> = {
+  open: 'admitting requests (failure: open)',
+  closed: 'refusing requests (failure: closed)',
+  memory: 'counting in this process until it answers (failure: memory)',
+};
+
+/** A reply, from the store or counted in process, as a result. */
+function resultOf(limit: number, reply: RawRateLimitReply): RateLimitResult {
+  const resetAt = reply.serverNowMs + reply.resetAfterMs;
+  if (!reply.allowed) return refusal(limit, resetAt, reply.retryAfterMs);
+  return { allowed: true, limit, remaining: reply.remaining, resetAt, retryAfter: 0 };
+}
+
+/** Adds the failure policy's marks, non-enumerable (a result serializes as any other). */
+function marked(result: RateLimitResult, marks: FailureMarks): RateLimitResult {
+  for (const [name, value] of Object.entries(marks))
+    Object.defineProperty(result, name, { value, enumerable: false });
+  return result;
 }
 
 function refusal(limit: number, resetAt: number, retryAfterMs: number): RateLimitResult {

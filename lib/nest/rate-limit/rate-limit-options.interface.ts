@@ -66,7 +66,9 @@ export interface StoreRateLimitOptions {
   key?: RateLimitKey;
   /**
    * When the store cannot be reached: `'open'` admits the request (and logs), `'closed'` refuses it
-   * with a 503. Applies to every policy without its own `failure`. Default `'open'`.
+   * with a 503, `'memory'` counts in this process (per instance, same algorithm; a refusal is a
+   * 429) until a check reaches the store again. Applies to every policy without its own `failure`.
+   * Default `'open'`.
    */
   failure?: RateLimitFailurePolicy;
   /**

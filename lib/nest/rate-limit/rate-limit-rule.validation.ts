@@ -1,6 +1,7 @@
 import { assertStoreOption } from '../../common/validation.js';
 import type { RateLimitRule, StoreRateLimitOptions } from './rate-limit-options.interface.js';
 import {
+  assertRateLimitFailure,
   invalidRateLimitOption as fail,
   resolveRateLimitPolicy,
 } from '../../engine/rate-limit/rate-limit-policy.js';
@@ -50,8 +51,7 @@ export function validateStoreRateLimitOptions(options: StoreRateLimitOptions): v
   if (options.headers !== undefined && !HEADER_MODES.includes(options.headers))
     fail('rateLimit.headers', options.headers, "'legacy', 'ietf', 'both' or false");
   assertKey(options.key, 'rateLimit.key');
-  if (options.failure !== undefined && options.failure !== 'open' && options.failure !== 'closed')
-    fail('rateLimit.failure', options.failure, "'open' or 'closed'");
+  if (options.failure !== undefined) assertRateLimitFailure(options.failure, 'rateLimit.failure');
   const { maxBlockedKeys } = options;
   if (
     maxBlockedKeys !== undefined &&

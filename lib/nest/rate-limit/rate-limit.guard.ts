@@ -82,7 +82,7 @@ export interface RateLimitRefusal {
   retryAfter: number;
   /**
    * `true` when a policy could not be checked (store unreachable, `failure: 'closed'`): a 503, not
-   * a 429.
+   * a 429. A refusal counted in process (`failure: 'memory'`) is a 429.
    */
   unavailable: boolean;
   /** Every policy that refused the call, with its result. */
@@ -332,10 +332,13 @@ function rulePolicy(
 
 /**
  * What decides the answer to a refused call: a store outage first (503), else the policy that frees
- * up last.
+ * up last. A refusal `failure: 'memory'` counted in process is a count like the store's (429).
  */
 function refusalOf(refused: readonly RateLimitOutcome[]): RateLimitRefusal {
-  const unavailable = refused.find((outcome) => RateLimiterService.isUnavailable(outcome.result));
+  const unavailable = refused.find(
+    ({ result }) =>
+      RateLimiterService.isUnavailable(result) && !RateLimiterService.isCountedInProcess(result),
+  );
   const worst =
     unavailable ?? refused.reduce((a, b) => (b.result.retryAfter > a.result.retryAfter ? b : a));
   return {
