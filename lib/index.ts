@@ -29,6 +29,16 @@ export type {
   StoreCacheOptions,
   StoreL1Options,
 } from './engine/cache/cache-options.interface.js';
+export type {
+  StoreMetricsOptions,
+  StorePrometheusOptions,
+  StorePrometheusRegistry,
+} from './engine/stats/metrics-options.interface.js';
+export type {
+  StoreLatencyStats,
+  StoreRateLimitPolicyStats,
+  StoreStats,
+} from './engine/stats/store-stats.interface.js';
 export type { StoreSerializer } from './serialization/serializer.interface.js';
 export { JsonSerializer } from './serialization/json.serializer.js';
 export {

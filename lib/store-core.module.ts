@@ -11,6 +11,7 @@ import type { StoreCacheDecoratorOptions } from './nest/cache/cache-decorator-op
 import { validateCacheDecoratorOptions } from './nest/cache/cache-options.validation.js';
 import { resolveStoreOptions, type ResolvedStoreOptions } from './config/resolved-options.js';
 import { createDriver } from './config/driver.factory.js';
+import { enableMetrics } from './config/metrics.factory.js';
 import type { CompleteDriver } from './drivers/store-driver.interface.js';
 import { StoreConfigurationError, StoreValidationError } from './errors/store.errors.js';
 import type { StoreModuleOptions } from './config/store-options.interface.js';
@@ -65,7 +66,7 @@ export class StoreCoreModule {
  * decorator options.
  */
 function storeProviders(tokens: StoreTokens): Provider[] {
-  const where = tokens.name === DEFAULT_STORE_NAME ? 'StoreModule' : `StoreModule(${tokens.name})`;
+  const where = whereOf(tokens);
   return [
     {
       provide: tokens.resolved,
@@ -129,6 +130,11 @@ function hookProviders(tokens: StoreTokens): Provider[] {
       inject: [tokens.context],
     },
     {
+      provide: Symbol(`${tokens.name}:metrics`),
+      useFactory: (context: StoreContext) => enableMetrics(context, tokens.name, whereOf(tokens)),
+      inject: [tokens.context],
+    },
+    {
       provide: Symbol(`${tokens.name}:cache-explorer`),
       useFactory: (
         discovery: DiscoveryService,
@@ -150,6 +156,11 @@ function hookProviders(tokens: StoreTokens): Provider[] {
       inject: explorerDeps.slice(0, 4),
     },
   ];
+}
+
+/** How messages name the store: `StoreModule`, or `StoreModule(name)` for a named store. */
+function whereOf(tokens: StoreTokens): string {
+  return tokens.name === DEFAULT_STORE_NAME ? 'StoreModule' : `StoreModule(${tokens.name})`;
 }
 
 /**

@@ -61,6 +61,7 @@ export class StoreLifecycle
     context.evictions.close();
     await context.bus?.stop();
     await context.driver.close();
+    context.stats.close();
   }
 }
 

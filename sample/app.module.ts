@@ -11,6 +11,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { StoreValidationFilter } from './store-validation.filter.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -33,6 +34,7 @@ export class AppModule {
         CountersModule,
         EventsModule,
         HealthModule,
+        MetricsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: StoreValidationFilter },
@@ -48,15 +50,17 @@ export class AppModule {
 function storeOptions({ redisUrl, keyPrefix = 'sample:' }: SampleConfig): StoreModuleOptions {
   const logger = new Logger('Sample');
   const rateLimit = rateLimitOptions();
+  // Prometheus metrics in prom-client's global registry, served by GET /metrics.
+  const metrics = { prometheus: true };
   if (redisUrl) {
     logger.log(`Using Redis at ${redact(redisUrl)} (keyPrefix "${keyPrefix}")`);
     // l1: an in-process tier in front of Redis (defaults: 10 000 entries, 1 min). Hits skip the
     // network; every instance drops its copy when any instance writes, evicts or invalidates a tag.
     // Not needed on the memory driver, which is in process already.
-    return { redis: redisUrl, keyPrefix, l1: true, rateLimit };
+    return { redis: redisUrl, keyPrefix, l1: true, rateLimit, metrics };
   }
   logger.log(`No REDIS_URL: using the embedded memory driver (keyPrefix "${keyPrefix}")`);
-  return { driver: 'memory', keyPrefix, rateLimit };
+  return { driver: 'memory', keyPrefix, rateLimit, metrics };
 }
 
 /**

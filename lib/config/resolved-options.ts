@@ -37,6 +37,7 @@ export const MODULE_OPTIONS = [
   'memory',
   'pubsub',
   'circuitBreaker',
+  'metrics',
   'isGlobal',
 ] as const;
 
@@ -95,6 +96,7 @@ export function resolveStoreOptions(options: StoreModuleOptions | undefined): Re
     l1: resolveL1(options.l1),
     pubsub: resolvePubSub(options.pubsub),
     breakerThreshold: resolveBreakerThreshold(options.circuitBreaker),
+    prometheus: resolvePrometheus(options.metrics),
   };
 }
 
@@ -107,6 +109,7 @@ export const NESTED_OPTIONS: Array<[keyof StoreModuleOptions, readonly string[]]
   ['memory', ['maxEntries']],
   ['pubsub', ['sharded', 'lingerMs']],
   ['circuitBreaker', ['threshold']],
+  ['metrics', ['prometheus']],
   ['cache', ['user', 'honorNoCache', 'credentialHeaders']],
   ['rateLimit', ['defaults', 'headers', 'key', 'failure', 'maxBlockedKeys']],
 ];
@@ -265,6 +268,49 @@ function resolvePubSub(pubsub: StoreModuleOptions['pubsub']): ResolvedStoreOptio
       ? 0
       : positiveInteger(pubsub.lingerMs, 'pubsub.lingerMs', STORE_DEFAULTS.pubsub.lingerMs);
   return { sharded: pubsub.sharded ?? STORE_DEFAULTS.pubsub.sharded, lingerMs };
+}
+
+/** Metric names (and so their prefix) by the Prometheus data model. */
+const METRIC_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+
+function resolvePrometheus(
+  metrics: StoreModuleOptions['metrics'],
+): ResolvedStoreOptions['prometheus'] {
+  if (metrics === undefined) return null;
+  if (metrics === null || typeof metrics !== 'object') {
+    throw new StoreConfigurationError(
+      `options.metrics must be { prometheus? }, got ${describe(metrics)}`,
+    );
+  }
+  const prometheus = metrics.prometheus;
+  if (prometheus === undefined || prometheus === false) return null;
+  const given = prometheus === true ? {} : prometheus;
+  if (given === null || typeof given !== 'object') {
+    throw new StoreConfigurationError(
+      'options.metrics.prometheus must be true, false or { registry?, prefix? }, ' +
+        `got ${describe(prometheus)}`,
+    );
+  }
+  assertKnownKeys(given, ['registry', 'prefix'], 'options.metrics.prometheus');
+  const { registry, prefix = STORE_DEFAULTS.metrics.prometheus.prefix } = given;
+  if (
+    registry !== undefined &&
+    (registry === null ||
+      typeof registry.getSingleMetric !== 'function' ||
+      typeof registry.metrics !== 'function')
+  ) {
+    throw new StoreConfigurationError(
+      'options.metrics.prometheus.registry must be a prom-client Registry, ' +
+        `got ${describe(registry)}`,
+    );
+  }
+  if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_PREFIX.test(prefix))) {
+    throw new StoreConfigurationError(
+      `options.metrics.prometheus.prefix ${describe(prefix)} must be letters, digits, ` +
+        "'_' and ':', not starting with a digit",
+    );
+  }
+  return { registry: registry ?? null, prefix };
 }
 
 function resolveSerializer(serializer: StoreSerializer | undefined): StoreSerializer {

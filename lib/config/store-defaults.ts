@@ -3,8 +3,8 @@
  * exported from the package). `resolveStoreOptions` reads it; the `@default` tags of the option
  * interfaces and the default column of the README's Configuration table repeat it for readers, and
  * `test/docs/options-defaults.unit.spec.ts` fails when either disagrees with it. Options without a
- * value default (`redis`, `defaultTtl`: no expiry, `serializer`: JSON, `l1`: off, `cache`) are not
- * here; `rateLimit` keeps its own defaults with the rate-limit code.
+ * value default (`redis`, `defaultTtl`: no expiry, `serializer`: JSON, `l1` and `metrics`: off,
+ * `cache`) are not here; `rateLimit` keeps its own defaults with the rate-limit code.
  */
 export const STORE_DEFAULTS = {
   driver: 'redis',
@@ -19,6 +19,8 @@ export const STORE_DEFAULTS = {
   pubsub: { sharded: false, lingerMs: 100 },
   memory: { maxEntries: 100_000 },
   circuitBreaker: { threshold: 3 },
+  /** What `metrics: { prometheus: true }` means, and what a `prometheus` object leaves out. */
+  metrics: { prometheus: { prefix: 'nestjs_store_' } },
 } as const;
 
 /** How long `waitForConnection: true` waits for the store at bootstrap. */

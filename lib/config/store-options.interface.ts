@@ -5,6 +5,7 @@ import type { StoreCacheDecoratorOptions } from '../nest/cache/cache-decorator-o
 import type { StoreRateLimitOptions } from '../nest/rate-limit/rate-limit-options.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
 import type { StoreDriver } from '../drivers/store-driver.interface.js';
+import type { StoreMetricsOptions } from '../engine/stats/metrics-options.interface.js';
 
 export type {
   StoreClusterConnection,
@@ -138,4 +139,10 @@ export interface StoreModuleOptions {
    * `false` turns it off. Default `{ threshold: 3 }`.
    */
   circuitBreaker?: false | StoreCircuitBreakerOptions;
+  /**
+   * Metrics to export: `{ prometheus: true }` registers the store's Prometheus metrics through
+   * `prom-client`, which the app must have installed (see `StoreMetricsOptions`).
+   * `StoreService.stats()` needs no option. Default: off.
+   */
+  metrics?: StoreMetricsOptions;
 }

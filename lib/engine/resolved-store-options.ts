@@ -1,5 +1,6 @@
 import type { StoreDriver } from '../drivers/store-driver.interface.js';
 import type { StoreSerializer } from '../serialization/serializer.interface.js';
+import type { StorePrometheusRegistry } from './stats/metrics-options.interface.js';
 
 /** Module options after validation, with every default filled in. */
 export interface ResolvedStoreOptions {
@@ -22,4 +23,9 @@ export interface ResolvedStoreOptions {
   pubsub: { sharded: boolean; lingerMs: number };
   /** Connection failures in a row that open a connection's breaker; `null`: no breaker. */
   breakerThreshold: number | null;
+  /**
+   * Prometheus metrics: the registry (`null`: prom-client's global one) and the name prefix;
+   * `null` when off.
+   */
+  prometheus: { registry: StorePrometheusRegistry | null; prefix: string } | null;
 }

@@ -9,6 +9,7 @@ import type { CompleteDriver } from '../drivers/store-driver.interface.js';
 import { KeySpace } from '../keys/key-space.js';
 import { ChannelBridge } from './pubsub/channel-bridge.js';
 import { MalformedMessages } from './pubsub/malformed-messages.js';
+import { StatsCollector } from './stats/stats-collector.js';
 
 /** State shared by a store and all its namespaces. */
 export interface StoreContext {
@@ -40,6 +41,8 @@ export interface StoreContext {
   leases: Set<LeaseLock>;
   /** `@CacheEvict` work that failed while the store was unreachable, retried once it is back. */
   evictions: EvictionRetries;
+  /** The store's stats: subscribes to the telemetry channels only once something asks. */
+  stats: StatsCollector;
 }
 
 /**
@@ -76,5 +79,6 @@ export function createStoreContext(
     writes: new InFlight(),
     leases: new Set(),
     evictions,
+    stats: new StatsCollector(options.keyPrefix),
   };
 }

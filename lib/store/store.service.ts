@@ -46,6 +46,7 @@ import type {
 } from '../engine/pubsub/streams/stream.interfaces.js';
 import type { StoreContext } from '../engine/store-context.js';
 import type { StoreProbe } from './store-probe.interface.js';
+import type { StoreStats } from '../engine/stats/store-stats.interface.js';
 import { publishCacheL1Hit } from '../telemetry/cache.telemetry.js';
 import { publishConnectionStates } from '../telemetry/connection.telemetry.js';
 
@@ -397,6 +398,22 @@ export class StoreService {
    */
   get connectionState$(): Observable<StoreConnectionState> {
     return this.pubsub.connectionState$;
+  }
+
+  /**
+   * A snapshot of this store's activity: cache hits, misses, stale answers and fallbacks, L1,
+   * rate-limit outcomes per policy, pub/sub and stream messages, the connection state, and
+   * latency percentiles of cache loads and rate-limit checks. The root store and its namespaces
+   * share one. Collection starts at the first call (or at bootstrap with `metrics`), so the first
+   * snapshot counts nothing yet; until then the store pays nothing for it. Events are told apart
+   * by `keyPrefix`: two stores of one process sharing a `keyPrefix` share their stats.
+   */
+  stats(): StoreStats {
+    const { driver, l1, stats } = this.context;
+    return stats.counters().snapshot({
+      connection: driver.connectionState(),
+      l1Entries: l1 ? l1.size : null,
+    });
   }
 
   /** How many messages on `channel` were skipped because they could not be deserialized. */

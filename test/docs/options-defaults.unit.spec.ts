@@ -36,6 +36,10 @@ const OPTION_INTERFACES: Array<[string, Record<string, string>]> = [
     },
   ],
   ['lib/engine/cache/cache-options.interface.ts', { StoreL1Options: 'l1.' }],
+  [
+    'lib/engine/stats/metrics-options.interface.ts',
+    { StoreMetricsOptions: 'metrics.', StorePrometheusOptions: 'metrics.prometheus.' },
+  ],
 ];
 
 /** Options of `StoreModuleExtras`, which `StoreModule` reads itself (their defaults are not in `STORE_DEFAULTS`). */

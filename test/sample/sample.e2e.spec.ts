@@ -301,6 +301,21 @@ describe.each(runs)('sample app on $driver', ({ config }) => {
     });
   });
 
+  describe('metrics (Prometheus)', () => {
+    it('serves the store metrics at GET /metrics, in the Prometheus text format', async () => {
+      await http('GET', '/users/2'); // a cache lookup to count
+      const response = await fetch(`${baseUrl}/metrics`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      const text = await response.text();
+      expect(text).toContain('# TYPE nestjs_store_cache_requests_total counter');
+      expect(text).toMatch(
+        /nestjs_store_cache_requests_total\{store="default",result="(hit|miss)"\}/,
+      );
+      expect(text).toMatch(/nestjs_store_connection_up\{store="default"\} 1/);
+    });
+  });
+
   describe('events (pub/sub)', () => {
     it('publishes, reports the number of receivers, and the sample receives it', async () => {
       const published = await http('POST', '/events/greetings', { text: 'hello' });

@@ -34,6 +34,11 @@ export class L1Tier {
     });
   }
 
+  /** How many entries are held now (expired ones not yet evicted included). */
+  get size(): number {
+    return this.entries.size;
+  }
+
   /** Changes with every invalidation; pass the value read before a Redis read to `set`. */
   get generation(): number {
     return this.currentGeneration;
