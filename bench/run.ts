@@ -11,6 +11,7 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { cacheSuite } from './cache.bench.js';
 import { coreSuite } from './core.bench.js';
+import { outageSuite } from './outage.bench.js';
 import { pubsubSuite } from './pubsub.bench.js';
 import { rateLimitSuite } from './rate-limit.bench.js';
 import type { Suite } from './lib/context.js';
@@ -25,6 +26,7 @@ const SUITES: Record<string, Suite> = {
   cache: cacheSuite,
   'rate-limit': rateLimitSuite,
   pubsub: pubsubSuite,
+  outage: outageSuite,
 };
 
 function selectSuites(args: string[]): Array<[string, Suite]> {
