@@ -48,18 +48,124 @@ export interface ClusterHandle {
   nodes: HostPort[];
   /** One handle per node (same order as `nodes`), for tests that kill or restart a node. */
   servers: RedisServerHandle[];
+  /** `cluster-node-timeout` of every node, in ms. */
+  nodeTimeoutMs: number;
+  /** Replicas per master the Cluster was created with. */
+  replicasPerMaster: number;
+  /**
+   * Who is master or replica of what, as `CLUSTER NODES` on a running node reports it (the first
+   * one that answers; call `waitUntilHealthy()` first when every node must agree).
+   */
+  topology(): Promise<ClusterTopology>;
+  /** SIGKILL one node and wait for it to exit (its temp dir is kept: `restart()` works). */
+  kill(server: RedisServerHandle): Promise<void>;
+  /** Whether the node's process is running (not killed or stopped). */
+  isRunning(server: RedisServerHandle): boolean;
+  /**
+   * `CLUSTER FAILOVER [FORCE|TAKEOVER]` sent to `replica`; resolves once `replica` reports itself
+   * master (the other nodes may still be learning it: see `waitUntilHealthy`).
+   */
+  failover(
+    replica: RedisServerHandle,
+    mode?: 'FORCE' | 'TAKEOVER',
+    timeoutMs?: number,
+  ): Promise<void>;
+  /**
+   * Waits until every running node reports `cluster_state:ok`, all 16384 slots assigned, the same
+   * slot owners (each a running node), sees no running node as failing, and every running replica
+   * is in sync with its master. Throws with the last state seen after `timeoutMs`.
+   */
+  waitUntilHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Moves `slot` to the master `target` the way `redis-cli --cluster reshard` does: IMPORTING on the
+   * target, MIGRATING on the owner, MIGRATE of its keys `batchSize` at a time (`betweenBatches` runs
+   * after each batch, e.g. to let traffic meet ASK redirections), then SETSLOT … NODE on the target,
+   * the owner and every other master. Resolves to the number of keys moved once every running node
+   * agrees on the new owner.
+   */
+  migrateSlot(
+    slot: number,
+    target: RedisServerHandle,
+    options?: MigrateSlotOptions,
+  ): Promise<number>;
   stop(): Promise<void>;
+}
+
+export interface StartClusterOptions {
+  /** Replicas per master (`redis-cli --cluster create --cluster-replicas`). Default 0. */
+  replicasPerMaster?: number;
+  /** `cluster-node-timeout` in ms: how long before a silent node counts as failing. Default 2000. */
+  nodeTimeoutMs?: number;
+}
+
+export interface MigrateSlotOptions {
+  /** Keys per MIGRATE. Default 10. */
+  batchSize?: number;
+  /** Runs after each MIGRATE batch, while the slot is MIGRATING/IMPORTING. */
+  betweenBatches?: (movedSoFar: number) => Promise<void>;
+  /** Runs once the slot is IMPORTING/MIGRATING, before the first key moves. */
+  beforeKeys?: () => Promise<void>;
+  /** Deadline for the whole migration. Default 20 s. */
+  timeoutMs?: number;
+}
+
+/** One node of a Cluster as `CLUSTER NODES` reports it. */
+export interface ClusterNodeInfo {
+  /** The 40-character node id. */
+  id: string;
+  port: number;
+  role: 'master' | 'replica';
+  /** A replica's master id; `null` for a master. */
+  masterId: string | null;
+  /** Slot ranges a master serves (inclusive); empty for a replica. */
+  slots: Array<[number, number]>;
+  /** Flagged `fail` or `fail?` by the reporting node. */
+  failing: boolean;
+  /** The harness handle of the process on that port (undefined if the harness did not start it). */
+  server: RedisServerHandle | undefined;
+}
+
+export interface ClusterTopology {
+  /** Port of the node whose `CLUSTER NODES` this is. */
+  reportedBy: number;
+  nodes: ClusterNodeInfo[];
+  /** Non-failing masters serving at least one slot. */
+  masters: ClusterNodeInfo[];
+  /** The master serving `slot`; throws if none does. */
+  masterOf(slot: number): ClusterNodeInfo;
+  /** The non-failing replicas of `master`. */
+  replicasOf(master: ClusterNodeInfo): ClusterNodeInfo[];
 }
 
 export interface SentinelHandle {
   /** Master group name, e.g. `mymaster`. */
   name: string;
   sentinels: HostPort[];
+  /** The master the group started with (after a failover, see `currentMaster()`). */
   master: RedisServerHandle;
+  /** The first replica (`replicas[0]`). */
   replica: RedisServerHandle;
+  /** Every replica the group started with (one unless `startSentinelGroup` was asked for more). */
+  replicas: RedisServerHandle[];
   /** One handle per sentinel (same order as `sentinels`). */
   sentinelServers: RedisServerHandle[];
+  /**
+   * The data node the sentinels currently name as master (`SENTINEL get-master-addr-by-name` on
+   * the first sentinel that answers).
+   */
+  currentMaster(): Promise<RedisServerHandle>;
+  /**
+   * Waits until every sentinel names a master other than `formerMaster` and has ended its failover,
+   * that node reports `role:master`, and every other running data node replicates from it with its
+   * link up. Resolves to the new master.
+   */
+  waitForNewMaster(formerMaster: RedisServerHandle, timeoutMs?: number): Promise<RedisServerHandle>;
   stop(): Promise<void>;
+}
+
+export interface SentinelGroupOptions {
+  /** Replicas of the master. Default 1. */
+  replicas?: number;
 }
 
 export const HOST = '127.0.0.1';
@@ -297,6 +403,13 @@ interface Instance {
 const instances = new Set<Instance>();
 /** Temp dir of each handle, for log tails in error messages. */
 const dirOf = new WeakMap<RedisServerHandle, string>();
+/** The instance behind each handle, to tell whether its process is running. */
+const instanceOf = new WeakMap<RedisServerHandle, Instance>();
+
+/** Whether the process behind `server` (started by this module) is running. */
+export function isRunning(server: RedisServerHandle): boolean {
+  return isAlive(instanceOf.get(server)?.child ?? null);
+}
 
 /** Running: spawned (a failed spawn has no pid and never emits 'exit') and not yet exited. */
 function isAlive(child: ChildProcess | null): boolean {
@@ -549,6 +662,7 @@ async function launch(spec: LaunchSpec): Promise<RedisServerHandle> {
   inst.handle = handle;
   instances.add(inst);
   dirOf.set(handle, dir);
+  instanceOf.set(handle, inst);
 
   try {
     for (let attempt = 1; ; attempt++) {
@@ -657,19 +771,242 @@ function slotsSignature(reply: RespValue): { signature: string; covered: number 
   return { signature: ranges.join(','), covered };
 }
 
+/** `CLUSTER NODES` text to node records (slot ranges only; migration markers `[…]` skipped). */
+function parseClusterNodes(text: RespValue): Omit<ClusterNodeInfo, 'server'>[] {
+  if (typeof text !== 'string') throw new Error(`CLUSTER NODES replied ${JSON.stringify(text)}`);
+  const nodes: Omit<ClusterNodeInfo, 'server'>[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.trim().split(' ');
+    if (fields.length < 8) continue;
+    const [id, address, flagText, master] = fields as [string, string, string, string];
+    const flags = flagText.split(',');
+    const port = Number(address.split('@')[0]!.split(':').pop());
+    const slots: Array<[number, number]> = [];
+    for (const range of fields.slice(8)) {
+      if (range.startsWith('[')) continue;
+      const [from, to = from] = range.split('-');
+      slots.push([Number(from), Number(to)]);
+    }
+    nodes.push({
+      id,
+      port,
+      role: flags.includes('master') ? 'master' : 'replica',
+      masterId: master === '-' ? null : master,
+      slots,
+      failing: flags.includes('fail') || flags.includes('fail?'),
+    });
+  }
+  return nodes;
+}
+
+function topologyOf(reportedBy: number, nodes: ClusterNodeInfo[]): ClusterTopology {
+  const masters = nodes.filter((n) => n.role === 'master' && !n.failing && n.slots.length > 0);
+  return {
+    reportedBy,
+    nodes,
+    masters,
+    masterOf(slot) {
+      const owner = masters.find((m) => m.slots.some(([from, to]) => slot >= from && slot <= to));
+      if (!owner) throw new Error(`no master serves slot ${slot} (as seen by node ${reportedBy})`);
+      return owner;
+    },
+    replicasOf(master) {
+      return nodes.filter((n) => n.masterId === master.id && !n.failing);
+    },
+  };
+}
+
 /**
- * Start a Cluster of `masters` masters (no replicas), create it with `redis-cli --cluster create`,
- * and wait until every node reports `cluster_state:ok` and the same assignment of all 16384 slots.
+ * Start a Cluster of `masters` masters, each with `replicasPerMaster` replicas (default none),
+ * create it with `redis-cli --cluster create`, and wait until every node reports
+ * `cluster_state:ok`, knows every node, agrees on the assignment of all 16384 slots, and every
+ * replica is in sync with its master.
  */
-export async function startCluster(masters = 3): Promise<ClusterHandle> {
+export async function startCluster(
+  masters = 3,
+  options: StartClusterOptions = {},
+): Promise<ClusterHandle> {
   if (masters < 3) throw new Error(`a Redis Cluster needs at least 3 masters (got ${masters})`);
+  const replicasPerMaster = options.replicasPerMaster ?? 0;
+  const nodeTimeoutMs = options.nodeTimeoutMs ?? 2_000;
+  const total = masters * (1 + replicasPerMaster);
   const servers: RedisServerHandle[] = [];
   const stop = async (): Promise<void> => {
     await Promise.all(servers.map((s) => s.stop()));
   };
+  const serverAt = (port: number): RedisServerHandle | undefined =>
+    servers.find((s) => s.port === port);
+  const running = (): RedisServerHandle[] => servers.filter((s) => isRunning(s));
+
+  const nodesSeenBy = async (port: number): Promise<ClusterNodeInfo[]> =>
+    parseClusterNodes(await redisCommand(port, ['CLUSTER', 'NODES'])).map((n) => ({
+      ...n,
+      server: serverAt(n.port),
+    }));
+
+  const topology = async (): Promise<ClusterTopology> => {
+    let lastError: unknown = new Error('no cluster node is running');
+    for (const s of running()) {
+      try {
+        return topologyOf(s.port, await nodesSeenBy(s.port));
+      } catch (err) {
+        lastError = err;
+      }
+    }
+    throw lastError;
+  };
+
+  /** `true` when healthy, else what is not yet (see `ClusterHandle.waitUntilHealthy`). */
+  const healthState = async (startup = false): Promise<true | string> => {
+    const live = running();
+    const livePorts = new Set(live.map((s) => s.port));
+    const signatures = new Set<string>();
+    const roleViews = new Set<string>();
+    for (const s of live) {
+      const info = parseInfo(await redisCommand(s.port, ['CLUSTER', 'INFO']));
+      if (info.get('cluster_state') !== 'ok')
+        return `node ${s.port}: cluster_state:${info.get('cluster_state')}`;
+      if (info.get('cluster_slots_assigned') !== '16384')
+        return `node ${s.port}: cluster_slots_assigned:${info.get('cluster_slots_assigned')}`;
+      if (startup && info.get('cluster_known_nodes') !== String(total))
+        return `node ${s.port}: cluster_known_nodes:${info.get('cluster_known_nodes')}`;
+      const { signature, covered } = slotsSignature(
+        await redisCommand(s.port, ['CLUSTER', 'SLOTS']),
+      );
+      if (covered !== 16384) return `node ${s.port}: CLUSTER SLOTS covers ${covered} slots`;
+      for (const range of signature.split(',')) {
+        const owner = Number(range.split(':')[1]);
+        if (!livePorts.has(owner)) return `node ${s.port}: slots ${range} owned by a stopped node`;
+      }
+      signatures.add(signature);
+      const nodes = await nodesSeenBy(s.port);
+      const flagged = nodes.find((n) => n.failing && livePorts.has(n.port));
+      if (flagged) return `node ${s.port} sees running node ${flagged.port} as failing`;
+      if (startup) {
+        // redis-cli attaches the replicas after the masters have met: wait for every node to know.
+        const replicas = nodes.filter((n) => n.role === 'replica').length;
+        if (replicas !== masters * replicasPerMaster)
+          return `node ${s.port} knows ${replicas} replicas`;
+      }
+      // Who replicates whom, among running nodes: a role change travels by gossip, after the slots.
+      const portOf = new Map(nodes.map((n) => [n.id, n.port]));
+      roleViews.add(
+        nodes
+          .filter((n) => livePorts.has(n.port))
+          .map(
+            (n) => `${n.port}:${n.role === 'master' ? 'master' : `of-${portOf.get(n.masterId!)}`}`,
+          )
+          .sort()
+          .join(','),
+      );
+      const myself = nodes.find((n) => n.port === s.port);
+      if (myself?.role === 'replica') {
+        const repl = parseInfo(await redisCommand(s.port, ['INFO', 'replication']));
+        if (repl.get('master_link_status') !== 'up')
+          return `replica ${s.port}: master_link_status:${repl.get('master_link_status')}`;
+      }
+    }
+    if (roleViews.size > 1) return `nodes disagree on roles: ${[...roleViews].join(' | ')}`;
+    return signatures.size === 1
+      ? true
+      : `nodes disagree on slot ownership: ${[...signatures].join(' | ')}`;
+  };
+
+  const waitUntilHealthy = (timeoutMs = CLUSTER_TIMEOUT_MS): Promise<void> =>
+    pollUntil(
+      `the cluster on ports ${running()
+        .map((s) => s.port)
+        .join(', ')} to be healthy`,
+      timeoutMs,
+      () => healthState(),
+    );
+
+  const kill = async (server: RedisServerHandle): Promise<void> => {
+    if (!servers.includes(server))
+      throw new Error(`port ${server.port} is not a node of this cluster`);
+    await server.kill();
+  };
+
+  const failover = async (
+    replica: RedisServerHandle,
+    mode?: 'FORCE' | 'TAKEOVER',
+    timeoutMs = CLUSTER_TIMEOUT_MS,
+  ): Promise<void> => {
+    await redisCommand(replica.port, ['CLUSTER', 'FAILOVER', ...(mode ? [mode] : [])]);
+    await pollUntil(
+      `node ${replica.port} to be promoted by CLUSTER FAILOVER${mode ? ` ${mode}` : ''}`,
+      timeoutMs,
+      async () => {
+        const myself = (await nodesSeenBy(replica.port)).find((n) => n.port === replica.port);
+        return myself?.role === 'master' ? true : `role ${myself?.role}`;
+      },
+      () => logTail(dirOf.get(replica) ?? ''),
+    );
+  };
+
+  const migrateSlot = async (
+    slot: number,
+    target: RedisServerHandle,
+    migrate: MigrateSlotOptions = {},
+  ): Promise<number> => {
+    const batchSize = migrate.batchSize ?? 10;
+    const deadline = Date.now() + (migrate.timeoutMs ?? CLUSTER_TIMEOUT_MS);
+    const view = await topology();
+    const source = view.masterOf(slot);
+    const destination = view.nodes.find((n) => n.port === target.port);
+    if (!destination || destination.role !== 'master' || destination.failing)
+      throw new Error(`node ${target.port} is not a running master of this cluster`);
+    if (destination.id === source.id) return 0;
+    const setslot = (port: number, ...rest: string[]): Promise<RespValue> =>
+      redisCommand(port, ['CLUSTER', 'SETSLOT', String(slot), ...rest]);
+
+    await setslot(destination.port, 'IMPORTING', source.id);
+    await setslot(source.port, 'MIGRATING', destination.id);
+    await migrate.beforeKeys?.();
+    let moved = 0;
+    for (;;) {
+      if (Date.now() > deadline)
+        throw new Error(`slot ${slot}: keys still on node ${source.port} at the deadline`);
+      const keys = await redisCommand(source.port, [
+        'CLUSTER',
+        'GETKEYSINSLOT',
+        String(slot),
+        String(batchSize),
+      ]);
+      if (!Array.isArray(keys) || keys.length === 0) break;
+      await redisCommand(
+        source.port,
+        ['MIGRATE', HOST, String(destination.port), '', '0', '5000', 'KEYS', ...keys.map(String)],
+        10_000,
+      );
+      moved += keys.length;
+      await migrate.betweenBatches?.(moved);
+    }
+    // The target first (it bumps its config epoch and owns the slot), then the former owner, then
+    // the other masters, as redis-cli does; replicas learn it over the bus.
+    await setslot(destination.port, 'NODE', destination.id);
+    await setslot(source.port, 'NODE', destination.id);
+    for (const m of view.masters) {
+      if (m.id === destination.id || m.id === source.id) continue;
+      await setslot(m.port, 'NODE', destination.id);
+    }
+    await pollUntil(
+      `every node to agree that slot ${slot} moved to ${destination.port}`,
+      Math.max(deadline - Date.now(), 1),
+      async () => {
+        for (const s of running()) {
+          const owner = topologyOf(s.port, await nodesSeenBy(s.port)).masterOf(slot);
+          if (owner.id !== destination.id) return `node ${s.port} names ${owner.port}`;
+        }
+        return true;
+      },
+    );
+    return moved;
+  };
+
   try {
     const started = await Promise.allSettled(
-      Array.from({ length: masters }, () =>
+      Array.from({ length: total }, () =>
         launch({
           label: 'cluster',
           argsFor: async (port, dir) => [
@@ -679,10 +1016,20 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
             '--cluster-config-file',
             join(dir, `nodes-${port}.conf`),
             '--cluster-node-timeout',
-            '2000',
+            String(nodeTimeoutMs),
             // An explicit bus port: the default (port + 10000) may be taken or exceed 65535.
             '--cluster-port',
             String(await findFreePort()),
+            ...(replicasPerMaster > 0
+              ? [
+                  // Replicas sync at once (the default waits 5 s for more replicas to arrive).
+                  '--repl-diskless-sync-delay',
+                  '0',
+                  // A replica may take over however long it was cut off from its master.
+                  '--cluster-replica-validity-factor',
+                  '0',
+                ]
+              : []),
           ],
         }),
       ),
@@ -697,7 +1044,7 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
         'create',
         ...servers.map((s) => `${HOST}:${s.port}`),
         '--cluster-replicas',
-        '0',
+        String(replicasPerMaster),
         '--cluster-yes',
       ],
       CLUSTER_TIMEOUT_MS,
@@ -706,32 +1053,25 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
     await pollUntil(
       `the cluster on ports ${servers.map((s) => s.port).join(', ')} to be ready`,
       CLUSTER_TIMEOUT_MS,
-      async () => {
-        const signatures = new Set<string>();
-        for (const s of servers) {
-          const info = parseInfo(await redisCommand(s.port, ['CLUSTER', 'INFO']));
-          if (info.get('cluster_state') !== 'ok')
-            return `node ${s.port}: cluster_state:${info.get('cluster_state')}`;
-          if (info.get('cluster_slots_assigned') !== '16384')
-            return `node ${s.port}: cluster_slots_assigned:${info.get('cluster_slots_assigned')}`;
-          if (info.get('cluster_known_nodes') !== String(masters))
-            return `node ${s.port}: cluster_known_nodes:${info.get('cluster_known_nodes')}`;
-          const { signature, covered } = slotsSignature(
-            await redisCommand(s.port, ['CLUSTER', 'SLOTS']),
-          );
-          if (covered !== 16384) return `node ${s.port}: CLUSTER SLOTS covers ${covered} slots`;
-          signatures.add(signature);
-        }
-        return signatures.size === 1
-          ? true
-          : `nodes disagree on slot ownership: ${[...signatures].join(' | ')}`;
-      },
+      () => healthState(true),
     );
   } catch (err) {
     await stop();
     throw err;
   }
-  return { nodes: servers.map((s) => ({ host: HOST, port: s.port })), servers, stop };
+  return {
+    nodes: servers.map((s) => ({ host: HOST, port: s.port })),
+    servers,
+    nodeTimeoutMs,
+    replicasPerMaster,
+    topology,
+    kill,
+    isRunning,
+    failover,
+    waitUntilHealthy,
+    migrateSlot,
+    stop,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -739,11 +1079,17 @@ export async function startCluster(masters = 3): Promise<ClusterHandle> {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Start a master, one replica and three sentinels monitoring the master as `mymaster` (quorum 2,
- * down-after 1 s, failover-timeout 5 s). Resolves when the replica is in sync and every sentinel
- * knows the master, the replica and the two other sentinels.
+ * Start a master, one replica (`options.replicas` for more) and three sentinels monitoring the
+ * master as `mymaster` (quorum 2, down-after 1 s, failover-timeout 5 s). Resolves when every
+ * replica is in sync and every sentinel knows the master, the replicas and the two other sentinels.
  */
-export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHandle> {
+export async function startSentinelGroup(
+  name = 'mymaster',
+  options: SentinelGroupOptions = {},
+): Promise<SentinelHandle> {
+  const replicaCount = options.replicas ?? 1;
+  if (!Number.isInteger(replicaCount) || replicaCount < 1)
+    throw new Error(`a Sentinel group needs at least one replica (got ${replicaCount})`);
   const started: RedisServerHandle[] = [];
   const sentinelServers: RedisServerHandle[] = [];
   const stopEverything = async (): Promise<void> => {
@@ -755,30 +1101,50 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHan
   const remaining = (): number => Math.max(deadline - Date.now(), 1);
 
   try {
-    // Diskless full sync waits 5 s by default for more replicas to arrive; there is only one.
+    // Diskless full sync waits 5 s by default for more replicas to arrive; replicas come one by
+    // one here. Replicas get the same setting: one of them may be promoted and serve the others.
     const master = await launch({
       label: 'sentinel-master',
       argsFor: (port, dir) => [...baseArgs(port, dir), '--repl-diskless-sync-delay', '0'],
     });
     started.push(master);
-    const replica = await launch({
-      label: 'sentinel-replica',
-      argsFor: (port, dir) => [...baseArgs(port, dir), '--replicaof', HOST, String(master.port)],
-    });
-    started.push(replica);
-
-    // Sentinels learn about replicas from the master's INFO, so the replica must be attached first.
-    await pollUntil(
-      `replica ${replica.port} to sync with master ${master.port}`,
-      remaining(),
-      async () => {
-        const info = parseInfo(await redisCommand(replica.port, ['INFO', 'replication']));
-        return info.get('master_link_status') === 'up'
-          ? true
-          : `master_link_status:${info.get('master_link_status')}`;
-      },
-      () => logTail(dirOf.get(replica) ?? ''),
+    const replicaResults = await Promise.allSettled(
+      Array.from({ length: replicaCount }, () =>
+        launch({
+          label: 'sentinel-replica',
+          argsFor: (port, dir) => [
+            ...baseArgs(port, dir),
+            '--replicaof',
+            HOST,
+            String(master.port),
+            '--repl-diskless-sync-delay',
+            '0',
+          ],
+        }),
+      ),
     );
+    const replicas: RedisServerHandle[] = [];
+    for (const r of replicaResults) if (r.status === 'fulfilled') replicas.push(r.value);
+    started.push(...replicas);
+    const replicaFailed = replicaResults.find(
+      (r): r is PromiseRejectedResult => r.status === 'rejected',
+    );
+    if (replicaFailed) throw replicaFailed.reason;
+
+    // Sentinels learn about replicas from the master's INFO, so the replicas must be attached first.
+    for (const replica of replicas) {
+      await pollUntil(
+        `replica ${replica.port} to sync with master ${master.port}`,
+        remaining(),
+        async () => {
+          const info = parseInfo(await redisCommand(replica.port, ['INFO', 'replication']));
+          return info.get('master_link_status') === 'up'
+            ? true
+            : `master_link_status:${info.get('master_link_status')}`;
+        },
+        () => logTail(dirOf.get(replica) ?? ''),
+      );
+    }
 
     const results = await Promise.allSettled(
       [0, 1, 2].map(() =>
@@ -818,7 +1184,7 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHan
             return `sentinel ${s.port}: master address ${JSON.stringify(addr)}`;
           }
           const state = pairsToMap(await redisCommand(s.port, ['SENTINEL', 'master', name]));
-          if (state.get('num-slaves') !== '1')
+          if (state.get('num-slaves') !== String(replicaCount))
             return `sentinel ${s.port}: num-slaves=${state.get('num-slaves')}`;
           if (state.get('num-other-sentinels') !== '2')
             return `sentinel ${s.port}: num-other-sentinels=${state.get('num-other-sentinels')}`;
@@ -827,12 +1193,82 @@ export async function startSentinelGroup(name = 'mymaster'): Promise<SentinelHan
       },
     );
 
+    const dataNodes = [master, ...replicas];
+    /** The master address each running sentinel reports (in `sentinelServers` order). */
+    const namedMasters = async (): Promise<Array<number | string>> => {
+      const named: Array<number | string> = [];
+      for (const s of sentinelServers) {
+        if (!isRunning(s)) continue;
+        try {
+          const addr = await redisCommand(s.port, ['SENTINEL', 'get-master-addr-by-name', name]);
+          named.push(Array.isArray(addr) ? Number(addr[1]) : `sentinel ${s.port}: no master`);
+        } catch (err) {
+          named.push(`sentinel ${s.port}: ${err instanceof Error ? err.message : String(err)}`);
+        }
+      }
+      return named;
+    };
+    const dataNodeAt = (port: number): RedisServerHandle => {
+      const node = dataNodes.find((s) => s.port === port);
+      if (!node) throw new Error(`the sentinels name port ${port}, which is not in this group`);
+      return node;
+    };
+    const currentMaster = async (): Promise<RedisServerHandle> => {
+      const named = (await namedMasters()).find((n): n is number => typeof n === 'number');
+      if (named === undefined) throw new Error(`no sentinel of ${name} names a master`);
+      return dataNodeAt(named);
+    };
+    const waitForNewMaster = async (
+      formerMaster: RedisServerHandle,
+      timeoutMs = SENTINEL_TIMEOUT_MS,
+    ): Promise<RedisServerHandle> => {
+      let promoted: RedisServerHandle | undefined;
+      await pollUntil(
+        `the sentinels of ${name} to promote a new master instead of ${formerMaster.port}`,
+        timeoutMs,
+        async () => {
+          const named = await namedMasters();
+          const ports = new Set(named);
+          if (ports.size !== 1) return `sentinels disagree: ${named.join(', ')}`;
+          const [port] = named;
+          if (typeof port !== 'number') return String(port);
+          if (port === formerMaster.port) return `sentinels still name ${port}`;
+          // The failover has ended everywhere: the leader announces +switch-master only then,
+          // after it has reconfigured the other replicas.
+          for (const s of sentinelServers) {
+            if (!isRunning(s)) continue;
+            const state = pairsToMap(await redisCommand(s.port, ['SENTINEL', 'master', name]));
+            const flags = state.get('flags') ?? '';
+            if (state.get('port') !== String(port) || flags.includes('failover'))
+              return `sentinel ${s.port}: ${state.get('port')} flags ${flags}`;
+          }
+          const candidate = dataNodeAt(port);
+          const role = parseInfo(await redisCommand(port, ['INFO', 'replication']));
+          if (role.get('role') !== 'master') return `node ${port}: role:${role.get('role')}`;
+          for (const other of dataNodes) {
+            if (other === candidate || !isRunning(other)) continue;
+            const info = parseInfo(await redisCommand(other.port, ['INFO', 'replication']));
+            if (info.get('master_port') !== String(port))
+              return `node ${other.port} replicates from ${info.get('master_port')}`;
+            if (info.get('master_link_status') !== 'up')
+              return `node ${other.port}: master_link_status:${info.get('master_link_status')}`;
+          }
+          promoted = candidate;
+          return true;
+        },
+      );
+      return promoted!;
+    };
+
     return {
       name,
       sentinels: sentinelServers.map((s) => ({ host: HOST, port: s.port })),
       master,
-      replica,
+      replica: replicas[0]!,
+      replicas,
       sentinelServers,
+      currentMaster,
+      waitForNewMaster,
       stop: stopEverything,
     };
   } catch (err) {

@@ -62,9 +62,12 @@ function createCluster(
     throw new StoreConfigurationError('options.redis.cluster.nodes must list at least one node');
   }
   rejectClientKeyPrefix(options?.keyPrefix ?? options?.redisOptions?.keyPrefix);
-  const { enableAutoPipelining, ...nodeDefaults } = defaults;
+  const { enableAutoPipelining: _standaloneOnly, ...nodeDefaults } = defaults;
   return new Cluster(nodes, {
-    enableAutoPipelining,
+    // Off on a Cluster: ioredis follows MOVED / ASK inside an auto-pipelined batch only when every
+    // command of it got the same redirection (redis/ioredis#2075), so after a failover or a slot
+    // migration callers would see redirection errors, for good after a migration.
+    enableAutoPipelining: false,
     ...options,
     redisOptions: { ...nodeDefaults, ...options?.redisOptions },
   });
