@@ -91,6 +91,61 @@ describe.each(DRIVERS)('store.stats() (%s)', (_driver, connection) => {
     }
   });
 
+  it('counts a stale answer within the grace period', async () => {
+    const { store } = await fixtures.open();
+    store.stats();
+    const options = { ttl: '50ms', grace: '30s' } as const;
+    let version = 0;
+    await store.getOrSet('s', () => ++version, options);
+    await waitFor(
+      async () =>
+        (await store.getOrSetWithStatus('s', () => ++version, options)).status === 'stale',
+      10_000,
+      'a stale answer',
+    );
+    expect(store.stats().cache.stale).toBeGreaterThanOrEqual(1);
+  });
+
+  it('counts a message skipped because it could not be read', async () => {
+    const { store, driver, prefix } = await fixtures.open();
+    store.stats();
+    const received: string[] = [];
+    await store.subscribe<string>('raw', (message) => {
+      received.push(message);
+    });
+    await waitFor(
+      async () => {
+        await driver.publish(`${prefix}raw`, '{broken');
+        await store.publish('raw', 'after');
+        return received.includes('after');
+      },
+      10_000,
+      'the readable message after the broken one',
+    );
+    await waitFor(() => store.stats().pubsub.skipped >= 1, 10_000, 'the skipped message counted');
+  });
+
+  it('counts stream deliveries and acknowledgements', async () => {
+    const { store } = await fixtures.open();
+    store.stats();
+    const handled: number[] = [];
+    const subscription = store
+      .stream<{ n: number }>('jobs', { group: 'workers', consumer: 'c1', startFrom: '0' })
+      .subscribe((message) => {
+        handled.push(message.message.n);
+        void message.ack();
+      });
+    try {
+      await store.append('jobs', { n: 1 });
+      await store.append('jobs', { n: 2 });
+      await waitFor(() => store.stats().streams.acked >= 2, 10_000, 'two deliveries acknowledged');
+      expect(handled).toEqual([1, 2]);
+      expect(store.stats().streams.delivered).toBeGreaterThanOrEqual(2);
+    } finally {
+      subscription.unsubscribe();
+    }
+  });
+
   it("ignores other stores' events (another keyPrefix)", async () => {
     const { store } = await fixtures.open();
     const { store: other } = await fixtures.open();
