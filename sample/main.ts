@@ -37,7 +37,7 @@ async function bootstrap(): Promise<void> {
   await app.listen(Number(process.env.PORT ?? 3000));
   const { port } = app.getHttpServer().address() as AddressInfo;
   new Logger('Sample').log(
-    `Listening on http://localhost:${port} (try GET /users/1 twice and watch X-Cache, GET /users/stats, POST /counters/visits, POST /events/greetings, POST /auth/login)`,
+    `Listening on http://localhost:${port} (try GET /users/1 twice and watch X-Cache, GET /users/stats, POST /counters/visits, POST /events/greetings, POST /auth/login, GET /health, GET /metrics)`,
   );
 }
 
