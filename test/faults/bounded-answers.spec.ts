@@ -34,7 +34,7 @@ import { BlackHole } from '../support/black-hole.js';
 import { listenHttp, PLATFORMS, type Platform } from '../support/http-app.js';
 import { testKeyPrefix } from '../support/key-prefix.js';
 import { redisCommand, startStandalone, type RedisServerHandle } from '../support/redis-servers.js';
-import { sleep, waitFor } from '../support/timing.js';
+import { waitFor } from '../support/timing.js';
 
 const COMMAND_TIMEOUT_MS = 1_000;
 /** Scheduling slack on top of the measured event-loop delay: timers and sockets of a busy machine. */
@@ -154,12 +154,33 @@ function expectBounded(fault: string, round: { outcomes: Outcome[]; lagMs: numbe
   expect(wrong).toEqual([]);
 }
 
-/** Runs the paths right away, then twice more a little later (mid reconnect, next attempt). */
-async function expectBoundedWhile(fault: string, paths: PublicPath[]): Promise<void> {
+/**
+ * Runs the paths right away, then again after each of the client's next two reconnect attempts, so
+ * the rounds meet the connection in other phases (dropped, between attempts, attempting).
+ */
+async function expectBoundedWhile(fault: string, app: INestApplication, url: string) {
+  const paths = publicPaths(app, url);
+  const client = app.get(StoreService).client;
   for (const round of [1, 2, 3]) {
+    const attempt = nextReconnectAttempt(client);
     expectBounded(`${fault}, round ${round}`, await measure(paths));
-    await sleep(COMMAND_TIMEOUT_MS / 2);
+    await attempt;
   }
+}
+
+/** Resolves on the client's next reconnect attempt; fails the test if none comes within 15 s. */
+function nextReconnectAttempt(client: StoreService['client']): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      client.off('reconnecting', attempted);
+      reject(new Error('no reconnect attempt within 15 s'));
+    }, 15_000);
+    const attempted = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    client.once('reconnecting', attempted);
+  });
 }
 
 async function recovered(store: StoreService): Promise<void> {
@@ -214,7 +235,7 @@ describe.each(PLATFORMS)('bounded answers while Redis is away (%s)', (platform: 
     await store.set('k', 1);
     await server.kill();
     try {
-      await expectBoundedWhile('stopped', publicPaths(direct.app, direct.url));
+      await expectBoundedWhile('stopped', direct.app, direct.url);
     } finally {
       await server.restart();
     }
@@ -226,7 +247,7 @@ describe.each(PLATFORMS)('bounded answers while Redis is away (%s)', (platform: 
     await recovered(store);
     process.kill(server.pid, 'SIGSTOP');
     try {
-      await expectBoundedWhile('frozen', publicPaths(direct.app, direct.url));
+      await expectBoundedWhile('frozen', direct.app, direct.url);
     } finally {
       process.kill(server.pid, 'SIGCONT');
     }
@@ -238,7 +259,7 @@ describe.each(PLATFORMS)('bounded answers while Redis is away (%s)', (platform: 
     await recovered(store);
     hole.swallow();
     try {
-      await expectBoundedWhile('black hole', publicPaths(proxied.app, proxied.url));
+      await expectBoundedWhile('black hole', proxied.app, proxied.url);
     } finally {
       hole.heal();
     }
