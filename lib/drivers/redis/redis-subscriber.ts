@@ -33,9 +33,9 @@ export interface RedisSubscriberOptions {
  * (a subscribed connection cannot run other commands). One `message` (or `smessage`) and one
  * `pmessage` listener route every message through the registries.
  *
- * After a reconnect ioredis re-subscribes by itself; the subscriber then issues every registered
- * subscription again (Redis ignores a SUBSCRIBE for a channel the connection already has), so a
- * subscription ioredis missed is restored and every registered channel is known to be live.
+ * After a reconnect the subscriber issues every registered subscription again (on a Cluster,
+ * after ioredis's own re-subscription; Redis ignores a SUBSCRIBE for a channel the connection
+ * already has), so every registered channel is known to be live.
  */
 export class RedisSubscriber {
   private connection: Redis | Cluster | null = null;
@@ -152,7 +152,9 @@ export class RedisSubscriber {
    */
   private duplicate(): Redis | Cluster {
     const client = this.commandClient;
-    if (!isCluster(client)) return client.duplicate();
+    // Not ioredis's own resubscribe: it sends SUBSCRIBE on `ready` and leaves a rejection
+    // unhandled, so a connection lost again at once failed the process; `reissue` does it, handled.
+    if (!isCluster(client)) return client.duplicate({ autoResubscribe: false });
     return this.sharded ? client.duplicate([], { shardedSubscribers: true }) : client.duplicate();
   }
 
